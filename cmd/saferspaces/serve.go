@@ -1,0 +1,134 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"saferspaces/internal/account"
+	"saferspaces/internal/config"
+	"saferspaces/internal/sqlite"
+	"saferspaces/internal/web"
+)
+
+func newLogger(w io.Writer) *slog.Logger {
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelInfo}))
+}
+
+// openDB opens and migrates the database in cfg.Data.
+func openDB(ctx context.Context, data string) (*sqlite.DB, int64, error) {
+	db, err := sqlite.Open(ctx, data)
+	if err != nil {
+		return nil, 0, err
+	}
+	v, err := db.Migrate(ctx)
+	if err != nil {
+		db.Close()
+		return nil, 0, err
+	}
+	return db, v, nil
+}
+
+func cmdServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cfg := config.Default()
+	rest, err := parseFlags("serve", "serve [flags]", args, getenv, stderr, cfg.ServeFlags)
+	if err != nil {
+		return err
+	}
+	if len(rest) > 0 {
+		return usageError(stderr, "serve takes no arguments, got %q", rest)
+	}
+	if err := cfg.Validate(); err != nil {
+		return usageError(stderr, "serve: %v", err)
+	}
+	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	log := newLogger(stderr)
+
+	db, version, err := openDB(ctx, cfg.Data)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	log.Info("database ready", "path", db.Path, "schema_version", version)
+	if _, err := account.LoadOrCreateKeys(cfg.Data); err != nil {
+		return err
+	}
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	if cfg.BaseURL == "" {
+		cfg.BaseURL = "http://" + ln.Addr().String()
+	}
+	srv, err := web.New(web.Deps{Config: cfg, Log: log, DB: db, Now: time.Now})
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	fmt.Fprintf(stdout, "saferspaces listening on http://%s (public URL %s)\n", ln.Addr(), cfg.BaseURL)
+	log.Info("listening", "addr", ln.Addr().String(), "base_url", cfg.BaseURL)
+	if err := srv.Serve(ctx, ln); err != nil {
+		return err
+	}
+	log.Info("stopped")
+	return nil
+}
+
+func cmdMigrate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cfg := config.Default()
+	rest, err := parseFlags("migrate", "migrate [--data DIR]", args, getenv, stderr, cfg.DataFlag)
+	if err != nil {
+		return err
+	}
+	if len(rest) > 0 {
+		return usageError(stderr, "migrate takes no arguments, got %q", rest)
+	}
+	db, v, err := openDB(ctx, cfg.Data)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	fmt.Fprintf(stdout, "database %s at schema version %d\n", db.Path, v)
+	return nil
+}
+
+func cmdBackup(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cfg := config.Default()
+	rest, err := parseFlags("backup", "backup [--data DIR] FILE", args, getenv, stderr, cfg.DataFlag)
+	if err != nil {
+		return err
+	}
+	if len(rest) != 1 {
+		return usageError(stderr, "backup needs exactly one FILE to write the copy to")
+	}
+	db, err := sqlite.Open(ctx, cfg.Data)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := db.Backup(ctx, rest[0]); err != nil {
+		return err
+	}
+	cp, err := sqlite.OpenFile(ctx, rest[0])
+	if err != nil {
+		return err
+	}
+	defer cp.Close()
+	if err := cp.IntegrityCheck(ctx); err != nil {
+		return fmt.Errorf("the copy failed its check: %w", err)
+	}
+	fmt.Fprintf(stdout, "backup written to %s (integrity check ok)\n", rest[0])
+	return nil
+}
+
+var _ = errors.New
+var _ flag.Value

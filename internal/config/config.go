@@ -1,0 +1,100 @@
+// Package config turns command-line flags, with SAFERSPACES_<FLAG> environment variables as
+// fallback, into one Config. There are no globals: cmd builds a Config per run.
+package config
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"net/url"
+	"strings"
+)
+
+// Config is everything the platform can be told at start-up.
+type Config struct {
+	Data     string // folder with the database, session keys and (without SMTP) the mail folder
+	Addr     string // listen address of serve
+	BaseURL  string // public URL, used for links in e-mails and the Secure cookie flag
+	Modules  string // folder that replaces the embedded modules; empty: embedded
+	SMTPURL  string // smtp://user:pass@host:port; empty: mail goes to DATA/mail
+	MailFrom string
+	Demo     bool // create demo accounts and cohort
+}
+
+// Default returns the documented defaults.
+func Default() Config {
+	return Config{
+		Data:     "./data",
+		Addr:     "127.0.0.1:8080",
+		MailFrom: "saferspaces <noreply@saferspaces.invalid>",
+	}
+}
+
+// DataFlag registers --data, which every command takes.
+func (c *Config) DataFlag(fs *flag.FlagSet) {
+	fs.StringVar(&c.Data, "data", c.Data, "data `folder` (database, session keys, mail folder)")
+}
+
+// ServeFlags registers the flags of serve.
+func (c *Config) ServeFlags(fs *flag.FlagSet) {
+	c.DataFlag(fs)
+	fs.StringVar(&c.Addr, "addr", c.Addr, "listen `address`")
+	fs.StringVar(&c.BaseURL, "base-url", c.BaseURL, "public `URL` of the platform, used in e-mail links (https enables Secure cookies); default: http://ADDR")
+	fs.StringVar(&c.Modules, "modules", c.Modules, "`folder` of module content that replaces the embedded modules")
+	fs.StringVar(&c.SMTPURL, "smtp-url", c.SMTPURL, "SMTP server as smtp://user:pass@host:port; empty writes e-mails to DATA/mail")
+	fs.StringVar(&c.MailFrom, "mail-from", c.MailFrom, "sender `address` of e-mails")
+	fs.BoolVar(&c.Demo, "demo", c.Demo, "create demo admin, trainer and learner accounts and a demo cohort")
+}
+
+// EnvName is the environment variable that backs a flag: --base-url → SAFERSPACES_BASE_URL.
+func EnvName(flagName string) string {
+	return "SAFERSPACES_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
+}
+
+// ApplyEnv sets every flag that was not given on the command line from its environment variable.
+// Call it after fs.Parse.
+func ApplyEnv(fs *flag.FlagSet, getenv func(string) string) error {
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	var errs []error
+	fs.VisitAll(func(f *flag.Flag) {
+		if given[f.Name] {
+			return
+		}
+		if v := getenv(EnvName(f.Name)); v != "" {
+			if err := fs.Set(f.Name, v); err != nil {
+				errs = append(errs, fmt.Errorf("%s=%q: %v", EnvName(f.Name), v, err))
+			}
+		}
+	})
+	return errors.Join(errs...)
+}
+
+// Validate checks the values that would otherwise fail late or silently.
+func (c *Config) Validate() error {
+	var errs []error
+	if strings.TrimSpace(c.Data) == "" {
+		errs = append(errs, errors.New("--data must not be empty"))
+	}
+	if c.Addr != "" {
+		if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+			errs = append(errs, fmt.Errorf("--addr %q: want host:port, e.g. 127.0.0.1:8080", c.Addr))
+		}
+	}
+	if u, err := url.Parse(c.BaseURL); c.BaseURL != "" && (err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "") {
+		errs = append(errs, fmt.Errorf("--base-url %q: want an absolute http(s) URL such as https://training.example.org", c.BaseURL))
+	}
+	if c.SMTPURL != "" {
+		if u, err := url.Parse(c.SMTPURL); err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Host == "" {
+			errs = append(errs, fmt.Errorf("--smtp-url: want smtp://user:pass@host:port or smtps://…"))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Secure reports whether cookies must carry the Secure flag.
+func (c *Config) Secure() bool { return strings.HasPrefix(c.BaseURL, "https://") }
+
+// Link makes an absolute link from a path for e-mails.
+func (c *Config) Link(path string) string { return strings.TrimRight(c.BaseURL, "/") + path }

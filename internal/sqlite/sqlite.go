@@ -1,0 +1,132 @@
+// Package sqlite opens the platform's database: one writer connection that takes the write lock at
+// BEGIN (so concurrent writers queue on busy_timeout instead of failing mid-transaction) and a pool
+// of read-only connections. Every pragma is in the DSN so that every new connection gets it.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+
+	"github.com/mattn/go-sqlite3"
+
+	"saferspaces/internal/errs"
+)
+
+// FileName is the database file inside the data folder.
+const FileName = "saferspaces.db"
+
+// DB is the platform's database.
+type DB struct {
+	W    *sql.DB // the single writer; use for every statement that changes data
+	R    *sql.DB // read-only pool
+	Path string
+}
+
+type connKind int
+
+const (
+	writer connKind = iota
+	reader
+	snapshot // reads only, but may write other files (VACUUM INTO)
+)
+
+func dsn(path string, kind connKind) string {
+	q := url.Values{}
+	q.Set("_journal_mode", "WAL")
+	q.Set("_synchronous", "FULL")
+	q.Set("_busy_timeout", "10000")
+	q.Set("_foreign_keys", "on")
+	switch kind {
+	case writer:
+		q.Set("_txlock", "immediate")
+	case reader:
+		q.Set("_query_only", "true")
+	}
+	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
+}
+
+// Open opens (creating if needed) DATA/saferspaces.db. It does not migrate.
+func Open(ctx context.Context, dataDir string) (*DB, error) {
+	if err := os.MkdirAll(dataDir, 0o750); err != nil {
+		return nil, fmt.Errorf("create data folder: %w", err)
+	}
+	return OpenFile(ctx, filepath.Join(dataDir, FileName))
+}
+
+// OpenFile opens the database at path.
+func OpenFile(ctx context.Context, path string) (*DB, error) {
+	w, err := sql.Open("sqlite3", dsn(path, writer))
+	if err != nil {
+		return nil, err
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxIdleTime(0)
+	w.SetConnMaxLifetime(0)
+	// The writer creates the file and switches it to WAL before any reader looks at it.
+	if err := w.PingContext(ctx); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	r, err := sql.Open("sqlite3", dsn(path, reader))
+	if err != nil {
+		w.Close()
+		return nil, err
+	}
+	n := max(4, runtime.NumCPU()*2)
+	r.SetMaxOpenConns(n)
+	r.SetMaxIdleConns(n)
+	if err := r.PingContext(ctx); err != nil {
+		w.Close()
+		r.Close()
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	return &DB{W: w, R: r, Path: path}, nil
+}
+
+// Close closes both pools.
+func (db *DB) Close() error {
+	return errors.Join(db.R.Close(), db.W.Close())
+}
+
+// Ping reports whether the database answers.
+func (db *DB) Ping(ctx context.Context) error {
+	var one int
+	return db.R.QueryRowContext(ctx, "SELECT 1").Scan(&one)
+}
+
+// Tx runs fn in a write transaction, committing when fn returns nil.
+func (db *DB) Tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := db.W.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// IsUnique reports whether err is a UNIQUE or PRIMARY KEY constraint violation.
+func IsUnique(err error) bool {
+	var se sqlite3.Error
+	return errors.As(err, &se) && (se.ExtendedCode == sqlite3.ErrConstraintUnique || se.ExtendedCode == sqlite3.ErrConstraintPrimaryKey)
+}
+
+// NotFound translates sql.ErrNoRows into an errs.NotFound with the given message; other errors pass through.
+func NotFound(err error, what string) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return errs.Wrap(errs.NotFound, err, what+" not found")
+	}
+	return err
+}

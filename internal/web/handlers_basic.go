@@ -1,0 +1,54 @@
+package web
+
+import (
+	"net/http"
+	"time"
+)
+
+// healthz answers 200 once the database answers.
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	if err := s.db.Ping(r.Context()); err != nil {
+		s.log.Error("healthz: database", "err", err)
+		w.WriteHeader(http.StatusServiceUnavailable)
+		w.Write([]byte("database unavailable\n"))
+		return
+	}
+	w.Write([]byte("ok\n"))
+}
+
+// cacheStatic lets browsers keep versioned static files for a year; unversioned ones for an hour.
+func (s *Server) cacheStatic(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Get("v") != "" {
+			w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+		} else {
+			w.Header().Set("Cache-Control", "public, max-age=3600")
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// setLanguage is the language switch: it remembers the choice in a cookie and goes back.
+func (s *Server) setLanguage(w http.ResponseWriter, r *http.Request) {
+	lang := supported(r.PostFormValue("lang"))
+	if lang == "" {
+		s.errorPageMsg(w, r, http.StatusBadRequest, s.tr.T(state(r).lang, "error.lang"))
+		return
+	}
+	http.SetCookie(w, &http.Cookie{
+		Name: langCookie, Value: lang, Path: "/", MaxAge: int((365 * 24 * time.Hour).Seconds()),
+		HttpOnly: true, Secure: s.cfg.Secure(), SameSite: http.SameSiteLaxMode,
+	})
+	http.Redirect(w, r, localPath(r.PostFormValue("next")), http.StatusSeeOther)
+}
+
+type homeData struct {
+	Base
+}
+
+// home is the start page; signed-in users get their dashboard.
+func (s *Server) home(w http.ResponseWriter, r *http.Request) {
+	s.page(w, r, http.StatusOK, "home", &homeData{Base: s.base(r, "home.title")})
+}

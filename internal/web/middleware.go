@@ -1,0 +1,178 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"strings"
+	"time"
+)
+
+// CurrentUser is the signed-in user as the HTTP layer sees them.
+type CurrentUser struct {
+	ID    int64
+	Name  string
+	Email string
+	Role  string // learner, trainer, admin
+	Lang  string
+}
+
+// reqState travels in the request context; middlewares fill it in, handlers read it.
+type reqState struct {
+	lang string
+	user *CurrentUser
+}
+
+type ctxKey struct{}
+
+func state(r *http.Request) *reqState {
+	if st, ok := r.Context().Value(ctxKey{}).(*reqState); ok {
+		return st
+	}
+	return &reqState{lang: Languages[0]}
+}
+
+// base fills the part of the page data that every page has.
+func (s *Server) base(r *http.Request, titleID string) Base {
+	st := state(r)
+	b := Base{Lang: st.lang, Path: r.URL.Path, User: st.user}
+	if titleID != "" {
+		b.Title = s.tr.T(st.lang, titleID)
+	}
+	if r.URL.RawQuery != "" {
+		b.Path += "?" + r.URL.RawQuery
+	}
+	return b
+}
+
+// statusWriter remembers the status for the request log.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+	bytes  int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	n, err := w.ResponseWriter.Write(b)
+	w.bytes += n
+	return n, err
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// logRequests writes one structured line per request. Paths that carry a secret (activation and
+// reset tokens, certificate codes are public) are logged by their route pattern instead.
+func (s *Server) logRequests(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w}
+		next.ServeHTTP(sw, r)
+		p := r.URL.Path
+		if strings.Contains(r.Pattern, "{token}") {
+			p = r.Pattern
+		}
+		level := slog.LevelInfo
+		if sw.status >= 500 {
+			level = slog.LevelError
+		}
+		s.log.LogAttrs(r.Context(), level, "request",
+			slog.String("method", r.Method),
+			slog.String("path", p),
+			slog.Int("status", sw.status),
+			slog.Int("bytes", sw.bytes),
+			slog.Duration("duration", time.Since(start)),
+			slog.String("ip", clientIP(r)),
+		)
+	})
+}
+
+// clientIP is the peer address; the platform does not trust X-Forwarded-For by default because a
+// client can set it freely, which would let an attacker escape per-IP throttling.
+func clientIP(r *http.Request) string {
+	host := r.RemoteAddr
+	if i := strings.LastIndexByte(host, ':'); i > 0 {
+		host = host[:i]
+	}
+	return strings.Trim(host, "[]")
+}
+
+// recoverPanics turns a panic into a 500 page and a log line with the stack.
+func (s *Server) recoverPanics(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				s.log.Error("panic", "err", fmt.Sprint(v), "stack", string(debug.Stack()))
+				s.errorPage(w, r, http.StatusInternalServerError)
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+const csp = "default-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'; img-src 'self' data:"
+
+// secureHeaders sets the headers every response carries.
+func (s *Server) secureHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", csp)
+		h.Set("X-Content-Type-Options", "nosniff")
+		// no-referrer: activation and reset links carry their token in the path.
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Cross-Origin-Opener-Policy", "same-origin")
+		h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+		if s.cfg.Secure() {
+			h.Set("Strict-Transport-Security", "max-age=31536000")
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// maxBody is far above any form of the platform and far below what could hurt it.
+const maxBody = 1 << 20
+
+func limitBody(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength > maxBody {
+			w.Header().Set("Connection", "close")
+			http.Error(w, "request body too large", http.StatusRequestEntityTooLarge)
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+		next.ServeHTTP(w, r)
+	})
+}
+
+// withState puts the request state into the context and picks the interface language; the
+// session middleware later fills in the user and may override the language with their setting.
+func (s *Server) withState(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		st := &reqState{lang: requestLanguage(r, "")}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, st)))
+	})
+}
+
+// crossOrigin rejects state-changing requests from other sites with the platform's 403 page.
+func (s *Server) crossOrigin(next http.Handler) http.Handler {
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.errorPage(w, r, http.StatusForbidden)
+	}))
+	return cop.Handler(next)
+}
