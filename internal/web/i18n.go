@@ -25,11 +25,19 @@ type Translator struct {
 func NewTranslator(fsys fs.FS) (*Translator, error) {
 	b := i18n.NewBundle(language.German)
 	b.RegisterUnmarshalFunc("yaml", yaml.Unmarshal)
+	// Each area keeps its own catalog files (i18n/AREA.LANG.yaml), so texts live next to each other
+	// by feature and not in one ever-growing file.
+	files, err := fs.Glob(fsys, "i18n/*.yaml")
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range files {
+		if _, err := b.LoadMessageFileFS(fsys, f); err != nil {
+			return nil, fmt.Errorf("message catalog %s: %w", f, err)
+		}
+	}
 	tr := &Translator{localizers: map[string]*i18n.Localizer{}}
 	for _, l := range Languages {
-		if _, err := b.LoadMessageFileFS(fsys, "i18n/"+l+".yaml"); err != nil {
-			return nil, fmt.Errorf("message catalog %s: %w", l, err)
-		}
 		tr.localizers[l] = i18n.NewLocalizer(b, l)
 	}
 	return tr, nil

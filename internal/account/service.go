@@ -1,0 +1,31 @@
+// Package account owns the gate: users and roles, the usage-rights declaration and its versions,
+// registration and approval, activation and reset tokens, passwords (argon2id), sign-in
+// throttling, server-side sessions and cohorts.
+package account
+
+import (
+	"log/slog"
+	"time"
+
+	"saferspaces/internal/sqlite"
+)
+
+// Service is the account feature. Its methods take a context first and read the time from the
+// injected clock, so expiry and throttling are tested without sleeping.
+type Service struct {
+	db   *sqlite.DB
+	now  func() time.Time
+	link func(path string) string // absolute URL for links in e-mails
+	log  *slog.Logger
+	// hashes bounds the argon2id computations running at once (19 MiB each), so a login storm
+	// queues instead of exhausting memory.
+	hashes chan struct{}
+}
+
+// New builds the service. link turns a path such as /activate/TOKEN into an absolute URL.
+func New(db *sqlite.DB, now func() time.Time, link func(string) string, log *slog.Logger) *Service {
+	return &Service{db: db, now: now, link: link, log: log, hashes: make(chan struct{}, 4)}
+}
+
+// Now is the service's clock.
+func (s *Service) Now() time.Time { return s.now() }

@@ -1,0 +1,105 @@
+package account
+
+import (
+	"context"
+	"database/sql"
+	"time"
+
+	"saferspaces/internal/sqlite"
+)
+
+// Roles.
+const (
+	RoleLearner = "learner"
+	RoleTrainer = "trainer"
+	RoleAdmin   = "admin"
+)
+
+// Statuses of an account.
+const (
+	StatusPending  = "pending"
+	StatusApproved = "approved"
+	StatusRejected = "rejected"
+	StatusDisabled = "disabled"
+	StatusErased   = "erased"
+)
+
+// User is a person known to the platform, from applicant to admin.
+type User struct {
+	ID              int64
+	Email           string
+	Name            string
+	Organisation    string
+	Position        string
+	Lang            string
+	Role            string
+	Status          string
+	PasswordHash    string
+	RequestedCohort string
+	RejectReason    string
+	CreatedAt       time.Time
+	DecidedAt       time.Time
+	ActivatedAt     time.Time
+	LastLoginAt     time.Time
+	CohortID        int64 // 0: no cohort
+	CohortName      string
+}
+
+// Active reports whether the user may sign in: approved and with a password set.
+func (u *User) Active() bool { return u.Status == StatusApproved && u.PasswordHash != "" }
+
+const userColumns = `u.id, u.email, u.name, u.organisation, u.position, u.lang, u.role, u.status, u.password_hash,
+	u.requested_cohort, u.reject_reason, u.created_at, coalesce(u.decided_at, 0), coalesce(u.activated_at, 0),
+	coalesce(u.last_login_at, 0), coalesce(cm.cohort_id, 0), coalesce(c.name, '')`
+
+const userFrom = ` FROM users u LEFT JOIN cohort_members cm ON cm.user_id = u.id LEFT JOIN cohorts c ON c.id = cm.cohort_id`
+
+type scanner interface{ Scan(dest ...any) error }
+
+func scanUser(row scanner) (*User, error) {
+	var u User
+	var created, decided, activated, lastLogin int64
+	err := row.Scan(&u.ID, &u.Email, &u.Name, &u.Organisation, &u.Position, &u.Lang, &u.Role, &u.Status, &u.PasswordHash,
+		&u.RequestedCohort, &u.RejectReason, &created, &decided, &activated, &lastLogin, &u.CohortID, &u.CohortName)
+	if err != nil {
+		return nil, err
+	}
+	u.CreatedAt = unix(created)
+	u.DecidedAt = unix(decided)
+	u.ActivatedAt = unix(activated)
+	u.LastLoginAt = unix(lastLogin)
+	return &u, nil
+}
+
+// unix turns stored seconds into a time; 0 is the zero time ("never").
+func unix(sec int64) time.Time {
+	if sec == 0 {
+		return time.Time{}
+	}
+	return time.Unix(sec, 0).UTC()
+}
+
+// querier is a *sql.DB or *sql.Tx.
+type querier interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// UserByID returns the user with id, or an errs.NotFound.
+func (s *Service) UserByID(ctx context.Context, id int64) (*User, error) {
+	return userByID(ctx, s.db.R, id)
+}
+
+func userByID(ctx context.Context, q querier, id int64) (*User, error) {
+	u, err := scanUser(q.QueryRowContext(ctx, "SELECT "+userColumns+userFrom+" WHERE u.id = ?", id))
+	return u, sqlite.NotFound(err, "user")
+}
+
+// UserByEmail returns the user with the e-mail address (case-insensitive), or an errs.NotFound.
+func (s *Service) UserByEmail(ctx context.Context, email string) (*User, error) {
+	return userByEmail(ctx, s.db.R, email)
+}
+
+func userByEmail(ctx context.Context, q querier, email string) (*User, error) {
+	u, err := scanUser(q.QueryRowContext(ctx, "SELECT "+userColumns+userFrom+" WHERE u.email = ?", normalEmail(email)))
+	return u, sqlite.NotFound(err, "user")
+}

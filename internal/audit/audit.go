@@ -1,0 +1,100 @@
+// Package audit records every security and admin event: who did what to whom, when and from
+// where. It never records a password or a token.
+package audit
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+)
+
+// Execer is a *sql.Tx or *sql.DB: events are written in the transaction of the change they
+// describe, so a change without its audit line cannot be committed.
+type Execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+// Event is one audit line.
+type Event struct {
+	ID       int64
+	At       time.Time
+	ActorID  int64  // 0: anonymous or the system
+	Actor    string // e-mail (or "system", "cli") at the time of the event
+	Action   string // e.g. "login.failed", "registration.approved"
+	TargetID int64  // 0: none
+	Target   string // e-mail or name of what was acted on
+	Detail   string // free text for admins; never secrets
+	IP       string
+}
+
+// Record writes e.
+func Record(ctx context.Context, db Execer, e Event) error {
+	_, err := db.ExecContext(ctx, `INSERT INTO audit_log(at, actor_id, actor, action, target_id, target, detail, ip)
+		VALUES(?, NULLIF(?, 0), ?, ?, NULLIF(?, 0), ?, ?, ?)`,
+		e.At.Unix(), e.ActorID, e.Actor, e.Action, e.TargetID, e.Target, e.Detail, e.IP)
+	if err != nil {
+		return fmt.Errorf("audit %s: %w", e.Action, err)
+	}
+	return nil
+}
+
+// Querier is a *sql.DB or *sql.Tx for reading.
+type Querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// List returns one page of events, newest first, and the total count. A non-empty filter
+// matches actor, action or target.
+func List(ctx context.Context, db Querier, filter string, limit, offset int) ([]Event, int, error) {
+	where, args := "", []any{}
+	if filter != "" {
+		where = ` WHERE actor LIKE ? ESCAPE '\' OR action LIKE ? ESCAPE '\' OR target LIKE ? ESCAPE '\'`
+		like := "%" + escapeLike(filter) + "%"
+		args = append(args, like, like, like)
+	}
+	var total int
+	if err := db.QueryRowContext(ctx, "SELECT count(*) FROM audit_log"+where, args...).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("count audit: %w", err)
+	}
+	rows, err := db.QueryContext(ctx, `SELECT id, at, coalesce(actor_id, 0), actor, action, coalesce(target_id, 0), target, detail, ip
+		FROM audit_log`+where+` ORDER BY id DESC LIMIT ? OFFSET ?`, append(args, limit, offset)...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("list audit: %w", err)
+	}
+	defer rows.Close()
+	var out []Event
+	for rows.Next() {
+		var e Event
+		var at int64
+		if err := rows.Scan(&e.ID, &at, &e.ActorID, &e.Actor, &e.Action, &e.TargetID, &e.Target, &e.Detail, &e.IP); err != nil {
+			return nil, 0, err
+		}
+		e.At = time.Unix(at, 0).UTC()
+		out = append(out, e)
+	}
+	return out, total, rows.Err()
+}
+
+// Pseudonymise replaces a user's e-mail in the log with "user #ID" when their data is erased,
+// keeping the trail of what happened without the person.
+func Pseudonymise(ctx context.Context, db Execer, userID int64) error {
+	p := fmt.Sprintf("user #%d", userID)
+	if _, err := db.ExecContext(ctx, `UPDATE audit_log SET actor = ? WHERE actor_id = ?`, p, userID); err != nil {
+		return err
+	}
+	_, err := db.ExecContext(ctx, `UPDATE audit_log SET target = ?, detail = '' WHERE target_id = ?`, p, userID)
+	return err
+}
+
+func escapeLike(s string) string {
+	out := make([]rune, 0, len(s))
+	for _, r := range s {
+		if r == '%' || r == '_' || r == '\\' {
+			out = append(out, '\\')
+		}
+		out = append(out, r)
+	}
+	return string(out)
+}
