@@ -1,0 +1,152 @@
+// Package mail composes the platform's e-mails from embedded templates, keeps them in an outbox
+// table written in the same transaction as the event that causes them, and delivers them with a
+// retrying worker through SMTP or, without an SMTP server, into a folder of .eml files.
+package mail
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"slices"
+	"strings"
+	"text/template"
+
+	"saferspaces/internal/errs"
+)
+
+// templateFS holds one plain-text template per kind and language, plus a shared footer.
+// Each file starts with a "Subject: …" line and a blank line, so translators edit subject and body
+// in one place.
+//
+//go:embed templates/*.txt
+var templateFS embed.FS
+
+// Kind names an e-mail's purpose; it is stored in the outbox and picks the template.
+type Kind string
+
+// The e-mails the platform sends.
+const (
+	KindRegistrationReceived Kind = "registration_received" // to the applicant
+	KindRegistrationNew      Kind = "registration_new"      // to each admin
+	KindActivation           Kind = "activation"            // approval, re-sent credential, CLI-created account
+	KindRejected             Kind = "rejected"
+	KindPasswordReset        Kind = "password_reset"
+	KindPasswordChanged      Kind = "password_changed"
+	KindCertificate          Kind = "certificate"
+)
+
+// AllKinds lists every kind, for start-up checks and tests.
+func AllKinds() []Kind {
+	return []Kind{KindRegistrationReceived, KindRegistrationNew, KindActivation, KindRejected,
+		KindPasswordReset, KindPasswordChanged, KindCertificate}
+}
+
+// Message is one e-mail ready for the outbox.
+type Message struct {
+	To, ToName, Lang, Kind, Subject, Body string
+}
+
+// Data fills the templates. Name and Email are the recipient's, except for KindRegistrationNew,
+// where they describe the applicant and the caller addresses the message to each admin.
+type Data struct {
+	Name         string
+	Email        string
+	Organisation string
+	Position     string
+	Link         string // the one link the mail is about (activation, reset, verification, ...)
+	Reason       string // why a registration was rejected
+	Module       string // module (or programme) title on a certificate
+	BaseURL      string // e.g. https://saferspaces.example.org; a trailing slash is dropped
+	Platform     string // defaults to "saferspaces"
+}
+
+// Platform is the name that starts every subject.
+const Platform = "saferspaces"
+
+// Lang maps any language tag to one the templates exist in: "en" is English, everything else German
+// (the platform's default language).
+func Lang(lang string) string {
+	if strings.EqualFold(strings.TrimSpace(lang), "en") {
+		return "en"
+	}
+	return "de"
+}
+
+// Compose renders the e-mail of the given kind in the given language. Templates are parsed on every
+// call: mail is rare, and it keeps the package free of parsed global state; CheckTemplates proves
+// at start-up that every template parses and renders.
+func Compose(kind Kind, lang string, data Data) (Message, error) {
+	if !validKind(kind) {
+		return Message{}, errs.E(errs.Invalid, "unknown e-mail kind %q", kind)
+	}
+	lang = Lang(lang)
+	if data.Platform == "" {
+		data.Platform = Platform
+	}
+	data.BaseURL = strings.TrimRight(data.BaseURL, "/")
+	if data.Link == "" && data.BaseURL != "" {
+		// Links that follow from the base URL alone, so callers need not build them.
+		switch kind {
+		case KindRegistrationNew:
+			data.Link = data.BaseURL + "/admin/registrations"
+		case KindPasswordChanged:
+			data.Link = data.BaseURL + "/password/forgot"
+		}
+	}
+	switch kind {
+	case KindRegistrationNew, KindActivation, KindPasswordReset, KindCertificate:
+		// A mail whose whole point is a link is useless without it; fail loudly, not silently.
+		if data.Link == "" {
+			return Message{}, errs.E(errs.Invalid, "e-mail %s needs a link", kind)
+		}
+	}
+
+	file := string(kind) + "." + lang + ".txt"
+	t, err := template.New(file).ParseFS(templateFS, "templates/footer."+lang+".txt", "templates/"+file)
+	if err != nil {
+		return Message{}, fmt.Errorf("mail template %s: %w", file, err)
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, file, data); err != nil {
+		return Message{}, fmt.Errorf("mail template %s: %w", file, err)
+	}
+	head, body, ok := strings.Cut(buf.String(), "\n\n")
+	subject, hasSubject := strings.CutPrefix(head, "Subject: ")
+	if !ok || !hasSubject {
+		return Message{}, fmt.Errorf("mail template %s: must start with a \"Subject: \" line and a blank line", file)
+	}
+	m := Message{
+		To:     data.Email,
+		ToName: oneLine(data.Name),
+		Lang:   lang,
+		Kind:   string(kind),
+		// A name typed into a form must not be able to add header lines.
+		Subject: oneLine(subject),
+		Body:    strings.TrimRight(body, " \n") + "\n",
+	}
+	if kind == KindRegistrationNew {
+		m.To, m.ToName = "", ""
+	}
+	return m, nil
+}
+
+// CheckTemplates renders every kind in every language with sample data, so that a broken template
+// stops start-up instead of the first registration.
+func CheckTemplates() error {
+	sample := Data{Name: "Erika Mustermann", Email: "erika@example.org", Organisation: "Ordnungsamt",
+		Position: "Sachbearbeitung", Link: "https://example.org/x", Reason: "Test", Module: "Test",
+		BaseURL: "https://example.org"}
+	for _, k := range AllKinds() {
+		for _, lang := range []string{"de", "en"} {
+			if _, err := Compose(k, lang, sample); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func validKind(k Kind) bool { return slices.Contains(AllKinds(), k) }
+
+// oneLine collapses all whitespace, including line breaks, into single spaces.
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }

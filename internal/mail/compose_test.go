@@ -1,0 +1,121 @@
+package mail_test
+
+import (
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"saferspaces/internal/errs"
+	"saferspaces/internal/mail"
+)
+
+func TestComposeEveryKindAndLanguage(t *testing.T) {
+	data := mail.Data{
+		Name: "Jürgen Größe", Email: "juergen@example.org", Organisation: "Ordnungsamt Köln",
+		Position: "Sachgebietsleitung", Reason: "Keine kommunale Einrichtung", Module: "Risikoanalyse",
+		BaseURL: "https://saferspaces.example.org/",
+	}
+	// What each German mail must say, in words a reader would look for (and with real umlauts).
+	german := map[mail.Kind]string{
+		mail.KindRegistrationReceived: "Nutzungsrechteerklärung ist bei uns eingegangen",
+		mail.KindRegistrationNew:      "Ordnungsamt Köln",
+		mail.KindActivation:           "72 Stunden gültig",
+		mail.KindRejected:             "Begründung:\n\nKeine kommunale Einrichtung",
+		mail.KindPasswordReset:        "1 Stunde gültig",
+		mail.KindPasswordChanged:      "wurde soeben\ngeändert",
+		mail.KindCertificate:          "„Risikoanalyse“",
+	}
+	english := map[mail.Kind]string{
+		mail.KindRegistrationReceived: "An administrator will now review",
+		mail.KindRegistrationNew:      "Position:      Sachgebietsleitung",
+		mail.KindActivation:           "valid for 72 hours and can be used only once",
+		mail.KindRejected:             "Reason:\n\nKeine kommunale Einrichtung",
+		mail.KindPasswordReset:        "If you did not request this, you can ignore",
+		mail.KindPasswordChanged:      "If you did not change your password, please contact",
+		mail.KindCertificate:          "“Risikoanalyse”",
+	}
+	for _, kind := range mail.AllKinds() {
+		for _, lang := range []string{"de", "en", "fr", ""} {
+			t.Run(string(kind)+"/"+lang, func(t *testing.T) {
+				d := data
+				// Links the caller passes, or that Compose derives from BaseURL; none for plain notices.
+				link := "https://saferspaces.example.org/x/" + string(kind) + "/Zm9vYmFyYmF6cXV4"
+				switch kind {
+				case mail.KindRegistrationNew:
+					d.Link, link = "", "https://saferspaces.example.org/admin/registrations"
+				case mail.KindPasswordChanged:
+					d.Link, link = "", "https://saferspaces.example.org/password/forgot"
+				case mail.KindRegistrationReceived, mail.KindRejected:
+					link = ""
+				default:
+					d.Link = link
+				}
+				m, err := mail.Compose(kind, lang, d)
+				if err != nil {
+					t.Fatal(err)
+				}
+				wantLang, want := "de", german[kind]
+				if lang == "en" {
+					wantLang, want = "en", english[kind]
+				}
+				if m.Lang != wantLang || m.Kind != string(kind) {
+					t.Errorf("Lang, Kind = %q, %q", m.Lang, m.Kind)
+				}
+				if !strings.HasPrefix(m.Subject, "saferspaces: ") || len(m.Subject) < len("saferspaces: ")+5 {
+					t.Errorf("subject %q", m.Subject)
+				}
+				if strings.ContainsAny(m.Subject, "\r\n") {
+					t.Errorf("subject spans lines: %q", m.Subject)
+				}
+				if !utf8.ValidString(m.Body) || !utf8.ValidString(m.Subject) {
+					t.Error("not valid UTF-8")
+				}
+				if !strings.Contains(m.Body, want) {
+					t.Errorf("body lacks %q:\n%s", want, m.Body)
+				}
+				if link != "" && !strings.Contains(m.Body, "\n\n"+link+"\n\n") {
+					t.Errorf("link %s not on a line of its own:\n%s", link, m.Body)
+				}
+				if strings.Contains(m.Body, "<no value>") || strings.Contains(m.Body, "{{") {
+					t.Errorf("unfilled placeholder:\n%s", m.Body)
+				}
+				if kind == mail.KindRegistrationNew {
+					if m.To != "" || !strings.Contains(m.Body, "juergen@example.org") {
+						t.Errorf("admin notice: To = %q (caller addresses admins), body must name the applicant", m.To)
+					}
+				} else if m.To != "juergen@example.org" || m.ToName != "Jürgen Größe" {
+					t.Errorf("To = %q <%s>", m.ToName, m.To)
+				}
+				if wantLang == "de" && !strings.Contains(m.Body, "Sichere öffentliche Räume") {
+					t.Errorf("German body lacks the footer with umlauts:\n%s", m.Body)
+				}
+			})
+		}
+	}
+}
+
+func TestComposeRefusesBadInput(t *testing.T) {
+	if _, err := mail.Compose("newsletter", "de", mail.Data{}); !errs.Is(err, errs.Invalid) {
+		t.Errorf("unknown kind: err = %v", err)
+	}
+	for _, k := range []mail.Kind{mail.KindActivation, mail.KindPasswordReset, mail.KindCertificate, mail.KindRegistrationNew} {
+		if _, err := mail.Compose(k, "en", mail.Data{Email: "a@example.org"}); !errs.Is(err, errs.Invalid) {
+			t.Errorf("%s without link: err = %v", k, err)
+		}
+	}
+	// A name with a line break must not become a second header line.
+	m, err := mail.Compose(mail.KindRegistrationNew, "de", mail.Data{Name: "Eve\r\nBcc: x@evil.example",
+		BaseURL: "https://s.example"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.ContainsAny(m.Subject, "\r\n") {
+		t.Errorf("subject %q", m.Subject)
+	}
+}
+
+func TestCheckTemplates(t *testing.T) {
+	if err := mail.CheckTemplates(); err != nil {
+		t.Fatal(err)
+	}
+}

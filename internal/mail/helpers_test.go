@@ -1,0 +1,119 @@
+package mail_test
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"log/slog"
+	"sync"
+	"testing"
+	"time"
+
+	"saferspaces/internal/mail"
+	"saferspaces/internal/sqlite"
+)
+
+func openDB(t *testing.T) *sqlite.DB {
+	t.Helper()
+	db, err := sqlite.Open(t.Context(), t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if _, err := db.Migrate(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
+// clock is a settable time source for the outbox.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func newClock() *clock { return &clock{t: time.Date(2026, 11, 26, 17, 15, 2, 0, time.UTC)} }
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+// syncBuffer collects log output written from the worker goroutine.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func newLogger() (*slog.Logger, *syncBuffer) {
+	buf := &syncBuffer{}
+	return slog.New(slog.NewTextHandler(buf, &slog.HandlerOptions{Level: slog.LevelDebug})), buf
+}
+
+// enqueue stores m in its own transaction, as a feature package would alongside its own writes.
+func enqueue(t *testing.T, db *sqlite.DB, m mail.Message, now time.Time) int64 {
+	t.Helper()
+	var id int64
+	err := db.Tx(t.Context(), func(tx *sql.Tx) error {
+		var err error
+		id, err = mail.Enqueue(t.Context(), tx, m, now)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+func activation(t *testing.T, to, link string) mail.Message {
+	t.Helper()
+	m, err := mail.Compose(mail.KindActivation, "de", mail.Data{Name: "Jürgen Größe", Email: to, Link: link,
+		BaseURL: "https://saferspaces.example.org"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// senderFunc adapts a function to mail.Sender.
+type senderFunc func(ctx context.Context, m mail.Message, id int64) error
+
+func (f senderFunc) Send(ctx context.Context, m mail.Message, id int64) error { return f(ctx, m, id) }
+
+type row struct {
+	status    string
+	attempts  int
+	lastError string
+	next      int64
+	body      string
+}
+
+func outboxRow(t *testing.T, db *sqlite.DB, id int64) row {
+	t.Helper()
+	var r row
+	err := db.R.QueryRow(`SELECT status, attempts, last_error, next_attempt_at, body FROM mail_outbox WHERE id = ?`, id).
+		Scan(&r.status, &r.attempts, &r.lastError, &r.next, &r.body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}

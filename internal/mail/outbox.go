@@ -1,0 +1,229 @@
+package mail
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"log/slog"
+	"net/mail"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"saferspaces/internal/errs"
+	"saferspaces/internal/sqlite"
+)
+
+// Outbox statuses.
+const (
+	StatusPending = "pending" // waiting for its (next) attempt
+	StatusSent    = "sent"
+	StatusFailed  = "failed" // gave up after maxAttempts; an admin may Retry
+)
+
+const (
+	maxAttempts  = 10
+	firstBackoff = 30 * time.Second
+	maxBackoff   = time.Hour
+	pollInterval = 2 * time.Second
+	batchSize    = 50
+	maxErrorLen  = 500 // bytes of last_error kept; SMTP errors can be long transcripts
+)
+
+// Sender delivers one message. id is the outbox id, useful for file names and Message-IDs.
+type Sender interface {
+	Send(ctx context.Context, m Message, id int64) error
+}
+
+// Enqueue stores m in the outbox inside the caller's transaction, so that the mail exists if and
+// only if the event that caused it (a registration, an approval, ...) was committed. It never sends;
+// call Outbox.Kick after the commit to have it sent without waiting for the next poll.
+func Enqueue(ctx context.Context, tx *sql.Tx, m Message, now time.Time) (int64, error) {
+	if err := validate(m); err != nil {
+		return 0, err
+	}
+	res, err := tx.ExecContext(ctx, `INSERT INTO mail_outbox
+		(to_addr, to_name, lang, kind, subject, body, status, attempts, next_attempt_at, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?)`,
+		m.To, m.ToName, Lang(m.Lang), m.Kind, m.Subject, m.Body, StatusPending, now.Unix(), now.Unix())
+	if err != nil {
+		return 0, fmt.Errorf("enqueue mail: %w", err)
+	}
+	return res.LastInsertId()
+}
+
+// validate refuses what would break the message headers later, when nobody is there to see it.
+func validate(m Message) error {
+	addr, err := mail.ParseAddress(m.To)
+	if err != nil || addr.Address != m.To {
+		return errs.E(errs.Invalid, "invalid recipient e-mail address")
+	}
+	if strings.ContainsAny(m.ToName+m.Subject, "\r\n") {
+		return errs.E(errs.Invalid, "recipient name and subject must be a single line")
+	}
+	if strings.TrimSpace(m.Subject) == "" || strings.TrimSpace(m.Body) == "" {
+		return errs.E(errs.Invalid, "e-mail needs a subject and a body")
+	}
+	return nil
+}
+
+// Outbox delivers queued mail and lists it for the admin page.
+type Outbox struct {
+	db     *sqlite.DB
+	sender Sender
+	log    *slog.Logger
+	now    func() time.Time
+	kick   chan struct{}
+	// pass serialises delivery passes, so Run and a direct DeliverDue never send the same mail twice.
+	pass sync.Mutex
+}
+
+// NewOutbox returns an outbox delivering through sender; now is the clock (time.Now in production).
+func NewOutbox(db *sqlite.DB, sender Sender, log *slog.Logger, now func() time.Time) *Outbox {
+	return &Outbox{db: db, sender: sender, log: log, now: now, kick: make(chan struct{}, 1)}
+}
+
+// Kick wakes the worker early, e.g. right after a transaction that enqueued mail committed. It
+// never blocks: one pending wake-up is as good as many.
+func (o *Outbox) Kick() {
+	select {
+	case o.kick <- struct{}{}:
+	default:
+	}
+}
+
+// Run delivers due mail until ctx is cancelled, waking every poll interval or on Kick.
+func (o *Outbox) Run(ctx context.Context) {
+	tick := time.NewTicker(pollInterval)
+	defer tick.Stop()
+	for {
+		if _, err := o.DeliverDue(ctx); err != nil && ctx.Err() == nil {
+			o.log.Error("mail outbox", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		case <-o.kick:
+		}
+	}
+}
+
+type queued struct {
+	id       int64
+	attempts int
+	msg      Message
+}
+
+// DeliverDue makes one pass over the pending mail that is due, oldest first, and reports how many
+// were sent. A failed send is recorded on the mail (with backoff), not returned; the error is for
+// the database or a cancelled ctx.
+func (o *Outbox) DeliverDue(ctx context.Context) (sent int, err error) {
+	o.pass.Lock()
+	defer o.pass.Unlock()
+	for {
+		batch, err := o.due(ctx, o.now())
+		if err != nil {
+			return sent, err
+		}
+		for _, q := range batch {
+			// Sending happens outside any transaction: a slow SMTP server must not hold the
+			// database's only write lock.
+			sendErr := o.sender.Send(ctx, q.msg, q.id)
+			if sendErr != nil && ctx.Err() != nil {
+				// Shutting down is not the mail's fault: leave it untouched for the next start.
+				return sent, ctx.Err()
+			}
+			// Recorded even if ctx is cancelled meanwhile: a mail that went out must not go out again.
+			if err := o.record(context.WithoutCancel(ctx), q, sendErr); err != nil {
+				return sent, err
+			}
+			if sendErr != nil {
+				// Most failures mean the server is unreachable; trying the rest of the batch now
+				// would only wait out one timeout per mail. They stay due for the next pass.
+				return sent, nil
+			}
+			sent++
+		}
+		if len(batch) < batchSize {
+			return sent, nil
+		}
+	}
+}
+
+func (o *Outbox) due(ctx context.Context, now time.Time) ([]queued, error) {
+	rows, err := o.db.R.QueryContext(ctx, `SELECT id, attempts, to_addr, to_name, lang, kind, subject, body
+		FROM mail_outbox WHERE status = ? AND next_attempt_at <= ? ORDER BY id LIMIT ?`,
+		StatusPending, now.Unix(), batchSize)
+	if err != nil {
+		return nil, fmt.Errorf("read due mail: %w", err)
+	}
+	defer rows.Close()
+	var batch []queued
+	for rows.Next() {
+		var q queued
+		m := &q.msg
+		if err := rows.Scan(&q.id, &q.attempts, &m.To, &m.ToName, &m.Lang, &m.Kind, &m.Subject, &m.Body); err != nil {
+			return nil, fmt.Errorf("read due mail: %w", err)
+		}
+		batch = append(batch, q)
+	}
+	return batch, rows.Err()
+}
+
+// record stores the outcome of one attempt.
+func (o *Outbox) record(ctx context.Context, q queued, sendErr error) error {
+	now := o.now()
+	attempts := q.attempts + 1
+	if sendErr == nil {
+		// The body goes: it holds single-use tokens that the database otherwise keeps only as hashes.
+		_, err := o.db.W.ExecContext(ctx, `UPDATE mail_outbox
+			SET status = ?, attempts = ?, sent_at = ?, last_error = '', body = '' WHERE id = ?`,
+			StatusSent, attempts, now.Unix(), q.id)
+		if err != nil {
+			// The mail went out but we could not say so; it will be sent again (at least once).
+			return fmt.Errorf("mark mail %d sent: %w", q.id, err)
+		}
+		o.log.Debug("mail sent", "id", q.id, "kind", q.msg.Kind)
+		return nil
+	}
+	status, next := StatusPending, now.Add(Backoff(attempts))
+	if attempts >= maxAttempts {
+		status = StatusFailed
+	}
+	_, err := o.db.W.ExecContext(ctx, `UPDATE mail_outbox
+		SET status = ?, attempts = ?, last_error = ?, next_attempt_at = ? WHERE id = ?`,
+		status, attempts, truncate(sendErr.Error(), maxErrorLen), next.Unix(), q.id)
+	if err != nil {
+		return fmt.Errorf("record mail %d failure: %w", q.id, err)
+	}
+	if status == StatusFailed {
+		o.log.Error("mail delivery gave up", "id", q.id, "kind", q.msg.Kind, "attempts", attempts, "err", sendErr)
+	} else {
+		o.log.Warn("mail delivery failed, will retry", "id", q.id, "kind", q.msg.Kind,
+			"attempts", attempts, "next_attempt", next, "err", sendErr)
+	}
+	return nil
+}
+
+// Backoff is the wait after the given number of failed attempts: 30 s, 1 min, 2 min, … doubling up
+// to one hour, so a short outage is bridged quickly and a long one is not hammered.
+func Backoff(attempts int) time.Duration {
+	d := firstBackoff
+	for i := 1; i < attempts && d < maxBackoff; i++ {
+		d *= 2
+	}
+	return min(d, maxBackoff)
+}
+
+// truncate cuts s to at most n bytes without splitting a UTF-8 character.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
+}

@@ -1,0 +1,186 @@
+package mail_test
+
+import (
+	"context"
+	"errors"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"saferspaces/internal/errs"
+	"saferspaces/internal/mail"
+)
+
+func TestBackoffFailureAndRetry(t *testing.T) {
+	db := openDB(t)
+	clk := newClock()
+	log, _ := newLogger()
+	var calls atomic.Int32
+	var down atomic.Bool
+	down.Store(true)
+	sender := senderFunc(func(_ context.Context, _ mail.Message, _ int64) error {
+		calls.Add(1)
+		if down.Load() {
+			return errors.New("421 service not available")
+		}
+		return nil
+	})
+	ob := mail.NewOutbox(db, sender, log, clk.Now)
+	id := enqueue(t, db, activation(t, "a@example.org", "https://s.example/activate/x"), clk.Now())
+
+	wantDelays := []time.Duration{30 * time.Second, time.Minute, 2 * time.Minute, 4 * time.Minute,
+		8 * time.Minute, 16 * time.Minute, 32 * time.Minute, time.Hour, time.Hour}
+	for attempt := 1; attempt <= 10; attempt++ {
+		if sent, err := ob.DeliverDue(t.Context()); err != nil || sent != 0 {
+			t.Fatalf("attempt %d: DeliverDue = %d, %v", attempt, sent, err)
+		}
+		r := outboxRow(t, db, id)
+		if r.attempts != attempt || r.lastError != "421 service not available" {
+			t.Fatalf("attempt %d: %+v", attempt, r)
+		}
+		if attempt == 10 {
+			if r.status != mail.StatusFailed {
+				t.Fatalf("after 10 attempts status %q", r.status)
+			}
+			break
+		}
+		want := wantDelays[attempt-1]
+		if r.status != mail.StatusPending || time.Duration(r.next-clk.Now().Unix())*time.Second != want {
+			t.Fatalf("attempt %d: %+v, want next attempt in %v", attempt, r, want)
+		}
+		clk.Advance(want - time.Second)
+		if ob.DeliverDue(t.Context()); calls.Load() != int32(attempt) {
+			t.Fatalf("attempt %d: retried before the backoff ran out", attempt)
+		}
+		clk.Advance(time.Second)
+	}
+
+	clk.Advance(48 * time.Hour)
+	if ob.DeliverDue(t.Context()); calls.Load() != 10 {
+		t.Fatal("a failed mail was tried again without Retry")
+	}
+	list, total, err := ob.List(t.Context(), mail.StatusFailed, 10, 0)
+	if err != nil || total != 1 || len(list) != 1 || list[0].ID != id || list[0].Attempts != 10 ||
+		list[0].LastError == "" || list[0].Kind != string(mail.KindActivation) || !list[0].SentAt.IsZero() {
+		t.Fatalf("List(failed) = %+v, %d, %v", list, total, err)
+	}
+
+	if err := ob.Retry(t.Context(), id); err != nil {
+		t.Fatal(err)
+	}
+	if r := outboxRow(t, db, id); r.status != mail.StatusPending || r.next != clk.Now().Unix() {
+		t.Fatalf("after Retry: %+v", r)
+	}
+	down.Store(false)
+	if sent, err := ob.DeliverDue(t.Context()); err != nil || sent != 1 {
+		t.Fatalf("DeliverDue after Retry = %d, %v", sent, err)
+	}
+	list, total, _ = ob.List(t.Context(), "", 10, 0)
+	if total != 1 || list[0].Status != mail.StatusSent || !list[0].SentAt.Equal(clk.Now()) {
+		t.Errorf("List() = %+v", list)
+	}
+
+	if err := ob.Retry(t.Context(), id); !errs.Is(err, errs.Conflict) {
+		t.Errorf("Retry of a sent mail: %v", err)
+	}
+	if err := ob.Retry(t.Context(), 4242); !errs.Is(err, errs.NotFound) {
+		t.Errorf("Retry of an unknown id: %v", err)
+	}
+	if _, _, err := ob.List(t.Context(), "bogus", 10, 0); !errs.Is(err, errs.Invalid) {
+		t.Errorf("List(bogus): %v", err)
+	}
+}
+
+func TestBackoffIsCapped(t *testing.T) {
+	for n, want := range map[int]time.Duration{1: 30 * time.Second, 2: time.Minute, 3: 2 * time.Minute,
+		8: time.Hour, 9: time.Hour, 60: time.Hour} {
+		if got := mail.Backoff(n); got != want {
+			t.Errorf("Backoff(%d) = %v, want %v", n, got, want)
+		}
+	}
+}
+
+func TestDeliverDueOldestFirstAcrossBatches(t *testing.T) {
+	db := openDB(t)
+	clk := newClock()
+	log, _ := newLogger()
+	var order []int64
+	ob := mail.NewOutbox(db, senderFunc(func(_ context.Context, _ mail.Message, id int64) error {
+		order = append(order, id)
+		return nil
+	}), log, clk.Now)
+	for range 120 { // more than one batch
+		enqueue(t, db, activation(t, "a@example.org", "https://s.example/activate/x"), clk.Now())
+	}
+	// Not yet due: created in the future relative to the pass.
+	enqueue(t, db, activation(t, "a@example.org", "https://s.example/activate/x"), clk.Now().Add(time.Minute))
+	sent, err := ob.DeliverDue(t.Context())
+	if err != nil || sent != 120 {
+		t.Fatalf("DeliverDue = %d, %v", sent, err)
+	}
+	for i, id := range order {
+		if id != int64(i+1) {
+			t.Fatalf("order %v", order)
+		}
+	}
+	if _, total, _ := ob.List(t.Context(), mail.StatusPending, 0, 0); total != 1 {
+		t.Errorf("pending = %d, want the one not yet due", total)
+	}
+	page, total, _ := ob.List(t.Context(), mail.StatusSent, 50, 100)
+	if total != 120 || len(page) != 20 || page[0].ID != 20 {
+		t.Errorf("page 3: %d entries of %d, first %d", len(page), total, page[0].ID)
+	}
+}
+
+func TestRunDeliversOnKickAndStops(t *testing.T) {
+	db := openDB(t)
+	clk := newClock()
+	log, _ := newLogger()
+	got := make(chan int64, 1)
+	ob := mail.NewOutbox(db, senderFunc(func(_ context.Context, _ mail.Message, id int64) error {
+		got <- id
+		return nil
+	}), log, clk.Now)
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan struct{})
+	go func() {
+		ob.Run(ctx)
+		close(done)
+	}()
+
+	id := enqueue(t, db, activation(t, "a@example.org", "https://s.example/activate/x"), clk.Now())
+	ob.Kick()
+	ob.Kick() // never blocks
+	select {
+	case sentID := <-got:
+		if sentID != id {
+			t.Errorf("sent %d, want %d", sentID, id)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Run did not deliver after Kick")
+	}
+	cancel()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Run did not stop when its context was cancelled")
+	}
+}
+
+func TestShutdownDuringSendIsNotAnAttempt(t *testing.T) {
+	db := openDB(t)
+	clk := newClock()
+	log, _ := newLogger()
+	ctx, cancel := context.WithCancel(t.Context())
+	ob := mail.NewOutbox(db, senderFunc(func(ctx context.Context, _ mail.Message, _ int64) error {
+		cancel()
+		return ctx.Err()
+	}), log, clk.Now)
+	id := enqueue(t, db, activation(t, "a@example.org", "https://s.example/activate/x"), clk.Now())
+	if _, err := ob.DeliverDue(ctx); !errors.Is(err, context.Canceled) {
+		t.Errorf("DeliverDue = %v", err)
+	}
+	if r := outboxRow(t, db, id); r.status != mail.StatusPending || r.attempts != 0 {
+		t.Errorf("after shutdown: %+v", r)
+	}
+}

@@ -1,0 +1,246 @@
+package mail_test
+
+import (
+	"errors"
+	"io"
+	"mime"
+	"mime/quotedprintable"
+	"net"
+	netmail "net/mail"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/emersion/go-sasl"
+	"github.com/emersion/go-smtp"
+
+	"saferspaces/internal/mail"
+)
+
+// received is what the test SMTP server saw in one session.
+type received struct {
+	user, pass string
+	from       string
+	to         []string
+	data       []byte
+}
+
+// smtpServer is an in-process SMTP server that records every delivered message.
+type smtpServer struct {
+	mu   sync.Mutex
+	got  []received
+	srv  *smtp.Server
+	addr string
+}
+
+func (s *smtpServer) messages() []received {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]received(nil), s.got...)
+}
+
+type smtpSession struct {
+	s   *smtpServer
+	cur received
+}
+
+func (ss *smtpSession) AuthMechanisms() []string { return []string{sasl.Plain} }
+
+func (ss *smtpSession) Auth(string) (sasl.Server, error) {
+	return sasl.NewPlainServer(func(_, user, pass string) error {
+		if user != "mailer" || pass != "s3cret:pw" {
+			return errors.New("bad credentials")
+		}
+		ss.cur.user, ss.cur.pass = user, pass
+		return nil
+	}), nil
+}
+
+func (ss *smtpSession) Mail(from string, _ *smtp.MailOptions) error {
+	if ss.cur.user == "" {
+		return smtp.ErrAuthRequired
+	}
+	ss.cur.from = from
+	return nil
+}
+
+func (ss *smtpSession) Rcpt(to string, _ *smtp.RcptOptions) error {
+	ss.cur.to = append(ss.cur.to, to)
+	return nil
+}
+
+func (ss *smtpSession) Data(r io.Reader) error {
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return err
+	}
+	ss.cur.data = b
+	ss.s.mu.Lock()
+	ss.s.got = append(ss.s.got, ss.cur)
+	ss.s.mu.Unlock()
+	return nil
+}
+
+func (ss *smtpSession) Reset()        { ss.cur = received{user: ss.cur.user, pass: ss.cur.pass} }
+func (ss *smtpSession) Logout() error { return nil }
+
+// startSMTP listens on addr ("127.0.0.1:0" for any free port) until the test ends.
+func startSMTP(t *testing.T, addr string) *smtpServer {
+	t.Helper()
+	s := &smtpServer{}
+	s.srv = smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) {
+		return &smtpSession{s: s}, nil
+	}))
+	s.srv.Domain = "localhost"
+	s.srv.AllowInsecureAuth = true // the test server speaks no TLS; go-mail still only sends PLAIN to localhost
+	s.srv.ErrorLog = testLog{t}
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.addr = l.Addr().String()
+	go s.srv.Serve(l)
+	t.Cleanup(func() { s.srv.Close() })
+	return s
+}
+
+type testLog struct{ t *testing.T }
+
+func (l testLog) Printf(format string, v ...any) { l.t.Logf(format, v...) }
+func (l testLog) Println(v ...any)               { l.t.Log(v...) }
+
+// freeAddr returns an address on which nothing listens: SMTP "down".
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	return addr
+}
+
+func smtpURL(addr string) string { return "smtp://mailer:s3cret%3Apw@" + addr }
+
+func TestSMTPSenderTalksRealSMTP(t *testing.T) {
+	srv := startSMTP(t, "127.0.0.1:0")
+	db := openDB(t)
+	clk := newClock()
+	log, _ := newLogger()
+	sender, err := mail.NewSMTPSender(smtpURL(srv.addr), "saferspaces <noreply@saferspaces.example.org>")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ob := mail.NewOutbox(db, sender, log, clk.Now)
+	link := "https://saferspaces.example.org/activate/" + strings.Repeat("A1b2C3d4", 8) // longer than a QP line
+	enqueue(t, db, activation(t, "juergen@example.org", link), clk.Now())
+
+	if sent, err := ob.DeliverDue(t.Context()); err != nil || sent != 1 {
+		t.Fatalf("DeliverDue = %d, %v", sent, err)
+	}
+	got := srv.messages()
+	if len(got) != 1 {
+		t.Fatalf("server received %d messages", len(got))
+	}
+	r := got[0]
+	if r.user != "mailer" || r.pass != "s3cret:pw" {
+		t.Errorf("AUTH as %q/%q", r.user, r.pass)
+	}
+	if r.from != "noreply@saferspaces.example.org" || len(r.to) != 1 || r.to[0] != "juergen@example.org" {
+		t.Errorf("envelope from %q to %v", r.from, r.to)
+	}
+	msg, err := netmail.ReadMessage(strings.NewReader(string(r.data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	subject, _ := new(mime.WordDecoder).DecodeHeader(msg.Header.Get("Subject"))
+	if subject != "saferspaces: Ihr Zugang ist bereit – bitte Passwort festlegen" {
+		t.Errorf("Subject %q (raw %q)", subject, msg.Header.Get("Subject"))
+	}
+	if !strings.HasPrefix(msg.Header.Get("Content-Type"), "text/plain; charset=UTF-8") {
+		t.Errorf("Content-Type %q", msg.Header.Get("Content-Type"))
+	}
+	if msg.Header.Get("Message-ID") == "" || msg.Header.Get("Date") == "" {
+		t.Error("Message-ID or Date missing")
+	}
+	var body io.Reader = msg.Body
+	if strings.EqualFold(msg.Header.Get("Content-Transfer-Encoding"), "quoted-printable") {
+		body = quotedprintable.NewReader(body)
+	}
+	text, err := io.ReadAll(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain := strings.ReplaceAll(string(text), "\r\n", "\n")
+	if !strings.Contains(plain, "\n"+link+"\n") || !strings.Contains(plain, "72 Stunden gültig") {
+		t.Errorf("body:\n%s", plain)
+	}
+}
+
+func TestSMTPDownKeepsMailAndRetriesLater(t *testing.T) {
+	db := openDB(t)
+	clk := newClock()
+	log, _ := newLogger()
+	addr := freeAddr(t)
+	sender, err := mail.NewSMTPSender(smtpURL(addr), "noreply@saferspaces.example.org")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ob := mail.NewOutbox(db, sender, log, clk.Now)
+	link := "https://saferspaces.example.org/activate/abc"
+	id := enqueue(t, db, activation(t, "juergen@example.org", link), clk.Now())
+
+	sent, err := ob.DeliverDue(t.Context())
+	if err != nil || sent != 0 {
+		t.Fatalf("DeliverDue with SMTP down = %d, %v", sent, err)
+	}
+	r := outboxRow(t, db, id)
+	if r.status != mail.StatusPending || r.attempts != 1 || r.next <= clk.Now().Unix() || r.lastError == "" || r.body == "" {
+		t.Fatalf("after failed attempt: %+v", r)
+	}
+	if strings.Contains(r.lastError, "s3cret") {
+		t.Errorf("password in last_error: %s", r.lastError)
+	}
+	// Not due yet: nothing is tried.
+	if sent, _ := ob.DeliverDue(t.Context()); sent != 0 || outboxRow(t, db, id).attempts != 1 {
+		t.Error("retried before its backoff ran out")
+	}
+
+	srv := startSMTP(t, addr)
+	clk.Advance(mail.Backoff(1))
+	if sent, err := ob.DeliverDue(t.Context()); err != nil || sent != 1 {
+		t.Fatalf("DeliverDue after SMTP came back = %d, %v", sent, err)
+	}
+	if got := srv.messages(); len(got) != 1 || !strings.Contains(string(got[0].data), link) {
+		t.Errorf("server got %d messages", len(got))
+	}
+	if r := outboxRow(t, db, id); r.status != mail.StatusSent || r.attempts != 2 {
+		t.Errorf("after delivery: %+v", r)
+	}
+}
+
+func TestNewSMTPSenderValidates(t *testing.T) {
+	for _, tc := range []struct{ url, from string }{
+		{"http://host:25", "a@example.org"},
+		{"smtp://", "a@example.org"},
+		{"smtp://host:99999", "a@example.org"},
+		{"smtp://host:25/path", "a@example.org"},
+		{"smtp://user:p@ss word@host:25", "a@example.org"},
+		{"smtp://host:25", ""},
+		{"smtp://host:25", "not an address"},
+	} {
+		_, err := mail.NewSMTPSender(tc.url, tc.from)
+		if err == nil {
+			t.Errorf("NewSMTPSender(%q, %q) accepted", tc.url, tc.from)
+		} else if strings.Contains(err.Error(), "ss word") {
+			t.Errorf("error reveals the password: %v", err)
+		}
+	}
+	for _, u := range []string{"smtp://relay.example.org", "smtps://u:p@relay.example.org:465", "smtp://127.0.0.1:" + strconv.Itoa(2525)} {
+		if _, err := mail.NewSMTPSender(u, "saferspaces <noreply@example.org>"); err != nil {
+			t.Errorf("%s: %v", u, err)
+		}
+	}
+}
