@@ -1,0 +1,184 @@
+package content
+
+import (
+	"bytes"
+	"cmp"
+	"fmt"
+	"html"
+	"html/template"
+	"strings"
+
+	"github.com/yuin/goldmark"
+	"github.com/yuin/goldmark/ast"
+	"github.com/yuin/goldmark/extension"
+	"github.com/yuin/goldmark/parser"
+	"github.com/yuin/goldmark/renderer"
+	"github.com/yuin/goldmark/text"
+	"github.com/yuin/goldmark/util"
+)
+
+// markdown renders lesson bodies. It stays without html.WithUnsafe: content is trusted but
+// rendered into pages under a strict CSP, and FORMAT.md promises authors that raw HTML shows
+// up escaped, which escapedHTML below does instead of goldmark's silent omission.
+var markdown = goldmark.New(
+	goldmark.WithExtensions(extension.GFM, extension.Footnote),
+	goldmark.WithParserOptions(parser.WithAutoHeadingID()),
+	goldmark.WithRendererOptions(renderer.WithNodeRenderers(util.Prioritized(escapedHTML{}, 100))),
+)
+
+// escapedHTML renders raw HTML as visible text, so an author sees what was not rendered
+// instead of wondering where a paragraph went.
+type escapedHTML struct{}
+
+func (escapedHTML) RegisterFuncs(r renderer.NodeRendererFuncRegisterer) {
+	r.Register(ast.KindHTMLBlock, func(w util.BufWriter, src []byte, n ast.Node, entering bool) (ast.WalkStatus, error) {
+		if !entering {
+			return ast.WalkContinue, nil
+		}
+		b := n.(*ast.HTMLBlock)
+		var raw strings.Builder
+		for i := range b.Lines().Len() {
+			seg := b.Lines().At(i)
+			raw.Write(seg.Value(src))
+		}
+		if b.HasClosure() {
+			raw.Write(b.ClosureLine.Value(src))
+		}
+		_, _ = w.WriteString("<p>" + html.EscapeString(strings.TrimRight(raw.String(), "\n")) + "</p>\n")
+		return ast.WalkSkipChildren, nil
+	})
+	r.Register(ast.KindRawHTML, func(w util.BufWriter, src []byte, n ast.Node, entering bool) (ast.WalkStatus, error) {
+		if !entering {
+			return ast.WalkContinue, nil
+		}
+		segs := n.(*ast.RawHTML).Segments
+		for i := range segs.Len() {
+			seg := segs.At(i)
+			_, _ = w.WriteString(html.EscapeString(string(seg.Value(src))))
+		}
+		return ast.WalkSkipChildren, nil
+	})
+}
+
+// link is a link from a lesson into the platform, checked once every module is known.
+type link struct {
+	file string
+	line int
+	dest string
+}
+
+// lessonFile is one language of a lesson.
+type lessonFile struct {
+	title string
+	body  template.HTML
+	words int
+	links []link
+}
+
+// decodeLesson reads one lessons/NN-slug.LANG.md file.
+func decodeLesson(src []byte, file string, ps *problems) lessonFile {
+	var lf lessonFile
+	s := strings.TrimPrefix(strings.ReplaceAll(string(src), "\r\n", "\n"), "\ufeff")
+	front, body, bodyLine, problem := splitFrontMatter(s)
+	if problem != "" {
+		ps.add(file, 1, "%s", problem)
+		return lf
+	}
+	y := &yamlFile{name: file, offset: 1, ps: ps}
+	if n, ok := y.parse([]byte(front)); ok {
+		if n == nil {
+			ps.add(file, 1, `front matter: missing key "title"`)
+		} else if f, ok := y.mappingOf(n, 2, "front matter: ", "must be a mapping with title", "title"); ok {
+			lf.title = f.str("title")
+		}
+	}
+
+	lf.words = len(strings.Fields(body))
+	if lf.words == 0 {
+		ps.add(file, bodyLine, "lesson text is empty")
+	}
+	source := []byte(body)
+	ctx := parser.NewContext(parser.WithIDs(&headingIDs{seen: map[string]bool{}}))
+	doc := markdown.Parser().Parse(text.NewReader(source), parser.WithContext(ctx))
+	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
+		if l, isLink := n.(*ast.Link); entering && isLink && strings.HasPrefix(string(l.Destination), "/modules/") {
+			line := bodyLine + bytes.Count(source[:offsetOf(l)], []byte("\n"))
+			lf.links = append(lf.links, link{file: file, line: line, dest: string(l.Destination)})
+		}
+		return ast.WalkContinue, nil
+	})
+	var buf bytes.Buffer
+	if err := markdown.Renderer().Render(&buf, source, doc); err != nil {
+		ps.add(file, 0, "cannot render Markdown: %v", err)
+	}
+	lf.body = template.HTML(buf.String()) // goldmark escapes text and raw HTML, and drops unsafe URLs
+	return lf
+}
+
+// splitFrontMatter splits "---\n<yaml>---\n<body>"; bodyLine is the 1-based line the body
+// starts on, so positions in the body map back to the file.
+func splitFrontMatter(s string) (front, body string, bodyLine int, problem string) {
+	rest, found := strings.CutPrefix(s, "---\n")
+	if !found {
+		return "", "", 0, `missing front matter: start the file with a "---" line, title: "…" and another "---" line`
+	}
+	line, start := 2, 0
+	for start <= len(rest) {
+		end := strings.IndexByte(rest[start:], '\n')
+		next := len(rest) + 1
+		if end >= 0 {
+			end += start
+			next = end + 1
+		} else {
+			end = len(rest)
+		}
+		if strings.TrimRight(rest[start:end], " \t") == "---" {
+			if next > len(rest) {
+				next = len(rest)
+			}
+			return rest[:start], rest[next:], line + 1, ""
+		}
+		start, line = next, line+1
+	}
+	return "", "", 0, `front matter is not closed by a "---" line`
+}
+
+// offsetOf finds where an inline node starts in the source: inline nodes carry no position,
+// but their text does, and the enclosing block knows its first line.
+func offsetOf(n ast.Node) int {
+	found := -1
+	_ = ast.Walk(n, func(c ast.Node, entering bool) (ast.WalkStatus, error) {
+		if t, ok := c.(*ast.Text); ok && entering {
+			found = t.Segment.Start
+			return ast.WalkStop, nil
+		}
+		return ast.WalkContinue, nil
+	})
+	if found >= 0 {
+		return found
+	}
+	for p := n.Parent(); p != nil; p = p.Parent() {
+		if p.Type() == ast.TypeBlock && p.Lines().Len() > 0 {
+			return p.Lines().At(0).Start
+		}
+	}
+	return 0
+}
+
+// headingIDs makes heading anchors readable in German: goldmark's own generator drops every
+// non-ASCII letter ("Räume" → "rume"), ours spells umlauts out ("raeume") as Germans do in URLs.
+type headingIDs struct{ seen map[string]bool }
+
+func (h *headingIDs) Generate(value []byte, _ ast.NodeKind) []byte {
+	spelled := strings.NewReplacer("ä", "ae", "ö", "oe", "ü", "ue", "ß", "ss").Replace(strings.ToLower(string(value)))
+	words := strings.FieldsFunc(spelled, func(r rune) bool { return (r < 'a' || r > 'z') && (r < '0' || r > '9') })
+	base := cmp.Or(strings.Join(words, "-"), "section")
+	id := base
+	for i := 1; h.seen[id]; i++ {
+		id = fmt.Sprintf("%s-%d", base, i)
+	}
+	h.seen[id] = true
+	return []byte(id)
+}
+
+func (h *headingIDs) Put(value []byte) { h.seen[string(value)] = true }

@@ -1,0 +1,171 @@
+package content
+
+import (
+	"fmt"
+
+	"github.com/goccy/go-yaml/ast"
+)
+
+// decodeModule reads module.yaml. It returns the module even when it has problems, so the
+// rest of the folder is still checked and links to it still resolve; idLine locates the id
+// for the duplicate check across folders.
+func decodeModule(src []byte, file string, ps *problems) (m *Module, idLine int) {
+	m = &Module{}
+	y := &yamlFile{name: file, ps: ps}
+	body, ok := y.parse(src)
+	if !ok {
+		return m, 0
+	}
+	if body == nil {
+		y.errorf(0, "file is empty")
+		return m, 0
+	}
+	f, ok := y.mappingOf(body, 1, "", "must be a mapping of id, title, summary, objectives, minutes",
+		"id", "title", "summary", "objectives", "minutes")
+	if !ok {
+		return m, 0
+	}
+	m.ID, idLine = f.id("id")
+	m.Title = f.text("title")
+	m.Summary = f.text("summary")
+	m.Minutes = f.number("minutes", 1, 1000)
+	if items, ok := f.list("objectives"); ok {
+		if len(items) == 0 {
+			f.errorf(f.vals["objectives"].keyLine, "objectives", "list is empty")
+		}
+		for i, n := range items {
+			m.Objectives = append(m.Objectives, y.text(n, y.line(n), fmt.Sprintf("objective %d", i+1)))
+		}
+	}
+	return m, idLine
+}
+
+// decodeCheck reads check.yaml; like decodeModule it returns what it could read.
+func decodeCheck(src []byte, file string, ps *problems) *Check {
+	c := &Check{}
+	y := &yamlFile{name: file, ps: ps}
+	body, ok := y.parse(src)
+	if !ok {
+		return c
+	}
+	if body == nil {
+		y.errorf(0, "file is empty")
+		return c
+	}
+	f, ok := y.mappingOf(body, 1, "", "must be a mapping of pass_mark and questions", "pass_mark", "questions")
+	if !ok {
+		return c
+	}
+	c.PassMark = f.number("pass_mark", 1, 100)
+	items, ok := f.list("questions")
+	if !ok {
+		return c
+	}
+	if len(items) == 0 {
+		f.errorf(f.vals["questions"].keyLine, "questions", "list is empty")
+	}
+	seen := map[string]int{} // question id → line
+	for i, n := range items {
+		q, idLine := decodeQuestion(y, n, i)
+		if q.ID != "" {
+			if first, dup := seen[q.ID]; dup {
+				y.errorf(idLine, "question %q: id: already used on line %d", q.ID, first)
+			} else {
+				seen[q.ID] = idLine
+			}
+		}
+		c.Questions = append(c.Questions, q)
+	}
+	return c
+}
+
+func decodeQuestion(y *yamlFile, n ast.Node, i int) (*Question, int) {
+	q := &Question{}
+	prefix := fmt.Sprintf("question %d: ", i+1)
+	if id := peekID(n); id != "" {
+		prefix = fmt.Sprintf("question %q: ", id)
+	}
+	f, ok := y.mappingOf(n, y.line(n), prefix, "must be a mapping of id, kind, text, choices",
+		"id", "kind", "text", "choices")
+	if !ok {
+		return q, 0
+	}
+	var idLine int
+	q.ID, idLine = f.id("id")
+	q.Kind = f.str("kind")
+	if q.Kind != "" && q.Kind != Single && q.Kind != Multiple {
+		f.errorf(f.vals["kind"].keyLine, "kind", "unknown kind %q (use %s or %s)", q.Kind, Single, Multiple)
+	}
+	q.Text = f.text("text")
+	items, ok := f.list("choices")
+	if !ok {
+		return q, idLine
+	}
+	line := f.vals["choices"].keyLine
+	seen := map[string]int{} // choice id → line
+	correct := 0
+	for j, cn := range items {
+		c, cIDLine := decodeChoice(y, cn, prefix, j)
+		if c.ID != "" {
+			if first, dup := seen[c.ID]; dup {
+				y.errorf(cIDLine, "%schoice %q: id: already used on line %d", prefix, c.ID, first)
+			} else {
+				seen[c.ID] = cIDLine
+			}
+		}
+		if c.Correct {
+			correct++
+		}
+		q.Choices = append(q.Choices, c)
+	}
+	// The rules below are what makes a question answerable at all, so they hold for both kinds.
+	switch {
+	case len(items) < 2:
+		f.errorf(line, "choices", "needs at least 2 choices, has %d", len(items))
+	case correct == 0:
+		f.errorf(line, "choices", "no choice is marked correct: true")
+	case correct > 1 && q.Kind == Single:
+		f.errorf(line, "choices", "kind single needs exactly one correct choice, has %d", correct)
+	}
+	return q, idLine
+}
+
+func decodeChoice(y *yamlFile, n ast.Node, qPrefix string, j int) (*Choice, int) {
+	c := &Choice{}
+	prefix := fmt.Sprintf("%schoice %d: ", qPrefix, j+1)
+	if id := peekID(n); id != "" {
+		prefix = fmt.Sprintf("%schoice %q: ", qPrefix, id)
+	}
+	f, ok := y.mappingOf(n, y.line(n), prefix, "must be a mapping of id, text, correct, explanation",
+		"id", "text", "correct", "explanation")
+	if !ok {
+		return c, 0
+	}
+	var idLine int
+	c.ID, idLine = f.id("id")
+	c.Text = f.text("text")
+	c.Correct = f.flag("correct")
+	c.Explanation = f.text("explanation")
+	return c, idLine
+}
+
+// peekID finds a mapping's id before it is decoded, so every message about the mapping,
+// even an unknown key above the id, can name it the way the author knows it.
+func peekID(n ast.Node) string {
+	var values []*ast.MappingValueNode
+	switch v := n.(type) {
+	case *ast.MappingNode:
+		values = v.Values
+	case *ast.MappingValueNode:
+		values = []*ast.MappingValueNode{v}
+	}
+	for _, mv := range values {
+		if mv.Key == nil || mv.Key.GetToken() == nil || mv.Key.GetToken().Value != "id" {
+			continue
+		}
+		if s, ok := scalar(mv.Value); ok {
+			return s
+		}
+	}
+	return ""
+}
