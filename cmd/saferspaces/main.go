@@ -93,7 +93,13 @@ type command func(ctx context.Context, args []string, getenv func(string) string
 
 // subcommands are the two-word commands.
 func subcommands() map[string]command {
-	return map[string]command{}
+	return map[string]command{
+		"modules check": cmdModulesCheck,
+		"user create":   cmdUserCreate,
+		"cohort create": cmdCohortCreate,
+		"users import":  cmdUsersImport,
+		"export xapi":   cmdExportXAPI,
+	}
 }
 
 var groups = map[string]bool{"user": true, "users": true, "cohort": true, "modules": true, "export": true}

@@ -14,6 +14,7 @@ import (
 
 	"saferspaces/internal/account"
 	"saferspaces/internal/config"
+	"saferspaces/internal/learning"
 	"saferspaces/internal/sqlite"
 	"saferspaces/internal/web"
 )
@@ -52,13 +53,21 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	defer stop()
 	log := newLogger(stderr)
 
+	// Content first: invalid modules stop the start, every problem printed, before anything opens.
+	cat, err := loadContent(cfg.Modules, stderr)
+	if err != nil {
+		return err
+	}
+	log.Info("modules loaded", "modules", len(cat.Modules), "lessons", cat.LessonCount(), "folder", cfg.Modules)
+
 	db, version, err := openDB(ctx, cfg.Data)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
 	log.Info("database ready", "path", db.Path, "schema_version", version)
-	if _, err := account.LoadOrCreateKeys(cfg.Data); err != nil {
+	keys, err := account.LoadOrCreateKeys(cfg.Data)
+	if err != nil {
 		return err
 	}
 
@@ -69,7 +78,16 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	if cfg.BaseURL == "" {
 		cfg.BaseURL = "http://" + ln.Addr().String()
 	}
-	srv, err := web.New(web.Deps{Config: cfg, Log: log, DB: db, Now: time.Now})
+	g, err := startGate(ctx, cfg, db, keys, log, stdout)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer g.Stop()
+	learn := learning.New(db, cat, time.Now)
+	learn.MailCertificates(cfg.Link)
+	srv, err := web.New(web.Deps{Config: cfg, Log: log, DB: db, Now: time.Now, Content: cat, Learning: learn,
+		Accounts: g.acc, Sessions: g.sessions, Outbox: g.outbox})
 	if err != nil {
 		ln.Close()
 		return err

@@ -37,6 +37,13 @@ func (s *Server) setLanguage(w http.ResponseWriter, r *http.Request) {
 		s.errorPageMsg(w, r, http.StatusBadRequest, s.tr.T(state(r).lang, "error.lang"))
 		return
 	}
+	if u := state(r).user; u != nil && s.acc != nil {
+		// A signed-in user's setting wins over the cookie, so it is the one to change.
+		if err := s.acc.SetLanguage(r.Context(), u.ID, lang); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+	}
 	http.SetCookie(w, &http.Cookie{
 		Name: langCookie, Value: lang, Path: "/", MaxAge: int((365 * 24 * time.Hour).Seconds()),
 		HttpOnly: true, Secure: s.cfg.Secure(), SameSite: http.SameSiteLaxMode,
@@ -50,5 +57,9 @@ type homeData struct {
 
 // home is the start page; signed-in users get their dashboard.
 func (s *Server) home(w http.ResponseWriter, r *http.Request) {
+	if state(r).user != nil {
+		s.requireUser(http.HandlerFunc(s.dashboard)).ServeHTTP(w, r)
+		return
+	}
 	s.page(w, r, http.StatusOK, "home", &homeData{Base: s.base(r, "home.title")})
 }

@@ -79,9 +79,12 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w}
 		next.ServeHTTP(sw, r)
+		// r.Pattern is not usable here: the mux sets it on the request copy that withState made.
 		p := r.URL.Path
-		if strings.Contains(r.Pattern, "{token}") {
-			p = r.Pattern
+		for _, secret := range []string{"/activate/", "/password/reset/"} {
+			if strings.HasPrefix(p, secret) {
+				p = secret + "{token}"
+			}
 		}
 		level := slog.LevelInfo
 		if sw.status >= 500 {

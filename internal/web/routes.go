@@ -1,6 +1,10 @@
 package web
 
-import "net/http"
+import (
+	"net/http"
+
+	"saferspaces/internal/account"
+)
 
 // Handler returns the whole HTTP surface of the platform. Every route is here; the middleware
 // chain is spelled out at the end. Access rules per route are proven by authz_test.go.
@@ -14,12 +18,73 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /{$}", s.home)
 
 	// --- sign-in, activation, reset, account (area: auth) ---
+	mux.HandleFunc("GET /login", s.login)
+	mux.HandleFunc("POST /login", s.loginPost)
+	mux.HandleFunc("POST /logout", s.logout)
+	mux.HandleFunc("GET /activate/{token}", s.tokenPage(account.PurposeActivation))
+	mux.HandleFunc("POST /activate/{token}", s.tokenPost(account.PurposeActivation))
+	mux.HandleFunc("GET /password/forgot", s.forgot)
+	mux.HandleFunc("POST /password/forgot", s.forgotPost)
+	mux.HandleFunc("GET /password/reset/{token}", s.tokenPage(account.PurposeReset))
+	mux.HandleFunc("POST /password/reset/{token}", s.tokenPost(account.PurposeReset))
+	mux.Handle("GET /account", s.requireUser(http.HandlerFunc(s.accountShow)))
+	mux.Handle("POST /account/password", s.requireUser(http.HandlerFunc(s.accountPassword)))
+	mux.Handle("POST /account/language", s.requireUser(http.HandlerFunc(s.accountLanguage)))
+	mux.Handle("POST /account/sessions/revoke", s.requireUser(http.HandlerFunc(s.accountRevoke)))
+	mux.Handle("GET /account/export.json", s.requireUser(http.HandlerFunc(s.accountExport)))
 
 	// --- registration, declarations, admin (area: admin) ---
+	mux.HandleFunc("GET /register", s.register)
+	mux.HandleFunc("POST /register", s.registerPost)
+	mux.HandleFunc("GET /register/done", s.registerDone)
+	mux.Handle("GET /declaration", s.requireUser(http.HandlerFunc(s.declaration)))
+	mux.Handle("POST /declaration", s.requireUser(http.HandlerFunc(s.declarationPost)))
+	admin := func(h http.HandlerFunc) http.Handler { return s.requireRole(account.RoleAdmin, h) }
+	mux.Handle("GET /admin/registrations", admin(s.adminRegistrations))
+	mux.Handle("POST /admin/registrations/{id}/approve", admin(s.adminApprove))
+	mux.Handle("POST /admin/registrations/{id}/reject", admin(s.adminReject))
+	mux.Handle("GET /admin/users", admin(s.adminUsers))
+	mux.Handle("GET /admin/users/{id}", admin(s.adminUser))
+	mux.Handle("POST /admin/users/{id}/role", admin(s.adminSetRole()))
+	mux.Handle("POST /admin/users/{id}/disable", admin(s.adminDisable()))
+	mux.Handle("POST /admin/users/{id}/enable", admin(s.adminEnable()))
+	mux.Handle("POST /admin/users/{id}/resend", admin(s.adminResend()))
+	mux.Handle("POST /admin/users/{id}/erase", admin(s.adminErase()))
+	mux.Handle("POST /admin/users/{id}/cohort", admin(s.adminSetCohort()))
+	mux.Handle("GET /admin/cohorts", admin(s.adminCohorts))
+	mux.Handle("POST /admin/cohorts", admin(s.adminCreateCohort))
+	mux.Handle("POST /admin/cohorts/{id}/trainers", admin(s.adminAddTrainer))
+	mux.Handle("GET /admin/declarations", admin(s.adminDeclarations))
+	mux.Handle("POST /admin/declarations", admin(s.adminPublishDeclaration))
+	mux.Handle("GET /admin/audit", admin(s.adminAudit))
+	mux.Handle("GET /admin/mail", admin(s.adminMail))
+	mux.Handle("POST /admin/mail/{id}/retry", admin(s.adminMailRetry))
 
 	// --- learning, self-checks, certificates (area: learning) ---
+	// "/" shows signed-in users their dashboard (see home). Certificate pages are public: the
+	// code is what a third party holds to verify one.
+	learn := func(h http.HandlerFunc) http.Handler { return s.requireUser(h) }
+	mux.Handle("GET /modules/{module}", learn(s.modulePage))
+	mux.Handle("GET /modules/{module}/lessons/{lesson}", learn(s.lessonPage))
+	mux.Handle("POST /modules/{module}/lessons/{lesson}/complete", learn(s.completeLesson))
+	mux.Handle("GET /modules/{module}/check", learn(s.checkPage))
+	mux.Handle("POST /modules/{module}/check", learn(s.checkSubmit))
+	mux.Handle("GET /modules/{module}/check/attempts/{id}", learn(s.attemptPage))
+	mux.Handle("GET /certificates", learn(s.certificates))
+	mux.HandleFunc("GET /certificates/{code}", s.certificate)
+	mux.HandleFunc("GET /certificates/{code}/qr.png", s.certificateQR)
+	mux.HandleFunc("GET /certificates/{code}/pdf", s.certificatePDF)
+
+	// --- trainers and learning records (area: trainer) ---
+	// A trainer sees only the cohorts they lead (admins all); any other id is a 404.
+	trainer := func(h http.HandlerFunc) http.Handler { return s.requireRole(account.RoleTrainer, h) }
+	mux.Handle("GET /trainer", trainer(s.trainerHome))
+	mux.Handle("GET /trainer/cohorts/{id}", trainer(s.trainerCohort))
+	mux.Handle("GET /trainer/cohorts/{id}/progress.csv", trainer(s.trainerCohortCSV))
+	mux.Handle("GET /admin/export/xapi.jsonl", s.requireRole(account.RoleAdmin, http.HandlerFunc(s.adminExportXAPI)))
 
 	var h http.Handler = s.withErrorPages(mux)
+	h = s.withSession(h)
 	h = s.crossOrigin(h)
 	h = s.withState(h)
 	h = limitBody(h)

@@ -12,8 +12,14 @@ import (
 	"net/http"
 	"time"
 
+	"saferspaces/internal/account"
+	"saferspaces/internal/cohort"
 	"saferspaces/internal/config"
+	"saferspaces/internal/content"
+	"saferspaces/internal/learning"
+	"saferspaces/internal/mail"
 	"saferspaces/internal/sqlite"
+	"saferspaces/modules"
 	webfs "saferspaces/web"
 )
 
@@ -26,6 +32,14 @@ type Server struct {
 	render *renderer
 	tr     *Translator
 	static http.Handler
+
+	acc      *account.Service
+	sessions *account.SessionStore
+	outbox   *mail.Outbox // nil in tests that read mail from the outbox table
+
+	learn *learning.Service
+
+	cohorts *cohort.Service // trainer reports
 }
 
 // Deps are what the server is built from; cmd wires concrete values.
@@ -34,6 +48,18 @@ type Deps struct {
 	Log    *slog.Logger
 	DB     *sqlite.DB
 	Now    func() time.Time
+
+	Accounts *account.Service
+	Sessions *account.SessionStore
+	Outbox   *mail.Outbox
+
+	// Learning is the learning service over the loaded content. Nil: one is built over Content,
+	// or over the embedded modules when Content is nil too, so tests need not wire it.
+	Learning *learning.Service
+	Content  *content.Catalog
+
+	// Cohorts builds the trainer reports. Nil: one is built over the learning service's content.
+	Cohorts *cohort.Service
 }
 
 // New parses templates and catalogs (a missing template stops start-up) and builds the server.
@@ -53,6 +79,17 @@ func New(d Deps) (*Server, error) {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
+	if d.Learning == nil {
+		if d.Content == nil {
+			if d.Content, err = content.Load(modules.FS); err != nil {
+				return nil, err
+			}
+		}
+		d.Learning = learning.New(d.DB, d.Content, d.Now)
+	}
+	if d.Cohorts == nil {
+		d.Cohorts = cohort.New(d.DB, d.Learning.Catalog(), d.Now)
+	}
 	return &Server{
 		cfg:    d.Config,
 		log:    d.Log,
@@ -61,6 +98,14 @@ func New(d Deps) (*Server, error) {
 		render: rd,
 		tr:     tr,
 		static: http.FileServerFS(staticFS),
+
+		acc:      d.Accounts,
+		sessions: d.Sessions,
+		outbox:   d.Outbox,
+
+		learn: d.Learning,
+
+		cohorts: d.Cohorts,
 	}, nil
 }
 

@@ -1,0 +1,60 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"time"
+
+	"saferspaces/internal/account"
+	"saferspaces/internal/config"
+)
+
+// cliActor names the command line in the audit log.
+const cliActor = "cli"
+
+// accountsFor opens the database in cfg.Data and builds the account service with links to baseURL.
+func accountsFor(ctx context.Context, cfg config.Config, log *slog.Logger) (*account.Service, func() error, error) {
+	db, _, err := openDB(ctx, cfg.Data)
+	if err != nil {
+		return nil, nil, err
+	}
+	return account.New(db, time.Now, cfg.Link, log), db.Close, nil
+}
+
+func cmdCohortCreate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cfg := config.Default()
+	var name, code string
+	rest, err := parseFlags("cohort create", "cohort create --name N [--code C] [--data DIR]", args, getenv, stderr, func(fs *flag.FlagSet) {
+		cfg.DataFlag(fs)
+		fs.StringVar(&name, "name", "", "cohort `name` (unique)")
+		fs.StringVar(&code, "code", "", "optional join `code` applicants enter on the declaration form (letters, digits, - and _)")
+	})
+	if err != nil {
+		return err
+	}
+	if len(rest) > 0 {
+		return usageError(stderr, "cohort create takes no arguments, got %q", rest)
+	}
+	if strings.TrimSpace(name) == "" {
+		return usageError(stderr, "cohort create needs --name")
+	}
+	accounts, closeDB, err := accountsFor(ctx, cfg, newLogger(stderr))
+	if err != nil {
+		return err
+	}
+	defer closeDB()
+	c, err := accounts.NewCohort(ctx, 0, cliActor, name, code, "")
+	if err != nil {
+		return fmt.Errorf("cohort create: %w", err)
+	}
+	if c.Code != "" {
+		fmt.Fprintf(stdout, "created cohort %q (id %d, join code %s)\n", c.Name, c.ID, c.Code)
+	} else {
+		fmt.Fprintf(stdout, "created cohort %q (id %d)\n", c.Name, c.ID)
+	}
+	return nil
+}

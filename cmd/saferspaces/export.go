@@ -1,0 +1,108 @@
+package main
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"time"
+
+	"saferspaces/internal/audit"
+	"saferspaces/internal/config"
+	"saferspaces/internal/xapi"
+)
+
+// cmdExportXAPI writes the learning records as xAPI statements (JSON lines) to FILE, or to stdout
+// without one. FILE is created and never overwritten: an export holds personal data, and
+// clobbering an older one (or something that is not an export at all) by a typo is not undoable.
+func cmdExportXAPI(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cfg := config.Default()
+	rest, err := parseFlags("export xapi", "export xapi [--data DIR] [--base-url URL] [--modules DIR] [FILE]", args, getenv, stderr,
+		func(fs *flag.FlagSet) {
+			cfg.DataFlag(fs)
+			fs.StringVar(&cfg.BaseURL, "base-url", cfg.BaseURL, "public `URL` of the platform, the root of every activity id; default: http://127.0.0.1:8080 like serve")
+			fs.StringVar(&cfg.Modules, "modules", cfg.Modules, "`folder` of module content, as given to serve; empty: embedded modules")
+		})
+	if err != nil {
+		return err
+	}
+	if len(rest) > 1 {
+		return usageError(stderr, "export xapi takes at most one FILE, got %q", rest)
+	}
+	if cfg.BaseURL == "" {
+		cfg.BaseURL = "http://" + cfg.Addr
+	}
+	if err := cfg.Validate(); err != nil {
+		return usageError(stderr, "export xapi: %v", err)
+	}
+	cat, err := loadContent(cfg.Modules, stderr)
+	if err != nil {
+		return err
+	}
+	db, _, err := openDB(ctx, cfg.Data)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+
+	target, out := "stdout", stdout
+	var f *os.File
+	if len(rest) == 1 {
+		target = rest[0]
+		f, err = os.OpenFile(target, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		if errors.Is(err, fs.ErrExist) {
+			return fmt.Errorf("export xapi: %s already exists; choose another file name", target)
+		}
+		if err != nil {
+			return fmt.Errorf("export xapi: %w", err)
+		}
+		out = f
+	}
+	err = db.Tx(ctx, func(tx *sql.Tx) error {
+		return audit.Record(ctx, tx, audit.Event{At: time.Now(), Actor: cliActor, Action: "xapi.exported",
+			Detail: "all learning records to " + target})
+	})
+	lines := &lineCounter{w: out}
+	if err == nil {
+		err = xapi.Export(ctx, lines, db, cat, cfg.BaseURL)
+	}
+	if f != nil {
+		if err == nil {
+			err = f.Sync()
+		}
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			// A half-written export looks like a whole one; do not leave it behind.
+			os.Remove(target)
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("export xapi: %w", err)
+	}
+	if f != nil {
+		fmt.Fprintf(stdout, "%d xAPI statements written to %s\n", lines.n, target)
+	}
+	return nil
+}
+
+// lineCounter counts the statements (one per line) on their way out.
+type lineCounter struct {
+	w io.Writer
+	n int
+}
+
+func (c *lineCounter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	for _, b := range p[:n] {
+		if b == '\n' {
+			c.n++
+		}
+	}
+	return n, err
+}

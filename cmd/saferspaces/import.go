@@ -1,0 +1,58 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+
+	"saferspaces/internal/account"
+	"saferspaces/internal/config"
+)
+
+func cmdUsersImport(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cfg := config.Default()
+	rest, err := parseFlags("users import", "users import [--data DIR] [--base-url URL] FILE.csv", args, getenv, stderr, func(fs *flag.FlagSet) {
+		cfg.DataFlag(fs)
+		fs.StringVar(&cfg.BaseURL, "base-url", cfg.BaseURL, "public `URL` of the platform for the activation links (default http://ADDR of serve's default)")
+	})
+	if err != nil {
+		return err
+	}
+	if len(rest) != 1 {
+		return usageError(stderr, "users import needs exactly one FILE.csv (columns name;email;organisation;role;cohort)")
+	}
+	if cfg.BaseURL == "" {
+		cfg.BaseURL = "http://" + cfg.Addr
+		fmt.Fprintf(stderr, "saferspaces: no --base-url given; activation links point to %s\n", cfg.BaseURL)
+	}
+	if err := cfg.Validate(); err != nil {
+		return usageError(stderr, "users import: %v", err)
+	}
+	file := rest[0]
+	f, err := os.Open(file)
+	if err != nil {
+		return fmt.Errorf("users import: %w", err)
+	}
+	defer f.Close()
+
+	accounts, closeDB, err := accountsFor(ctx, cfg, newLogger(stderr))
+	if err != nil {
+		return err
+	}
+	defer closeDB()
+	n, err := accounts.ImportUsers(ctx, file, f, cliActor)
+	var bad *account.ImportError
+	if errors.As(err, &bad) {
+		// One problem per line, FILE:LINE: message, so editors and CI can jump to them.
+		fmt.Fprintln(stderr, bad.Error())
+		return fmt.Errorf("users import: %d problem(s) in %s; nothing was imported", len(bad.Problems), file)
+	}
+	if err != nil {
+		return fmt.Errorf("users import: %w", err)
+	}
+	fmt.Fprintf(stdout, "created %d accounts; activation e-mails queued (sent by the running server)\n", n)
+	return nil
+}

@@ -1,0 +1,125 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"saferspaces/modules"
+)
+
+func TestModulesCheckShippedContent(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	if err := run(context.Background(), []string{"modules", "check"}, noEnv, &stdout, &stderr); err != nil {
+		t.Fatalf("modules check: %v\n%s%s", err, stdout.String(), stderr.String())
+	}
+	if !regexp.MustCompile(`^7 modules, \d+ lessons, \d+ questions: ok\n$`).MatchString(stdout.String()) {
+		t.Errorf("summary = %q", stdout.String())
+	}
+	// The shipped folder on disk is the same content as the embedded one.
+	stdout.Reset()
+	if err := run(context.Background(), []string{"modules", "check", "../../modules"}, noEnv, &stdout, &stderr); err != nil {
+		t.Fatalf("modules check ../../modules: %v\n%s", err, stdout.String())
+	}
+}
+
+// copyModules copies the embedded content into a temp folder for breaking.
+func copyModules(t *testing.T) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "modules")
+	if err := os.CopyFS(dir, modules.FS); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// breakLine replaces the first line of file that starts with prefix and returns its number.
+func breakLine(t *testing.T, file, prefix, replacement string) int {
+	t.Helper()
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(string(b), "\n")
+	for i, l := range lines {
+		if strings.HasPrefix(l, prefix) {
+			lines[i] = replacement
+			if err := os.WriteFile(file, []byte(strings.Join(lines, "\n")), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			return i + 1
+		}
+	}
+	t.Fatalf("%s has no line starting with %q", file, prefix)
+	return 0
+}
+
+func TestModulesCheckBrokenCopy(t *testing.T) {
+	dir := copyModules(t)
+	entries, _ := os.ReadDir(dir)
+	first := entries[0].Name()
+	line := breakLine(t, filepath.Join(dir, first, "check.yaml"), "pass_mark:", "pass_mark: 150")
+	lessons, _ := filepath.Glob(filepath.Join(dir, first, "lessons", "*.en.md"))
+	if err := os.Remove(lessons[0]); err != nil {
+		t.Fatal(err)
+	}
+
+	var stdout, stderr bytes.Buffer
+	err := run(context.Background(), []string{"modules", "check", dir}, noEnv, &stdout, &stderr)
+	if err == nil || errors.Is(err, errUsage) {
+		t.Fatalf("broken content: err = %v, want an error that exits 1\n%s", err, stdout.String())
+	}
+	out := stdout.String()
+	want := first + "/check.yaml:" + strconv.Itoa(line) + ": pass_mark"
+	if !strings.Contains(out, want) {
+		t.Errorf("output lacks %q:\n%s", want, out)
+	}
+	de := strings.TrimSuffix(filepath.Base(lessons[0]), ".en.md") + ".de.md"
+	if !strings.Contains(out, first+"/lessons/"+de+": ") || !strings.Contains(out, `no "en" version`) {
+		t.Errorf("output lacks the missing English lesson:\n%s", out)
+	}
+	// Each problem once, on its own line, and nothing of it twice in the error main prints.
+	if n := strings.Count(out, "\n"); n != 2 {
+		t.Errorf("%d lines, want 2:\n%s", n, out)
+	}
+	if strings.Contains(err.Error(), "pass_mark") || !strings.Contains(err.Error(), "2 problems") {
+		t.Errorf("error = %q, want only the count", err)
+	}
+}
+
+func TestModulesCheckMissingFolder(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	missing := filepath.Join(t.TempDir(), "nope")
+	err := run(context.Background(), []string{"modules", "check", missing}, noEnv, &stdout, &stderr)
+	if err == nil || errors.Is(err, errUsage) || !strings.Contains(err.Error(), "does not exist") {
+		t.Errorf("missing folder: %v", err)
+	}
+	if err := run(context.Background(), []string{"modules", "check", "a", "b"}, noEnv, &stdout, &stderr); !errors.Is(err, errUsage) {
+		t.Errorf("two folders: %v, want a usage error", err)
+	}
+}
+
+// serve refuses to start on broken content, printing the same messages.
+func TestServeRefusesBrokenContent(t *testing.T) {
+	dir := copyModules(t)
+	entries, _ := os.ReadDir(dir)
+	line := breakLine(t, filepath.Join(dir, entries[0].Name(), "check.yaml"), "pass_mark:", "pass_mark: 0")
+	var stdout, stderr bytes.Buffer
+	err := run(context.Background(), []string{"serve", "--addr", "127.0.0.1:0", "--data", t.TempDir(), "--modules", dir}, noEnv, &stdout, &stderr)
+	if err == nil || !strings.Contains(err.Error(), "1 problem") {
+		t.Fatalf("serve on broken content: %v", err)
+	}
+	want := entries[0].Name() + "/check.yaml:" + strconv.Itoa(line) + ": pass_mark"
+	if !strings.Contains(stderr.String(), want) {
+		t.Errorf("stderr lacks %q:\n%s", want, stderr.String())
+	}
+	if strings.Contains(stdout.String(), "listening") {
+		t.Error("serve started listening")
+	}
+}

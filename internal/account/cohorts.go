@@ -1,0 +1,161 @@
+package account
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"saferspaces/internal/errs"
+	"saferspaces/internal/sqlite"
+)
+
+// Cohort is a training cycle: learners are its members, trainers lead it.
+type Cohort struct {
+	ID        int64
+	Name      string
+	Code      string // join code for the declaration form; "" if none
+	CreatedAt time.Time
+	Members   int
+	Trainers  int
+}
+
+// MaxCohortNameLen bounds a cohort's name (in characters).
+const MaxCohortNameLen = 100
+
+const cohortColumns = `c.id, c.name, coalesce(c.code, ''), c.created_at,
+	(SELECT count(*) FROM cohort_members m WHERE m.cohort_id = c.id),
+	(SELECT count(*) FROM cohort_trainers t WHERE t.cohort_id = c.id)`
+
+func scanCohort(row scanner) (*Cohort, error) {
+	var c Cohort
+	var at int64
+	if err := row.Scan(&c.ID, &c.Name, &c.Code, &at, &c.Members, &c.Trainers); err != nil {
+		return nil, err
+	}
+	c.CreatedAt = unix(at)
+	return &c, nil
+}
+
+// validCohortCode: a code is typed by applicants and may end up in links, so it is URL-safe.
+func validCohortCode(code string) bool {
+	if code == "" || len(code) > MaxCohortCodeLen {
+		return false
+	}
+	for _, r := range code {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// CreateCohort creates a cohort. The name must be unique (ignoring case); the code is optional,
+// unique too, and may contain only letters, digits, '-' and '_'. Callers record the audit line
+// with their actor.
+func (s *Service) CreateCohort(ctx context.Context, name, code string) (*Cohort, error) {
+	name, code = strings.Join(strings.Fields(name), " "), strings.TrimSpace(code)
+	if n := utf8.RuneCountInString(name); n < 2 || n > MaxCohortNameLen {
+		return nil, errs.E(errs.Invalid, "the cohort name must have 2 to %d characters", MaxCohortNameLen)
+	}
+	if code != "" && !validCohortCode(code) {
+		return nil, errs.E(errs.Invalid, "the join code may have up to %d letters, digits, '-' and '_'", MaxCohortCodeLen)
+	}
+	var id int64
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		var clash string
+		err := tx.QueryRowContext(ctx, `SELECT CASE WHEN name = ? THEN 'name' ELSE 'code' END FROM cohorts
+			WHERE name = ? OR (? <> '' AND code = ?) LIMIT 1`, name, name, code, code).Scan(&clash)
+		switch {
+		case err == nil && clash == "name":
+			return errs.E(errs.Conflict, "a cohort named %q already exists", name)
+		case err == nil:
+			return errs.E(errs.Conflict, "the join code %q is already used by another cohort", code)
+		case !errors.Is(err, sql.ErrNoRows):
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `INSERT INTO cohorts(name, code, created_at) VALUES(?, NULLIF(?, ''), ?)`,
+			name, code, s.now().Unix())
+		if err != nil {
+			if sqlite.IsUnique(err) {
+				return errs.Wrap(errs.Conflict, err, "a cohort with this name or join code already exists")
+			}
+			return fmt.Errorf("create cohort: %w", err)
+		}
+		id, err = res.LastInsertId()
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.CohortByID(ctx, id)
+}
+
+// CohortByID returns the cohort or an errs.NotFound.
+func (s *Service) CohortByID(ctx context.Context, id int64) (*Cohort, error) {
+	c, err := scanCohort(s.db.R.QueryRowContext(ctx, `SELECT `+cohortColumns+` FROM cohorts c WHERE c.id = ?`, id))
+	return c, sqlite.NotFound(err, "cohort")
+}
+
+// CohortByName returns the cohort with the name (ignoring case) or an errs.NotFound.
+func (s *Service) CohortByName(ctx context.Context, name string) (*Cohort, error) {
+	c, err := scanCohort(s.db.R.QueryRowContext(ctx, `SELECT `+cohortColumns+` FROM cohorts c WHERE c.name = ?`,
+		strings.Join(strings.Fields(name), " ")))
+	return c, sqlite.NotFound(err, "cohort")
+}
+
+// CohortByCode returns the cohort with the join code (ignoring case) or an errs.NotFound.
+func (s *Service) CohortByCode(ctx context.Context, code string) (*Cohort, error) {
+	code = strings.TrimSpace(code)
+	if code == "" {
+		return nil, errs.E(errs.NotFound, "cohort not found")
+	}
+	c, err := scanCohort(s.db.R.QueryRowContext(ctx, `SELECT `+cohortColumns+` FROM cohorts c WHERE c.code = ?`, code))
+	return c, sqlite.NotFound(err, "cohort")
+}
+
+// Cohorts lists every cohort by name.
+func (s *Service) Cohorts(ctx context.Context) ([]Cohort, error) {
+	rows, err := s.db.R.QueryContext(ctx, `SELECT `+cohortColumns+` FROM cohorts c ORDER BY c.name`)
+	if err != nil {
+		return nil, fmt.Errorf("list cohorts: %w", err)
+	}
+	defer rows.Close()
+	var out []Cohort
+	for rows.Next() {
+		c, err := scanCohort(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list cohorts: %w", err)
+		}
+		out = append(out, *c)
+	}
+	return out, rows.Err()
+}
+
+// SetCohort makes the user a member of the cohort, leaving any other cohort (a learner belongs to
+// at most one); cohortID 0 removes them from their cohort. Staying in the same cohort keeps the
+// date they joined.
+func (s *Service) SetCohort(ctx context.Context, tx *sql.Tx, userID, cohortID int64) error {
+	if cohortID == 0 {
+		_, err := tx.ExecContext(ctx, `DELETE FROM cohort_members WHERE user_id = ?`, userID)
+		return err
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO cohort_members(cohort_id, user_id, joined_at) VALUES(?, ?, ?)
+		ON CONFLICT(user_id) DO UPDATE SET cohort_id = excluded.cohort_id, joined_at = excluded.joined_at
+		WHERE cohort_id <> excluded.cohort_id`, cohortID, userID, s.now().Unix())
+	if err != nil {
+		return fmt.Errorf("set cohort: %w", err)
+	}
+	return nil
+}
+
+// AddTrainer lets the user lead the cohort (a trainer may lead several); adding twice is harmless.
+func (s *Service) AddTrainer(ctx context.Context, tx *sql.Tx, cohortID, userID int64) error {
+	if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO cohort_trainers(cohort_id, user_id) VALUES(?, ?)`, cohortID, userID); err != nil {
+		return fmt.Errorf("add trainer: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,187 @@
+package account
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"saferspaces/internal/audit"
+	"saferspaces/internal/errs"
+	mailer "saferspaces/internal/mail"
+)
+
+// Setting a password: by activation link, by reset link, or signed in with the current password.
+// Each checks the policy and hashes before its write transaction (hashing takes tens of
+// milliseconds and the database has one writer), then re-checks the token inside it.
+
+// resetResendGap is how soon after a reset link another may be mailed to the same account: enough
+// to stop the form being used to flood someone's mailbox, short enough for a lost mail.
+const resetResendGap = 2 * time.Minute
+
+// Activate sets the first password of an approved account through its activation link. On success
+// the link is used up, every older session of the account ends, and the user is returned for
+// signing in.
+func (s *Service) Activate(ctx context.Context, raw, password, ip, ua string) (*User, error) {
+	return s.setPasswordByToken(ctx, raw, PurposeActivation, password, ip, ua)
+}
+
+// ResetPassword sets a new password through a reset link. Every session of the account ends, its
+// failed sign-ins are forgotten, and a "password changed" e-mail is queued.
+func (s *Service) ResetPassword(ctx context.Context, raw, password, ip, ua string) (*User, error) {
+	return s.setPasswordByToken(ctx, raw, PurposeReset, password, ip, ua)
+}
+
+func (s *Service) setPasswordByToken(ctx context.Context, raw, purpose, password, ip, ua string) (*User, error) {
+	hash, err := ParseToken(raw)
+	if err != nil {
+		return nil, err
+	}
+	u, err := s.LookupToken(ctx, raw, purpose)
+	if err != nil {
+		return nil, err
+	}
+	if err := CheckPassword(password, u.Email); err != nil {
+		return nil, err
+	}
+	phc, err := s.hashPassword(ctx, password)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
+		u, err = s.consumeToken(ctx, tx, hash, purpose)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE users SET password_hash = ?, activated_at = coalesce(activated_at, ?) WHERE id = ?`,
+			phc, now.Unix(), u.ID); err != nil {
+			return fmt.Errorf("set password: %w", err)
+		}
+		if err := s.RevokeUser(ctx, tx, u.ID, nil); err != nil {
+			return err
+		}
+		if err := clearFailures(ctx, tx, u.Email); err != nil {
+			return err
+		}
+		action := "account.activated"
+		if purpose == PurposeReset {
+			action = "password.reset"
+			if err := s.enqueue(ctx, tx, mailer.KindPasswordChanged, u.Lang,
+				mailer.Data{Name: u.Name, Email: u.Email, BaseURL: s.baseURL()}, "", ""); err != nil {
+				return err
+			}
+		}
+		return audit.Record(ctx, tx, audit.Event{At: now, ActorID: u.ID, Actor: u.Email, Action: action,
+			TargetID: u.ID, Target: u.Email, Detail: "user agent: " + clipBytes(ua, 200), IP: ip})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return userByID(ctx, s.db.R, u.ID)
+}
+
+// RequestReset mails a reset link (valid 1 hour) if email belongs to an account that can sign in,
+// and does nothing visible otherwise: the caller shows the same page either way. Both paths write
+// an audit line, so they also take about the same time.
+func (s *Service) RequestReset(ctx context.Context, email, ip string) error {
+	email = clipBytes(normalEmail(email), MaxEmailLen)
+	ip = clipBytes(ip, 64)
+	now := s.now()
+	return s.db.Tx(ctx, func(tx *sql.Tx) error {
+		ev := audit.Event{At: now, Actor: email, Action: "password.reset_requested", IP: ip}
+		u, err := userByEmail(ctx, tx, email)
+		switch {
+		case errs.Is(err, errs.NotFound):
+			ev.Detail = "no account with this address; nothing sent"
+			return audit.Record(ctx, tx, ev)
+		case err != nil:
+			return err
+		}
+		ev.ActorID, ev.TargetID, ev.Target = u.ID, u.ID, u.Email
+		if !u.Active() {
+			ev.Detail = "account " + u.Status + " or not activated; nothing sent"
+			return audit.Record(ctx, tx, ev)
+		}
+		var recent int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM tokens WHERE user_id = ? AND purpose = ? AND used_at IS NULL AND created_at > ?`,
+			u.ID, PurposeReset, now.Add(-resetResendGap).Unix()).Scan(&recent); err != nil {
+			return err
+		}
+		if recent > 0 {
+			ev.Detail = "a link was sent less than 2 minutes ago; nothing sent"
+			return audit.Record(ctx, tx, ev)
+		}
+		raw, err := s.IssueToken(ctx, tx, u.ID, PurposeReset, ResetTTL)
+		if err != nil {
+			return err
+		}
+		if err := s.enqueue(ctx, tx, mailer.KindPasswordReset, u.Lang, mailer.Data{Name: u.Name, Email: u.Email,
+			Link: s.TokenLink(PurposeReset, raw), BaseURL: s.baseURL()}, "", ""); err != nil {
+			return err
+		}
+		ev.Detail = "reset link sent"
+		return audit.Record(ctx, tx, ev)
+	})
+}
+
+// ErrWrongPassword is returned by ChangePassword when the current password does not match.
+var ErrWrongPassword = errs.E(errs.Invalid, "the current password is wrong")
+
+// ChangePassword replaces a signed-in user's password after checking the current one. A wrong
+// current password counts as a failed sign-in (so a stolen session cannot be used to guess it
+// without limit). Every session of the user ends, including the caller's: the web layer issues
+// the caller a new one right after. A "password changed" e-mail is queued.
+func (s *Service) ChangePassword(ctx context.Context, userID int64, current, password, ip string) error {
+	u, err := userByID(ctx, s.db.R, userID)
+	if err != nil {
+		return err
+	}
+	now := s.now()
+	wait, err := s.throttleWait(ctx, u.Email, ip, now)
+	if err != nil {
+		return err
+	}
+	if wait > 0 {
+		return tooMany(wait)
+	}
+	ok, err := s.verifyPassword(ctx, u.PasswordHash, current)
+	if err != nil {
+		return err
+	}
+	if !ok || !u.Active() {
+		if err := s.recordFailure(ctx, u.Email, ip, u, "wrong current password on password change", now); err != nil {
+			return err
+		}
+		return ErrWrongPassword
+	}
+	if err := CheckPassword(password, u.Email); err != nil {
+		return err
+	}
+	phc, err := s.hashPassword(ctx, password)
+	if err != nil {
+		return err
+	}
+	return s.db.Tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE users SET password_hash = ? WHERE id = ? AND password_hash = ?`,
+			phc, u.ID, u.PasswordHash)
+		if err != nil {
+			return fmt.Errorf("change password: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return errs.E(errs.Conflict, "the password was changed meanwhile; please sign in again")
+		}
+		if err := s.RevokeUser(ctx, tx, u.ID, nil); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM tokens WHERE user_id = ? AND purpose = ?`, u.ID, PurposeReset); err != nil {
+			return err
+		}
+		if err := s.enqueue(ctx, tx, mailer.KindPasswordChanged, u.Lang,
+			mailer.Data{Name: u.Name, Email: u.Email, BaseURL: s.baseURL()}, "", ""); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, audit.Event{At: now, ActorID: u.ID, Actor: u.Email, Action: "password.changed",
+			TargetID: u.ID, Target: u.Email, IP: ip})
+	})
+}

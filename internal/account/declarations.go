@@ -1,0 +1,219 @@
+package account
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"saferspaces/internal/audit"
+	"saferspaces/internal/errs"
+	"saferspaces/internal/sqlite"
+)
+
+// Declaration is one published version of the usage-rights declaration. The highest version is in
+// force; older ones stay as the record of what earlier acceptances referred to.
+type Declaration struct {
+	Version     int
+	TextDE      string
+	TextEN      string
+	PublishedAt time.Time
+	Acceptances int // filled by Declarations only
+}
+
+// Text is the declaration in lang; German is the default and the authoritative version.
+func (d *Declaration) Text(lang string) string {
+	if lang == "en" {
+		return d.TextEN
+	}
+	return d.TextDE
+}
+
+// Paragraphs splits the text in lang at blank lines, each paragraph into its lines, for rendering
+// plain text as HTML without trusting any markup in it.
+func (d *Declaration) Paragraphs(lang string) [][]string {
+	var out [][]string
+	text := strings.ReplaceAll(d.Text(lang), "\r\n", "\n")
+	for p := range strings.SplitSeq(text, "\n\n") {
+		var lines []string
+		for l := range strings.SplitSeq(p, "\n") {
+			if l = strings.TrimSpace(l); l != "" {
+				lines = append(lines, l)
+			}
+		}
+		if len(lines) > 0 {
+			out = append(out, lines)
+		}
+	}
+	return out
+}
+
+// MaxDeclarationLen bounds each language's text (in characters).
+const MaxDeclarationLen = 50000
+
+// AcceptanceRecord is the proof that a user accepted a declaration version.
+type AcceptanceRecord struct {
+	Version    int
+	AcceptedAt time.Time
+	IP         string
+	UserAgent  string
+}
+
+// CurrentDeclaration returns the version in force.
+func (s *Service) CurrentDeclaration(ctx context.Context) (*Declaration, error) {
+	return currentDeclaration(ctx, s.db.R)
+}
+
+func currentDeclaration(ctx context.Context, q querier) (*Declaration, error) {
+	var d Declaration
+	var at int64
+	err := q.QueryRowContext(ctx, `SELECT version, text_de, text_en, published_at FROM declarations
+		ORDER BY version DESC LIMIT 1`).Scan(&d.Version, &d.TextDE, &d.TextEN, &at)
+	if err != nil {
+		return nil, sqlite.NotFound(err, "declaration")
+	}
+	d.PublishedAt = unix(at)
+	return &d, nil
+}
+
+// PublishDeclaration makes a new version the one in force. From the next request on, every user
+// has to accept it (see NeedsAcceptance).
+func (s *Service) PublishDeclaration(ctx context.Context, actorID int64, actor, textDE, textEN, ip string) (*Declaration, error) {
+	textDE, textEN = normalText(textDE), normalText(textEN)
+	if textDE == "" || textEN == "" {
+		return nil, errs.E(errs.Invalid, "both the German and the English text are required")
+	}
+	if utf8.RuneCountInString(textDE) > MaxDeclarationLen || utf8.RuneCountInString(textEN) > MaxDeclarationLen {
+		return nil, errs.E(errs.Invalid, "each text may have at most %d characters", MaxDeclarationLen)
+	}
+	now := s.now()
+	d := &Declaration{TextDE: textDE, TextEN: textEN, PublishedAt: now.Truncate(time.Second)}
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(version), 0) + 1 FROM declarations`).Scan(&d.Version); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO declarations(version, text_de, text_en, published_at, published_by)
+			VALUES(?, ?, ?, ?, NULLIF(?, 0))`, d.Version, textDE, textEN, now.Unix(), actorID); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, audit.Event{At: now, ActorID: actorID, Actor: actor, Action: "declaration.published",
+			Target: fmt.Sprintf("declaration v%d", d.Version), IP: ip})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("publish declaration: %w", err)
+	}
+	return d, nil
+}
+
+// normalText trims the text and unifies line ends, so that a textarea's CRLF does not end up in
+// the record.
+func normalText(s string) string {
+	return strings.TrimSpace(strings.ReplaceAll(s, "\r\n", "\n"))
+}
+
+// AcceptDeclaration records that the user accepted version. Only the version in force can be
+// accepted: a form that was shown before a newer version was published is stale (errs.Conflict),
+// and the user must read the new text first. Accepting the same version twice records it once.
+func (s *Service) AcceptDeclaration(ctx context.Context, userID int64, version int, ip, ua string) error {
+	now := s.now()
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		cur, err := currentDeclaration(ctx, tx)
+		if err != nil {
+			return err
+		}
+		if version != cur.Version {
+			return errs.E(errs.Conflict, "a newer version of the declaration has been published; please read it first")
+		}
+		u, err := userByID(ctx, tx, userID)
+		if err != nil {
+			return err
+		}
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM declaration_acceptances WHERE user_id = ? AND version = ?`,
+			userID, version).Scan(&n); err != nil {
+			return err
+		}
+		if n > 0 {
+			return nil
+		}
+		if err := insertAcceptance(ctx, tx, userID, version, now, ip, ua); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, audit.Event{At: now, ActorID: u.ID, Actor: u.Email, Action: "declaration.accepted",
+			TargetID: u.ID, Target: u.Email, Detail: fmt.Sprintf("version %d", version), IP: ip})
+	})
+	if err != nil {
+		return fmt.Errorf("accept declaration: %w", err)
+	}
+	return nil
+}
+
+// maxUserAgent bounds what is kept of a User-Agent header; it is evidence, not a place to store
+// arbitrary client data.
+const maxUserAgent = 512
+
+func insertAcceptance(ctx context.Context, tx *sql.Tx, userID int64, version int, at time.Time, ip, ua string) error {
+	ua = clipBytes(strings.ToValidUTF8(ua, "\uFFFD"), maxUserAgent)
+	_, err := tx.ExecContext(ctx, `INSERT INTO declaration_acceptances(user_id, version, accepted_at, ip, user_agent)
+		VALUES(?, ?, ?, ?, ?)`, userID, version, at.Unix(), ip, ua)
+	if err != nil {
+		return fmt.Errorf("record acceptance: %w", err)
+	}
+	return nil
+}
+
+// Declarations lists every version, newest first, with how many acceptances each has.
+func (s *Service) Declarations(ctx context.Context) ([]Declaration, error) {
+	rows, err := s.db.R.QueryContext(ctx, `SELECT d.version, d.text_de, d.text_en, d.published_at,
+			(SELECT count(*) FROM declaration_acceptances a WHERE a.version = d.version)
+		FROM declarations d ORDER BY d.version DESC`)
+	if err != nil {
+		return nil, fmt.Errorf("list declarations: %w", err)
+	}
+	defer rows.Close()
+	var out []Declaration
+	for rows.Next() {
+		var d Declaration
+		var at int64
+		if err := rows.Scan(&d.Version, &d.TextDE, &d.TextEN, &at, &d.Acceptances); err != nil {
+			return nil, fmt.Errorf("list declarations: %w", err)
+		}
+		d.PublishedAt = unix(at)
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+// Acceptances is a user's acceptance history, newest first.
+func (s *Service) Acceptances(ctx context.Context, userID int64) ([]AcceptanceRecord, error) {
+	rows, err := s.db.R.QueryContext(ctx, `SELECT version, accepted_at, ip, user_agent FROM declaration_acceptances
+		WHERE user_id = ? ORDER BY accepted_at DESC, id DESC`, userID)
+	if err != nil {
+		return nil, fmt.Errorf("list acceptances: %w", err)
+	}
+	defer rows.Close()
+	var out []AcceptanceRecord
+	for rows.Next() {
+		var a AcceptanceRecord
+		var at int64
+		if err := rows.Scan(&a.Version, &at, &a.IP, &a.UserAgent); err != nil {
+			return nil, fmt.Errorf("list acceptances: %w", err)
+		}
+		a.AcceptedAt = unix(at)
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// clipBytes cuts s to at most n bytes without splitting a UTF-8 character.
+func clipBytes(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}

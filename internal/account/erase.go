@@ -1,0 +1,98 @@
+package account
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+
+	"saferspaces/internal/audit"
+	mailer "saferspaces/internal/mail"
+)
+
+// Erase removes a user's personal data (GDPR Art. 17) while keeping what the platform must keep:
+//
+//   - the users row stays as "erased" with a placeholder address, so ids in progress, certificates
+//     and the audit log still point somewhere; name, organisation, position, reasons, the requested
+//     cohort code and the password hash are cleared;
+//   - sessions, tokens, cohort memberships and leading, sign-in failures and queued mail to the
+//     address are deleted;
+//   - acceptance records keep version and time as proof that the declaration was accepted, but
+//     lose IP address and user agent;
+//   - the audit log is pseudonymised ("user #ID" instead of the address);
+//   - learning progress keyed by the user id stays as anonymous statistics.
+//
+// Nobody can erase themselves here (that is a request to the operators) or the last admin.
+func (s *Service) Erase(ctx context.Context, actorID int64, actor string, userID int64, ip string) error {
+	if userID == actorID {
+		return ErrOwnAccount
+	}
+	now := s.now()
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		u, err := decide(ctx, tx, userID, StatusPending, StatusApproved, StatusRejected, StatusDisabled)
+		if err != nil {
+			return err
+		}
+		if err := keepOneAdmin(ctx, tx, u); err != nil {
+			return err
+		}
+		placeholder := fmt.Sprintf("erased-%d@erased.invalid", u.ID)
+		steps := []struct {
+			query string
+			args  []any
+		}{
+			{`UPDATE users SET email = ?, name = '—', organisation = '', position = '', requested_cohort = '',
+				reject_reason = '', password_hash = '', status = ? WHERE id = ?`, []any{placeholder, StatusErased, u.ID}},
+			{`DELETE FROM sessions WHERE user_id = ?`, []any{u.ID}},
+			{`DELETE FROM tokens WHERE user_id = ?`, []any{u.ID}},
+			{`DELETE FROM cohort_members WHERE user_id = ?`, []any{u.ID}},
+			{`DELETE FROM cohort_trainers WHERE user_id = ?`, []any{u.ID}},
+			{`DELETE FROM login_failures WHERE email = ?`, []any{u.Email}},
+			{`UPDATE declaration_acceptances SET ip = '', user_agent = '' WHERE user_id = ?`, []any{u.ID}},
+			{`DELETE FROM mail_outbox WHERE to_addr = ? COLLATE NOCASE`, []any{u.Email}},
+		}
+		for _, st := range steps {
+			if _, err := tx.ExecContext(ctx, st.query, st.args...); err != nil {
+				return err
+			}
+		}
+		if err := forgetInAdminMail(ctx, tx, u); err != nil {
+			return err
+		}
+		if err := audit.Pseudonymise(ctx, tx, u.ID); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, audit.Event{At: now, ActorID: actorID, Actor: actor, Action: "user.erased",
+			TargetID: u.ID, Target: fmt.Sprintf("user #%d", u.ID), IP: ip})
+	})
+	if err != nil {
+		return fmt.Errorf("erase user %d: %w", userID, err)
+	}
+	return nil
+}
+
+// forgetInAdminMail removes the person from the "new registration" mails the admins got about
+// them: unsent ones (whose body holds the declared data) are deleted, and the subject of sent ones,
+// which names the applicant, is replaced by the pseudonym.
+func forgetInAdminMail(ctx context.Context, tx *sql.Tx, u *User) error {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM mail_outbox WHERE kind = ? AND status <> 'sent' AND instr(body, ?) > 0`,
+		string(mailer.KindRegistrationNew), u.Email); err != nil {
+		return err
+	}
+	for _, lang := range []string{"de", "en"} {
+		d := mailer.Data{Name: u.Name, Email: u.Email, Link: "-"}
+		was, err := mailer.Compose(mailer.KindRegistrationNew, lang, d)
+		if err != nil {
+			return err
+		}
+		d.Name = fmt.Sprintf("user #%d", u.ID)
+		now, err := mailer.Compose(mailer.KindRegistrationNew, lang, d)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE mail_outbox SET subject = ? WHERE kind = ? AND subject = ?`,
+			now.Subject, string(mailer.KindRegistrationNew), was.Subject); err != nil {
+			return err
+		}
+	}
+	return nil
+}

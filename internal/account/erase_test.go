@@ -1,0 +1,121 @@
+package account_test
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	"saferspaces/internal/account"
+	"saferspaces/internal/audit"
+)
+
+func TestEraseRemovesPersonalData(t *testing.T) {
+	g := newGate(t)
+	admin := g.user("admin@example.org", account.RoleAdmin, account.StatusApproved, "de")
+	cohort, err := g.svc.CreateCohort(t.Context(), "Kohorte Süd", "SUED")
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := g.pending("erika.muster@example.org")
+	if err := g.svc.Approve(t.Context(), admin, "admin@example.org", id, cohort.ID, "203.0.113.9"); err != nil {
+		t.Fatal(err)
+	}
+	if err := g.svc.ResendCredential(t.Context(), admin, "admin@example.org", id, ""); err != nil {
+		t.Fatal(err)
+	}
+	// A session and a failed sign-in, as they would exist for an active user.
+	g.db.W.Exec(`INSERT INTO sessions(id_hash, user_id, created_at, last_seen_at, expires_at) VALUES(x'01', ?, 1, 1, 9999999999)`, id)
+	g.db.W.Exec(`INSERT INTO login_failures(email, ip, at) VALUES('erika.muster@example.org', '192.0.2.7', 1)`)
+	// The admins' "new registration" mail went out: its subject still names the applicant.
+	g.db.W.Exec(`UPDATE mail_outbox SET status = 'sent', body = '' WHERE kind = 'registration_new'`)
+	// An event where the user is the actor.
+	audit.Record(t.Context(), g.db.W, audit.Event{At: g.clock(), ActorID: id, Actor: "erika.muster@example.org", Action: "login.ok", IP: "192.0.2.7"})
+
+	if err := g.svc.Erase(t.Context(), id, "erika.muster@example.org", id, ""); !errors.Is(err, account.ErrOwnAccount) {
+		t.Errorf("self-erasure: err = %v", err)
+	}
+	if err := g.svc.Erase(t.Context(), admin, "admin@example.org", id, "203.0.113.9"); err != nil {
+		t.Fatal(err)
+	}
+
+	u, err := g.svc.UserByID(t.Context(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf("erased-%d@erased.invalid", id)
+	if u.Status != account.StatusErased || u.Email != want || u.Name != "—" || u.Organisation != "" || u.Position != "" ||
+		u.PasswordHash != "" || u.RequestedCohort != "" || u.CohortID != 0 {
+		t.Errorf("erased user = %+v", u)
+	}
+	for _, q := range []string{
+		`SELECT count(*) FROM sessions WHERE user_id = ?`,
+		`SELECT count(*) FROM tokens WHERE user_id = ?`,
+		`SELECT count(*) FROM cohort_members WHERE user_id = ?`,
+		`SELECT count(*) FROM declaration_acceptances WHERE user_id = ? AND (ip <> '' OR user_agent <> '')`,
+	} {
+		if n := g.count(q, id); n != 0 {
+			t.Errorf("%s: %d rows left", q, n)
+		}
+	}
+	if n := g.count(`SELECT count(*) FROM declaration_acceptances WHERE user_id = ? AND version = 1`, id); n != 1 {
+		t.Error("acceptance record (proof of the declaration) was removed")
+	}
+	// The person's address and name are gone from everywhere: users, audit log, outbox, failures.
+	for _, needle := range []string{"erika.muster", "Erika Muster"} {
+		like := "%" + needle + "%"
+		for _, q := range []string{
+			`SELECT count(*) FROM users WHERE email LIKE ?1 OR name LIKE ?1`,
+			`SELECT count(*) FROM audit_log WHERE actor LIKE ?1 OR target LIKE ?1 OR detail LIKE ?1`,
+			`SELECT count(*) FROM mail_outbox WHERE to_addr LIKE ?1 OR subject LIKE ?1 OR body LIKE ?1`,
+			`SELECT count(*) FROM login_failures WHERE email LIKE ?1`,
+		} {
+			if n := g.count(q, like); n != 0 {
+				t.Errorf("%q still found by %s", needle, q)
+			}
+		}
+	}
+	// The trail is kept, pseudonymised.
+	events, _, err := audit.List(t.Context(), g.db.R, fmt.Sprintf("user #%d", id), 100, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var actions []string
+	for _, e := range events {
+		actions = append(actions, e.Action)
+	}
+	got := strings.Join(actions, " ")
+	for _, a := range []string{"user.erased", "login.ok", "registration.approved", "registration.received"} {
+		if !strings.Contains(got, a) {
+			t.Errorf("pseudonymised trail %q lacks %s", got, a)
+		}
+	}
+	if n := g.count(`SELECT count(*) FROM mail_outbox WHERE kind = 'registration_new' AND subject LIKE ?`, fmt.Sprintf("%%user #%d%%", id)); n != 1 {
+		t.Error("sent admin mail not pseudonymised")
+	}
+	if err := g.svc.Erase(t.Context(), admin, "admin@example.org", id, ""); !errors.Is(err, account.ErrWrongStatus) {
+		t.Errorf("erasing twice: err = %v", err)
+	}
+	// The address is free again for a new registration.
+	if err := g.register("erika.muster@example.org"); err != nil {
+		t.Fatal(err)
+	}
+	if n := g.count(`SELECT count(*) FROM users WHERE email = 'erika.muster@example.org' AND status = 'pending'`); n != 1 {
+		t.Error("re-registration after erasure not stored")
+	}
+}
+
+func TestEraseKeepsLastAdmin(t *testing.T) {
+	g := newGate(t)
+	admin := g.user("admin@example.org", account.RoleAdmin, account.StatusApproved, "de")
+	if err := g.svc.Erase(t.Context(), 0, "cli", admin, ""); !errors.Is(err, account.ErrLastAdmin) {
+		t.Errorf("erasing the last admin: err = %v", err)
+	}
+	second := g.user("admin2@example.org", account.RoleAdmin, account.StatusApproved, "de")
+	if err := g.svc.Erase(t.Context(), admin, "admin@example.org", second, ""); err != nil {
+		t.Errorf("erasing one of two admins: %v", err)
+	}
+	if err := g.svc.Erase(t.Context(), 0, "cli", admin, ""); !errors.Is(err, account.ErrLastAdmin) {
+		t.Errorf("erasing the remaining admin: err = %v", err)
+	}
+}

@@ -1,0 +1,4 @@
+package account
+
+// Internals the external tests check.
+const DummyHash = dummyHash

@@ -1,0 +1,131 @@
+package account_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"saferspaces/internal/account"
+	"saferspaces/internal/mail"
+)
+
+func TestImportUsers(t *testing.T) {
+	g := newGate(t)
+	if _, err := g.svc.CreateCohort(t.Context(), "Herbst 2026", "H26"); err != nil {
+		t.Fatal(err)
+	}
+	// Excel's "CSV UTF-8": BOM, CRLF, header row; one row without the (optional) cohort column.
+	file := "\uFEFFname;email;organisation;role;cohort\r\n" +
+		"Jürgen Größe;juergen@stadt.example;Ordnungsamt;;Herbst 2026\r\n" +
+		"Tanja Trainer;tanja@stadt.example;Präventionsrat;trainer;herbst 2026\r\n" +
+		"\r\n" +
+		"\"Müller; Anna\";anna@stadt.example;\"Stadtplanung\";admin;\r\n" +
+		"Lars Lernend;lars@stadt.example;Ordnungsamt;learner\r\n"
+	n, err := g.svc.ImportUsers(t.Context(), "staff.csv", strings.NewReader(file), "cli")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != 4 {
+		t.Errorf("created %d, want 4", n)
+	}
+	cohort, _ := g.svc.CohortByName(t.Context(), "Herbst 2026")
+	for _, want := range []struct {
+		email, name, role string
+		member, leads     bool
+	}{
+		{"juergen@stadt.example", "Jürgen Größe", account.RoleLearner, true, false},
+		{"tanja@stadt.example", "Tanja Trainer", account.RoleTrainer, false, true},
+		{"anna@stadt.example", "Müller; Anna", account.RoleAdmin, false, false},
+		{"lars@stadt.example", "Lars Lernend", account.RoleLearner, false, false},
+	} {
+		u, err := g.svc.UserByEmail(t.Context(), want.email)
+		if err != nil {
+			t.Fatalf("%s: %v", want.email, err)
+		}
+		if u.Name != want.name || u.Role != want.role || u.Status != account.StatusApproved || u.PasswordHash != "" {
+			t.Errorf("%s = %+v", want.email, u)
+		}
+		if got := u.CohortID == cohort.ID; got != want.member {
+			t.Errorf("%s member = %v", want.email, got)
+		}
+		leads := g.count(`SELECT count(*) FROM cohort_trainers WHERE user_id = ? AND cohort_id = ?`, u.ID, cohort.ID) == 1
+		if leads != want.leads {
+			t.Errorf("%s leads = %v", want.email, leads)
+		}
+		token := g.lastActivation(want.email)
+		if _, err := g.svc.LookupToken(t.Context(), token, account.PurposeActivation); err != nil {
+			t.Errorf("%s: activation link: %v", want.email, err)
+		}
+		if got := g.auditActions(u.ID); len(got) != 1 || got[0] != "user.imported" {
+			t.Errorf("%s audit = %v", want.email, got)
+		}
+	}
+	if m := g.mails(string(mail.KindActivation)); len(m) != 4 {
+		t.Errorf("%d activation mails, want 4", len(m))
+	}
+}
+
+func TestImportReportsEveryBadLineAndAppliesNothing(t *testing.T) {
+	g := newGate(t)
+	g.user("known@stadt.example", account.RoleLearner, account.StatusApproved, "de")
+	file := strings.Join([]string{
+		"Gute Zeile;gut@stadt.example;Ordnungsamt;learner;",
+		"Kaputte Adresse;not-an-address;Ordnungsamt;learner;",
+		"Noch gut;gut2@stadt.example;Ordnungsamt;;",
+		"Falsche Rolle;rolle@stadt.example;Ordnungsamt;chef;",
+		"Zu wenig;spalten@stadt.example",
+		"Doppelt;GUT@stadt.example;Ordnungsamt;;",
+		"Bekannt;known@stadt.example;Ordnungsamt;;",
+		"Ohne Kohorte;kohorte@stadt.example;Ordnungsamt;;Gibt es nicht",
+	}, "\n") + "\n"
+	n, err := g.svc.ImportUsers(t.Context(), "bad.csv", strings.NewReader(file), "cli")
+	var ie *account.ImportError
+	if !errors.As(err, &ie) {
+		t.Fatalf("err = %v, want *ImportError", err)
+	}
+	if n != 0 {
+		t.Errorf("created %d", n)
+	}
+	wantLines := []int{2, 4, 5, 6, 7, 8}
+	var got []int
+	for _, p := range ie.Problems {
+		got = append(got, p.Line)
+	}
+	if len(got) != len(wantLines) {
+		t.Fatalf("problems on lines %v, want %v:\n%v", got, wantLines, err)
+	}
+	for i := range got {
+		if got[i] != wantLines[i] {
+			t.Fatalf("problems on lines %v, want %v:\n%v", got, wantLines, err)
+		}
+	}
+	msg := err.Error()
+	for _, want := range []string{"bad.csv:2: ", "bad.csv:4: role \"chef\"", "bad.csv:6: e-mail address GUT@stadt.example already appears on line 1",
+		"bad.csv:7: e-mail address known@stadt.example is already registered", "bad.csv:8: cohort \"Gibt es nicht\" does not exist"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("message lacks %q:\n%s", want, msg)
+		}
+	}
+	if n := g.count(`SELECT count(*) FROM users`); n != 1 {
+		t.Errorf("%d users after a refused import, want 1", n)
+	}
+	if n := g.count(`SELECT count(*) FROM mail_outbox`); n != 0 {
+		t.Errorf("%d mails after a refused import", n)
+	}
+}
+
+func TestImportRefusesEmptyAndBrokenFiles(t *testing.T) {
+	g := newGate(t)
+	for name, file := range map[string]string{
+		"empty":       "",
+		"header only": "name;email;organisation;role;cohort\n",
+		"bad quote":   "Anna;anna@stadt.example;\"Ordnungsamt;learner;\nBernd;b@stadt.example;x;;\n",
+	} {
+		if _, err := g.svc.ImportUsers(t.Context(), "f.csv", strings.NewReader(file), "cli"); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+	if n := g.count(`SELECT count(*) FROM users`); n != 0 {
+		t.Errorf("%d users created", n)
+	}
+}

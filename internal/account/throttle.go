@@ -1,0 +1,135 @@
+package account
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"saferspaces/internal/audit"
+	"saferspaces/internal/errs"
+)
+
+// Sign-in throttling, counted from login_failures (failed attempts only; refused attempts while
+// throttled are not failures, so waiting is always enough to get in again).
+//
+//   - Per account (the e-mail typed, known or not): the first 5 failures within 15 minutes cost
+//     nothing; after that every attempt waits 30 s × 2^(n−5) since the last failure (30 s, 1 min,
+//     2 min, …, at most 15 min), even with the right password.
+//   - Per account, hard cap: 20 failures within an hour stop all attempts until the oldest of
+//     them is an hour old.
+//   - Per IP address: 50 failures within 15 minutes, across all accounts, stop every sign-in from
+//     that address until the oldest of them is 15 minutes old.
+const (
+	throttleWindow     = 15 * time.Minute
+	throttleFree       = 5
+	throttleBaseDelay  = 30 * time.Second
+	throttleMaxDelay   = 15 * time.Minute
+	accountHourlyCap   = 20
+	ipCap              = 50
+	ipWindow           = 15 * time.Minute
+	failureRetention   = time.Hour // the longest window above
+	throttleAuditEvery = time.Minute
+)
+
+// ThrottleError is the cause inside the errs.TooMany that a throttled sign-in returns.
+type ThrottleError struct {
+	RetryAfter time.Duration
+}
+
+func (e *ThrottleError) Error() string {
+	return fmt.Sprintf("too many failed sign-ins; try again in %s", e.RetryAfter.Round(time.Second))
+}
+
+func tooMany(wait time.Duration) error {
+	return errs.Wrap(errs.TooMany, &ThrottleError{RetryAfter: wait}, "too many failed sign-in attempts; please wait and try again")
+}
+
+// backoff is the wait after n failures within the window.
+func backoff(n int) time.Duration {
+	if n < throttleFree {
+		return 0
+	}
+	d := throttleBaseDelay
+	for i := throttleFree; i < n && d < throttleMaxDelay; i++ {
+		d *= 2
+	}
+	return min(d, throttleMaxDelay)
+}
+
+// throttleWait reports how long a sign-in for email from ip has to wait (0: it may go ahead).
+func (s *Service) throttleWait(ctx context.Context, email, ip string, now time.Time) (time.Duration, error) {
+	t := now.Unix()
+	var ipFailures int
+	var ipOldest int64
+	err := s.db.R.QueryRowContext(ctx, `SELECT count(*), coalesce(min(at), 0) FROM login_failures WHERE ip = ? AND at > ?`,
+		ip, t-int64(ipWindow/time.Second)).Scan(&ipFailures, &ipOldest)
+	if err != nil {
+		return 0, fmt.Errorf("throttle by address: %w", err)
+	}
+	var wait time.Duration
+	if ipFailures >= ipCap {
+		wait = max(wait, time.Unix(ipOldest, 0).Add(ipWindow).Sub(now))
+	}
+
+	var hourly, recent int
+	var oldest, last int64
+	err = s.db.R.QueryRowContext(ctx, `SELECT count(*), coalesce(sum(at > ?), 0), coalesce(min(at), 0), coalesce(max(at), 0)
+		FROM login_failures WHERE email = ? AND at > ?`,
+		t-int64(throttleWindow/time.Second), email, t-int64(failureRetention/time.Second)).Scan(&hourly, &recent, &oldest, &last)
+	if err != nil {
+		return 0, fmt.Errorf("throttle by account: %w", err)
+	}
+	if hourly >= accountHourlyCap {
+		wait = max(wait, time.Unix(oldest, 0).Add(failureRetention).Sub(now))
+	}
+	if d := backoff(recent); d > 0 {
+		wait = max(wait, time.Unix(last, 0).Add(d).Sub(now))
+	}
+	if wait > 0 && wait < time.Second {
+		wait = time.Second // stored times are whole seconds
+	}
+	return max(wait, 0), nil
+}
+
+// recordFailure notes a failed sign-in for throttling and the audit log, and prunes failures too
+// old to matter for this account and address.
+func (s *Service) recordFailure(ctx context.Context, email, ip string, u *User, reason string, now time.Time) error {
+	return s.db.Tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO login_failures(email, ip, at) VALUES(?, ?, ?)`, email, ip, now.Unix()); err != nil {
+			return fmt.Errorf("record failed sign-in: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM login_failures WHERE (email = ? OR ip = ?) AND at <= ?`,
+			email, ip, now.Add(-failureRetention).Unix()); err != nil {
+			return fmt.Errorf("prune failed sign-ins: %w", err)
+		}
+		e := audit.Event{At: now, Actor: email, Action: "login.failed", Detail: reason, IP: ip}
+		if u != nil {
+			e.TargetID, e.Target = u.ID, u.Email
+		}
+		return audit.Record(ctx, tx, e)
+	})
+}
+
+// recordThrottled writes "login.throttled" at most once a minute per e-mail and address, so an
+// attacker hammering a locked account cannot flood the audit log.
+func (s *Service) recordThrottled(ctx context.Context, email, ip string, wait time.Duration, now time.Time) error {
+	var recent int
+	err := s.db.R.QueryRowContext(ctx, `SELECT count(*) FROM audit_log WHERE at > ? AND action = 'login.throttled' AND actor = ? AND ip = ?`,
+		now.Add(-throttleAuditEvery).Unix(), email, ip).Scan(&recent)
+	if err != nil || recent > 0 {
+		return err
+	}
+	return s.db.Tx(ctx, func(tx *sql.Tx) error {
+		return audit.Record(ctx, tx, audit.Event{At: now, Actor: email, Action: "login.throttled",
+			Detail: fmt.Sprintf("sign-in refused for %s", wait.Round(time.Second)), IP: ip})
+	})
+}
+
+// clearFailures forgets an account's failures after a successful sign-in or a password reset.
+func clearFailures(ctx context.Context, tx *sql.Tx, email string) error {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM login_failures WHERE email = ?`, email); err != nil {
+		return fmt.Errorf("clear failed sign-ins: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,242 @@
+package learning
+
+import (
+	"cmp"
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"saferspaces/internal/content"
+	"saferspaces/internal/errs"
+	"saferspaces/internal/mail"
+	"saferspaces/internal/sqlite"
+)
+
+// Certificate confirms that a learner completed a module or, with ModuleID ProgrammeID, the whole
+// programme.
+type Certificate struct {
+	ID       int64
+	Code     string // XXXX-XXXX-XXXX
+	UserID   int64
+	ModuleID string
+	IssuedAt time.Time
+	Module   *content.Module // nil for the programme, or when the module left the content
+	Name     string          // the holder's current name; filled by CertificateByCode
+	Lang     string          // the holder's language; filled by CertificateByCode
+}
+
+// Programme reports whether the certificate is for the whole programme.
+func (c *Certificate) Programme() bool { return c.ModuleID == ProgrammeID }
+
+// Title is what the certificate is for, in lang.
+func (c *Certificate) Title(lang string) string {
+	switch {
+	case c.Programme():
+		return content.Text{DE: "Gesamtprogramm", EN: "Whole programme"}.In(lang)
+	case c.Module != nil:
+		return c.Module.Title.In(lang)
+	}
+	return c.ModuleID // a module that was removed from the content keeps its certificate
+}
+
+// Path is the public verification page of the certificate.
+func (c *Certificate) Path() string { return "/certificates/" + c.Code }
+
+// codeAlphabet is Crockford's base32: no I, L, O or U, so a code read aloud or typed from paper
+// is not misread. 32 symbols divide 256, so masking a random byte keeps every symbol equally likely.
+const codeAlphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+// newCode makes a code of 12 random symbols (60 bits) formatted XXXX-XXXX-XXXX.
+func newCode() string {
+	var b [12]byte
+	rand.Read(b[:])
+	var sb strings.Builder
+	for i, v := range b {
+		if i > 0 && i%4 == 0 {
+			sb.WriteByte('-')
+		}
+		sb.WriteByte(codeAlphabet[v&31])
+	}
+	return sb.String()
+}
+
+// NormalizeCode turns a code as a person may type it (any case, with or without dashes or
+// spaces, O for 0, I or L for 1, as Crockford's base32 allows) into its stored form. ok is false
+// when it cannot be a code at all, so lookups can answer "not found" without a query.
+func NormalizeCode(s string) (code string, ok bool) {
+	if len(s) > 40 {
+		return "", false
+	}
+	var sym []byte
+	for _, r := range strings.ToUpper(s) {
+		switch {
+		case r == '-' || r == ' ':
+			continue
+		case r == 'O':
+			r = '0'
+		case r == 'I' || r == 'L':
+			r = '1'
+		}
+		if r > 127 || strings.IndexByte(codeAlphabet, byte(r)) < 0 {
+			return "", false
+		}
+		sym = append(sym, byte(r))
+	}
+	if len(sym) != 12 {
+		return "", false
+	}
+	return string(sym[0:4]) + "-" + string(sym[4:8]) + "-" + string(sym[8:12]), true
+}
+
+// issue issues whatever certificates the learner's records now earn and has not got yet: one for
+// every complete module and one for the programme once every module is complete. It runs inside
+// the transaction of the change that may have completed something, so a completion and its
+// certificate are committed together. Issuing also covers modules completed earlier under other
+// content, which is harmless: a certificate once issued is never taken back.
+func (s *Service) issue(ctx context.Context, tx *sql.Tx, userID int64, now time.Time) ([]Certificate, error) {
+	rec, err := loadRecords(ctx, tx, userID)
+	if err != nil {
+		return nil, err
+	}
+	mods, pr := s.programme(rec)
+	var want []string
+	for _, p := range mods {
+		if p.Complete && p.Certificate == nil {
+			want = append(want, p.Module.ID)
+		}
+	}
+	if pr.Complete && pr.Certificate == nil {
+		want = append(want, ProgrammeID)
+	}
+	var issued []Certificate
+	for _, moduleID := range want {
+		c, err := s.insertCertificate(ctx, tx, userID, moduleID, now)
+		if err != nil {
+			return nil, err
+		}
+		if err := s.mailCertificate(ctx, tx, c, now); err != nil {
+			return nil, err
+		}
+		issued = append(issued, *c)
+	}
+	return issued, nil
+}
+
+func (s *Service) insertCertificate(ctx context.Context, tx *sql.Tx, userID int64, moduleID string, now time.Time) (*Certificate, error) {
+	c := &Certificate{UserID: userID, ModuleID: moduleID, IssuedAt: unix(now.Unix()), Module: s.cat.Module(moduleID)}
+	// 60 random bits make a clash vanishingly rare, but a clash must be a retry, not an error.
+	for range 5 {
+		c.Code = newCode()
+		res, err := tx.ExecContext(ctx, `INSERT INTO certificates(code, user_id, module_id, issued_at) VALUES (?, ?, ?, ?)`,
+			c.Code, userID, moduleID, now.Unix())
+		if sqlite.IsUnique(err) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("issue certificate: %w", err)
+		}
+		c.ID, err = res.LastInsertId()
+		return c, err
+	}
+	return nil, fmt.Errorf("issue certificate: no free code after 5 tries")
+}
+
+// mailCertificate queues the "your certificate" e-mail, when mail is switched on. An address
+// the outbox refuses is skipped rather than undoing the learner's completion.
+func (s *Service) mailCertificate(ctx context.Context, tx *sql.Tx, c *Certificate, now time.Time) error {
+	if s.link == nil {
+		return nil
+	}
+	var email, name, lang, status string
+	err := tx.QueryRowContext(ctx, `SELECT email, name, lang, status FROM users WHERE id = ?`, c.UserID).
+		Scan(&email, &name, &lang, &status)
+	if err != nil {
+		return sqlite.NotFound(err, "user")
+	}
+	if status == "erased" {
+		return nil
+	}
+	msg, err := mail.Compose(mail.KindCertificate, lang, mail.Data{
+		Name: name, Email: email, Module: c.Title(lang), Link: s.link(c.Path()),
+	})
+	if err == nil {
+		_, err = mail.Enqueue(ctx, tx, msg, now)
+	}
+	if errs.Is(err, errs.Invalid) {
+		return nil
+	}
+	return err
+}
+
+const certColumns = `c.id, c.code, c.user_id, c.module_id, c.issued_at`
+
+func scanCertificate(scan func(...any) error, extra ...any) (Certificate, error) {
+	var c Certificate
+	var at int64
+	err := scan(append([]any{&c.ID, &c.Code, &c.UserID, &c.ModuleID, &at}, extra...)...)
+	c.IssuedAt = unix(at)
+	return c, err
+}
+
+// certificatesOf reads a learner's certificates, without their modules (records has no catalog).
+func certificatesOf(ctx context.Context, q querier, userID int64) ([]Certificate, error) {
+	var out []Certificate
+	err := each(ctx, q, `SELECT `+certColumns+` FROM certificates c WHERE c.user_id = ? ORDER BY c.issued_at, c.id`,
+		[]any{userID}, func(scan func(...any) error) error {
+			c, err := scanCertificate(scan)
+			out = append(out, c)
+			return err
+		})
+	if err != nil {
+		return nil, fmt.Errorf("read certificates: %w", err)
+	}
+	return out, nil
+}
+
+// Certificates is a learner's certificates: modules in content order, then modules that have
+// left the content, the programme last.
+func (s *Service) Certificates(ctx context.Context, userID int64) ([]Certificate, error) {
+	certs, err := certificatesOf(ctx, s.db.R, userID)
+	if err != nil {
+		return nil, err
+	}
+	order := map[string]int{ProgrammeID: len(s.cat.Modules) + 1}
+	for i, m := range s.cat.Modules {
+		order[m.ID] = i
+	}
+	rank := func(c Certificate) int {
+		if i, ok := order[c.ModuleID]; ok {
+			return i
+		}
+		return len(s.cat.Modules)
+	}
+	for i := range certs {
+		certs[i].Module = s.cat.Module(certs[i].ModuleID)
+	}
+	slices.SortStableFunc(certs, func(a, b Certificate) int { return cmp.Compare(rank(a), rank(b)) })
+	return certs, nil
+}
+
+// CertificateByCode finds a certificate for the public verification page, with the holder's
+// current name. Codes are matched however they are typed; something that cannot be a code is
+// errs.NotFound without a query. So is the certificate of an erased user: the page must not
+// confirm anything about a person who is gone.
+func (s *Service) CertificateByCode(ctx context.Context, code string) (*Certificate, error) {
+	code, ok := NormalizeCode(code)
+	if !ok {
+		return nil, errs.E(errs.NotFound, "certificate not found")
+	}
+	row := s.db.R.QueryRowContext(ctx, `SELECT `+certColumns+`, u.name, u.lang FROM certificates c
+		JOIN users u ON u.id = c.user_id WHERE c.code = ? AND u.status <> 'erased'`, code)
+	var name, lang string
+	c, err := scanCertificate(row.Scan, &name, &lang)
+	if err != nil {
+		return nil, sqlite.NotFound(err, "certificate")
+	}
+	c.Name, c.Lang, c.Module = name, lang, s.cat.Module(c.ModuleID)
+	return &c, nil
+}

@@ -1,0 +1,109 @@
+package learning
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// Export is everything the learning area stores about one person, for "download my data"
+// (GDPR Art. 15 and 20). It lists the raw records, including those whose module or lesson has
+// since left the content: they are still the person's data.
+type Export struct {
+	LessonCompletions []ExportCompletion  `json:"lesson_completions"`
+	LastVisits        []ExportVisit       `json:"last_visited_lessons"`
+	CheckAttempts     []ExportAttempt     `json:"self_check_attempts"`
+	Certificates      []ExportCertificate `json:"certificates"`
+}
+
+// ExportCompletion is one lesson marked as done.
+type ExportCompletion struct {
+	Module      string    `json:"module"`
+	Lesson      string    `json:"lesson"`
+	CompletedAt time.Time `json:"completed_at"`
+}
+
+// ExportVisit is the lesson last opened in a module.
+type ExportVisit struct {
+	Module    string    `json:"module"`
+	Lesson    string    `json:"lesson"`
+	VisitedAt time.Time `json:"visited_at"`
+}
+
+// ExportAttempt is one self-check attempt with the answers given.
+type ExportAttempt struct {
+	Module      string              `json:"module"`
+	Score       int                 `json:"score_percent"`
+	Passed      bool                `json:"passed"`
+	Answers     map[string][]string `json:"answers"`
+	SubmittedAt time.Time           `json:"submitted_at"`
+}
+
+// ExportCertificate is one certificate; Module "*" is the whole programme.
+type ExportCertificate struct {
+	Code     string    `json:"code"`
+	Module   string    `json:"module"`
+	IssuedAt time.Time `json:"issued_at"`
+	URL      string    `json:"verification_path"`
+}
+
+// Export collects a person's learning records, oldest first.
+func (s *Service) Export(ctx context.Context, userID int64) (*Export, error) {
+	ex := &Export{
+		LessonCompletions: []ExportCompletion{},
+		LastVisits:        []ExportVisit{},
+		CheckAttempts:     []ExportAttempt{},
+		Certificates:      []ExportCertificate{},
+	}
+	err := each(ctx, s.db.R, `SELECT module_id, lesson_id, completed_at FROM lesson_completions
+		WHERE user_id = ? ORDER BY completed_at, module_id, lesson_id`, []any{userID}, func(scan func(...any) error) error {
+		var c ExportCompletion
+		var at int64
+		err := scan(&c.Module, &c.Lesson, &at)
+		c.CompletedAt = unix(at)
+		ex.LessonCompletions = append(ex.LessonCompletions, c)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("export completions: %w", err)
+	}
+	err = each(ctx, s.db.R, `SELECT module_id, lesson_id, visited_at FROM lesson_visits
+		WHERE user_id = ? ORDER BY visited_at, module_id`, []any{userID}, func(scan func(...any) error) error {
+		var v ExportVisit
+		var at int64
+		err := scan(&v.Module, &v.Lesson, &at)
+		v.VisitedAt = unix(at)
+		ex.LastVisits = append(ex.LastVisits, v)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("export visits: %w", err)
+	}
+	err = each(ctx, s.db.R, `SELECT module_id, score, passed, answers, submitted_at FROM check_attempts
+		WHERE user_id = ? ORDER BY submitted_at, id`, []any{userID}, func(scan func(...any) error) error {
+		var a ExportAttempt
+		var at int64
+		var js string
+		if err := scan(&a.Module, &a.Score, &a.Passed, &js, &at); err != nil {
+			return err
+		}
+		a.SubmittedAt = unix(at)
+		if err := json.Unmarshal([]byte(js), &a.Answers); err != nil {
+			return err
+		}
+		ex.CheckAttempts = append(ex.CheckAttempts, a)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("export attempts: %w", err)
+	}
+	certs, err := certificatesOf(ctx, s.db.R, userID)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range certs {
+		ex.Certificates = append(ex.Certificates, ExportCertificate{Code: c.Code, Module: c.ModuleID, IssuedAt: c.IssuedAt, URL: c.Path()})
+	}
+	return ex, nil
+}

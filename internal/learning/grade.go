@@ -1,0 +1,89 @@
+package learning
+
+import (
+	"slices"
+	"time"
+
+	"saferspaces/internal/content"
+)
+
+// Result is a graded self-check: the score and, per question, what was ticked and every choice
+// with its explanation, for the feedback page.
+type Result struct {
+	Score     int // percent of questions right, rounded down
+	Passed    bool
+	PassMark  int
+	Right     int // questions answered right
+	Total     int
+	Questions []QuestionResult
+
+	// Filled by SubmitCheck.
+	AttemptID int64
+	At        time.Time
+	Issued    []Certificate // certificates this attempt issued
+}
+
+// QuestionResult is the feedback on one question.
+type QuestionResult struct {
+	Question *content.Question
+	Chosen   []string // as sent
+	Right    bool
+	Answered bool // something was ticked
+	Choices  []ChoiceResult
+}
+
+// ChoiceResult is one choice of a graded question.
+type ChoiceResult struct {
+	Choice  *content.Choice
+	Chosen  bool
+	Correct bool
+}
+
+// Grade grades answers (question id → ticked choice ids) against check. Every question is
+// all-or-nothing: it counts as right only when exactly its correct choices are ticked, so a
+// missing tick, an extra tick, an unknown choice id or two values for a single-choice question
+// make it wrong. The score is the percentage of questions right, rounded down, and passing
+// needs score ≥ pass mark. Answers to unknown questions are ignored.
+func Grade(check *content.Check, answers map[string][]string) Result {
+	r := Result{PassMark: check.PassMark, Total: len(check.Questions)}
+	for _, q := range check.Questions {
+		chosen := answers[q.ID]
+		qr := QuestionResult{Question: q, Chosen: chosen, Answered: len(chosen) > 0, Right: q.Right(chosen)}
+		for _, c := range q.Choices {
+			qr.Choices = append(qr.Choices, ChoiceResult{Choice: c, Chosen: slices.Contains(chosen, c.ID), Correct: c.Correct})
+		}
+		if qr.Right {
+			r.Right++
+		}
+		r.Questions = append(r.Questions, qr)
+	}
+	if r.Total > 0 {
+		r.Score = r.Right * 100 / r.Total
+	}
+	r.Passed = r.Total > 0 && r.Score >= r.PassMark
+	return r
+}
+
+// cleanAnswers keeps only answers to the check's questions and bounds what is stored: more values
+// than a question has choices can only be wrong (a repeat or an unknown id), so one extra value
+// keeps it wrong on a later re-grade, and over-long values become "", which is never a valid id.
+func cleanAnswers(check *content.Check, answers map[string][]string) map[string][]string {
+	out := make(map[string][]string, len(check.Questions))
+	for _, q := range check.Questions {
+		vals := answers[q.ID]
+		if len(vals) == 0 {
+			continue
+		}
+		if len(vals) > len(q.Choices)+1 {
+			vals = vals[:len(q.Choices)+1]
+		}
+		kept := make([]string, len(vals))
+		for i, v := range vals {
+			if len(v) <= 100 {
+				kept[i] = v
+			}
+		}
+		out[q.ID] = kept
+	}
+	return out
+}

@@ -1,0 +1,194 @@
+package learning_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"saferspaces/internal/content"
+	"saferspaces/internal/learning"
+	"saferspaces/internal/sqlite"
+)
+
+// clock is a settable clock for the service.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+func openDB(t *testing.T) *sqlite.DB {
+	t.Helper()
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if _, err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
+// addUser inserts an approved learner directly: the account package is not under test here.
+func addUser(t *testing.T, db *sqlite.DB, name, email string) int64 {
+	t.Helper()
+	res, err := db.W.Exec(`INSERT INTO users(email, name, lang, role, status, created_at) VALUES (?, ?, 'de', 'learner', 'approved', 1)`, email, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, _ := res.LastInsertId()
+	return id
+}
+
+// module describes one fixture module: its id and lesson slugs, in order.
+type module struct {
+	id      string
+	lessons []string
+	minutes int // 0: 60
+}
+
+// checkYAML has three questions; the pass mark 60 needs two of them right (66 %), one is 33 %.
+const checkYAML = `pass_mark: 60
+questions:
+  - id: q1
+    kind: single
+    text: {de: "Eins?", en: "One?"}
+    choices:
+      - id: a
+        text: {de: "A", en: "A"}
+        correct: true
+        explanation: {de: "A stimmt.", en: "A is right."}
+      - id: b
+        text: {de: "B", en: "B"}
+        explanation: {de: "B stimmt nicht.", en: "B is wrong."}
+  - id: q2
+    kind: multiple
+    text: {de: "Zwei?", en: "Two?"}
+    choices:
+      - id: a
+        text: {de: "A", en: "A"}
+        correct: true
+        explanation: {de: "A gehört dazu.", en: "A belongs."}
+      - id: b
+        text: {de: "B", en: "B"}
+        correct: true
+        explanation: {de: "B gehört dazu.", en: "B belongs."}
+      - id: c
+        text: {de: "C", en: "C"}
+        explanation: {de: "C nicht.", en: "Not C."}
+  - id: q3
+    kind: single
+    text: {de: "Drei?", en: "Three?"}
+    choices:
+      - id: x
+        text: {de: "X", en: "X"}
+        correct: true
+        explanation: {de: "X stimmt.", en: "X is right."}
+      - id: y
+        text: {de: "Y", en: "Y"}
+        explanation: {de: "Y nicht.", en: "Not Y."}
+`
+
+// contentFS builds a valid content folder of the given modules.
+func contentFS(mods ...module) fstest.MapFS {
+	fsys := fstest.MapFS{}
+	for i, m := range mods {
+		if m.minutes == 0 {
+			m.minutes = 60
+		}
+		dir := fmt.Sprintf("%02d-%s", i+1, m.id)
+		fsys[dir+"/module.yaml"] = &fstest.MapFile{Data: []byte(fmt.Sprintf(`id: %s
+title: {de: "Modul %s", en: "Module %s"}
+summary: {de: "Worum es geht.", en: "What it is about."}
+objectives:
+  - {de: "Ziel", en: "Goal"}
+minutes: %d
+`, m.id, m.id, m.id, m.minutes))}
+		fsys[dir+"/check.yaml"] = &fstest.MapFile{Data: []byte(checkYAML)}
+		for j, l := range m.lessons {
+			for _, lang := range []string{"de", "en"} {
+				fsys[fmt.Sprintf("%s/lessons/%02d-%s.%s.md", dir, j+1, l, lang)] = &fstest.MapFile{
+					Data: []byte(fmt.Sprintf("---\ntitle: \"%s %s\"\n---\nText der Lektion %s.\n", strings.ToUpper(l), lang, l)),
+				}
+			}
+		}
+	}
+	return fsys
+}
+
+func loadCatalog(t *testing.T, mods ...module) *content.Catalog {
+	t.Helper()
+	cat, err := content.Load(contentFS(mods...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cat
+}
+
+// fixture is a service over two modules and one learner.
+type fixture struct {
+	db    *sqlite.DB
+	svc   *learning.Service
+	clock *clock
+	user  int64
+}
+
+var twoModules = []module{{"alpha", []string{"one", "two"}, 0}, {"beta", []string{"three"}, 0}}
+
+func newFixture(t *testing.T, mods ...module) *fixture {
+	t.Helper()
+	if len(mods) == 0 {
+		mods = twoModules
+	}
+	db := openDB(t)
+	c := &clock{t: time.Date(2026, 3, 2, 9, 30, 0, 0, time.UTC)}
+	f := &fixture{db: db, clock: c, svc: learning.New(db, loadCatalog(t, mods...), c.Now)}
+	f.user = addUser(t, db, "Jürgen Müßig", "juergen@example.org")
+	return f
+}
+
+// passing and failing answers for checkYAML.
+var (
+	passing = map[string][]string{"q1": {"a"}, "q2": {"a", "b"}, "q3": {"y"}} // 2 of 3: 66 %
+	perfect = map[string][]string{"q1": {"a"}, "q2": {"b", "a"}, "q3": {"x"}} // 100 %
+	failing = map[string][]string{"q1": {"a"}, "q2": {"a"}, "q3": {"y"}}      // 1 of 3: 33 %
+)
+
+func (f *fixture) complete(t *testing.T, moduleID string, lessons ...string) []learning.Certificate {
+	t.Helper()
+	var all []learning.Certificate
+	for _, l := range lessons {
+		issued, err := f.svc.CompleteLesson(context.Background(), f.user, moduleID, l)
+		if err != nil {
+			t.Fatalf("complete %s/%s: %v", moduleID, l, err)
+		}
+		all = append(all, issued...)
+	}
+	return all
+}
+
+func (f *fixture) count(t *testing.T, query string, args ...any) int {
+	t.Helper()
+	var n int
+	if err := f.db.R.QueryRow(query, args...).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}

@@ -1,0 +1,71 @@
+// Package learning owns what learners do with the content: lesson completions and the position
+// they left off at, self-check grading and attempts, and the certificates that completing a
+// module (and the whole programme) issues. Progress is stored against the stable module and
+// lesson ids of the content, so editing a lesson keeps it, and ids that disappear from the content
+// are ignored rather than breaking a page or a count.
+package learning
+
+import (
+	"context"
+	"database/sql"
+	"time"
+
+	"saferspaces/internal/content"
+	"saferspaces/internal/errs"
+	"saferspaces/internal/sqlite"
+)
+
+// ProgrammeID is the module id under which the certificate for the whole programme is stored.
+const ProgrammeID = "*"
+
+// Service is the learning feature. Its methods take a context first and read the time from the
+// injected clock.
+type Service struct {
+	db   *sqlite.DB
+	cat  *content.Catalog
+	now  func() time.Time
+	link func(path string) string // nil: no certificate e-mails
+}
+
+// New builds the service over the validated content.
+func New(db *sqlite.DB, cat *content.Catalog, now func() time.Time) *Service {
+	if now == nil {
+		now = time.Now
+	}
+	return &Service{db: db, cat: cat, now: now}
+}
+
+// MailCertificates makes the service e-mail each new certificate to its holder, in the
+// transaction that issues it; link turns a path such as /certificates/CODE into an absolute URL.
+// The caller wakes the outbox after the commit (the worker also polls).
+func (s *Service) MailCertificates(link func(path string) string) { s.link = link }
+
+// Catalog is the content the service works on.
+func (s *Service) Catalog() *content.Catalog { return s.cat }
+
+// module returns the module with id, or errs.NotFound.
+func (s *Service) module(id string) (*content.Module, error) {
+	m := s.cat.Module(id)
+	if m == nil {
+		return nil, errs.E(errs.NotFound, "module not found")
+	}
+	return m, nil
+}
+
+// hasCheck reports whether a module's self-check counts: validated content always has one, but a
+// module without questions must not become impossible to complete.
+func hasCheck(m *content.Module) bool { return m.Check != nil && len(m.Check.Questions) > 0 }
+
+// querier is a *sql.DB or *sql.Tx, so the same reads serve pages and the issuing transaction.
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// unix turns stored seconds into a time; 0 is the zero time ("never").
+func unix(sec int64) time.Time {
+	if sec == 0 {
+		return time.Time{}
+	}
+	return time.Unix(sec, 0).UTC()
+}

@@ -1,0 +1,184 @@
+package learning_test
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"unicode/utf16"
+
+	"saferspaces/internal/learning"
+)
+
+const verifyURL = "https://training.example.org/certificates/"
+
+func issuedCertificate(t *testing.T) *learning.Certificate {
+	t.Helper()
+	f := newFixture(t)
+	f.complete(t, "beta", "three")
+	code := f.submit(t, "beta", perfect).Issued[0].Code
+	c, err := f.svc.CertificateByCode(context.Background(), code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// The PDF is a well-formed file: header, objects where the cross-reference table says they are,
+// trailer and end marker.
+func TestPDFStructure(t *testing.T) {
+	c := issuedCertificate(t)
+	var buf bytes.Buffer
+	if err := c.WritePDF(&buf, "de", verifyURL+c.Code); err != nil {
+		t.Fatal(err)
+	}
+	b := buf.Bytes()
+	if !bytes.HasPrefix(b, []byte("%PDF-1.")) {
+		t.Fatalf("starts with %q", b[:min(len(b), 8)])
+	}
+	if !bytes.HasSuffix(bytes.TrimRight(b, "\r\n"), []byte("%%EOF")) {
+		t.Fatal("no end-of-file marker")
+	}
+	m := regexp.MustCompile(`startxref\s+(\d+)\s+%%EOF\s*$`).FindSubmatch(b)
+	if m == nil {
+		t.Fatal("no startxref")
+	}
+	xref, _ := strconv.Atoi(string(m[1]))
+	if xref >= len(b) || !bytes.HasPrefix(b[xref:], []byte("xref")) {
+		t.Fatalf("startxref %d does not point at the xref table", xref)
+	}
+	if !bytes.Contains(b[xref:], []byte("trailer")) || !bytes.Contains(b[xref:], []byte("/Root")) {
+		t.Fatal("trailer or /Root missing")
+	}
+	// Every in-use entry of the table points at "N 0 obj".
+	entries := regexp.MustCompile(`(\d{10}) 00000 n`).FindAllSubmatch(b[xref:], -1)
+	if len(entries) < 10 {
+		t.Fatalf("only %d objects", len(entries))
+	}
+	for i, e := range entries {
+		off, _ := strconv.Atoi(string(e[1]))
+		if want := strconv.Itoa(i+1) + " 0 obj"; !bytes.HasPrefix(b[off:], []byte(want)) {
+			t.Errorf("object %d: offset %d holds %q", i+1, off, b[off:min(len(b), off+12)])
+		}
+	}
+	for _, want := range []string{"/MediaBox [0 0 841.89 595.28]", "/FontFile2", "/Subtype /Image", "/URI (" + verifyURL + c.Code + ")"} {
+		if !bytes.Contains(b, []byte(want)) {
+			t.Errorf("PDF lacks %s", want)
+		}
+	}
+}
+
+// The learner's name with umlauts and ß is in the PDF twice over: in the document title (UTF-16
+// metadata) and as the text drawn on the page, which fpdf writes as Unicode code points in a font
+// whose ToUnicode map is the identity, so viewers, search and copy see the same letters.
+func TestPDFContainsTheNameWithUmlauts(t *testing.T) {
+	c := issuedCertificate(t)
+	const name = "Jürgen Müßig"
+	for _, lang := range []string{"de", "en"} {
+		var buf bytes.Buffer
+		if err := c.WritePDFUncompressed(&buf, lang, verifyURL+c.Code); err != nil {
+			t.Fatal(err)
+		}
+		b := buf.Bytes()
+		title, ok := pdfInfoString(b, "Title")
+		if !ok || !strings.Contains(title, name) {
+			t.Errorf("%s: /Title = %q, want it to contain %q", lang, title, name)
+		}
+		if subject, _ := pdfInfoString(b, "Subject"); subject != "Modul beta" && subject != "Module beta" {
+			t.Errorf("%s: /Subject = %q", lang, subject)
+		}
+		drawn := "(" + pdfEscape(utf16BE(name)) + ")Tj"
+		if !bytes.Contains(b, []byte(drawn)) {
+			t.Errorf("%s: the page does not draw the name as Unicode text", lang)
+		}
+		if !bytes.Contains(b, []byte("<0000> <FFFF> <0000>")) || !bytes.Contains(b, []byte("/Encoding /Identity-H")) {
+			t.Errorf("%s: the font's ToUnicode map is not the identity", lang)
+		}
+		heading := map[string]string{"de": "Teilnahmebescheinigung", "en": "Certificate of completion"}[lang]
+		if !bytes.Contains(b, []byte("("+pdfEscape(utf16BE(heading))+")Tj")) {
+			t.Errorf("%s: heading %q not drawn", lang, heading)
+		}
+		if !bytes.Contains(b, []byte("("+pdfEscape(utf16BE(c.Code))+")Tj")) {
+			t.Errorf("%s: verification code not drawn", lang)
+		}
+	}
+}
+
+// If poppler's pdftotext is installed, a real PDF reader must read the name back.
+func TestPDFReadsBackWithPdftotext(t *testing.T) {
+	bin, err := exec.LookPath("pdftotext")
+	if err != nil {
+		t.Skip("pdftotext not installed")
+	}
+	c := issuedCertificate(t)
+	var buf bytes.Buffer
+	if err := c.WritePDF(&buf, "de", verifyURL+c.Code); err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "c.pdf")
+	if err := os.WriteFile(file, buf.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(bin, "-enc", "UTF-8", file, "-").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"Jürgen Müßig", "Teilnahmebescheinigung", "Modul beta", c.Code} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("pdftotext output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+// pdfInfoString reads a literal string entry such as /Title (…) and decodes it (UTF-16BE with
+// byte-order mark, as fpdf writes UTF-8 metadata).
+func pdfInfoString(b []byte, key string) (string, bool) {
+	i := bytes.Index(b, []byte("/"+key+" ("))
+	if i < 0 {
+		return "", false
+	}
+	var raw []byte
+	for j := i + len(key) + 3; j < len(b); j++ {
+		switch b[j] {
+		case '\\':
+			j++
+			switch b[j] {
+			case 'n':
+				raw = append(raw, '\n')
+			case 'r':
+				raw = append(raw, '\r')
+			default:
+				raw = append(raw, b[j])
+			}
+			continue
+		case ')':
+			if !bytes.HasPrefix(raw, []byte{0xFE, 0xFF}) || len(raw)%2 != 0 {
+				return string(raw), true
+			}
+			u := make([]uint16, 0, len(raw)/2)
+			for k := 2; k+1 < len(raw); k += 2 {
+				u = append(u, uint16(raw[k])<<8|uint16(raw[k+1]))
+			}
+			return string(utf16.Decode(u)), true
+		}
+		raw = append(raw, b[j])
+	}
+	return "", false
+}
+
+func utf16BE(s string) string {
+	var out []byte
+	for _, u := range utf16.Encode([]rune(s)) {
+		out = append(out, byte(u>>8), byte(u))
+	}
+	return string(out)
+}
+
+func pdfEscape(s string) string {
+	return strings.NewReplacer(`\`, `\\`, "(", `\(`, ")", `\)`, "\r", `\r`).Replace(s)
+}

@@ -1,0 +1,356 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"saferspaces/internal/account"
+	"saferspaces/internal/audit"
+	"saferspaces/internal/errs"
+	"saferspaces/internal/mail"
+)
+
+// adminBase is what every admin page carries: Tab marks the active item of the admin navigation.
+type adminBase struct {
+	Base
+	Tab   string
+	Error string // why the last action was refused, shown as an alert
+}
+
+func (s *Server) adminBase(w http.ResponseWriter, r *http.Request, titleID, tab string) adminBase {
+	b := adminBase{Base: s.base(r, titleID), Tab: tab}
+	b.Notice = s.takeNotice(w, r)
+	return b
+}
+
+// done answers a successful admin POST: back to the page, which shows the confirmation once.
+func (s *Server) done(w http.ResponseWriter, r *http.Request, path, notice string) {
+	// Most admin actions queue mail; send it now rather than at the next poll.
+	s.kickMail()
+	s.setNotice(w, r, "admin.notice."+notice)
+	http.Redirect(w, r, path, http.StatusSeeOther)
+}
+
+// refusal translates an admin action's expected failures into a status and a message in the
+// admin's language; ok is false for errors that are not the admin's to fix.
+func (s *Server) refusal(lang string, err error) (status int, msg string, ok bool) {
+	for _, c := range []struct {
+		err error
+		key string
+	}{
+		{account.ErrWrongStatus, "admin.error.status"},
+		{account.ErrLastAdmin, "admin.error.last_admin"},
+		{account.ErrOwnAdminRole, "admin.error.own_role"},
+		{account.ErrOwnAccount, "admin.error.own_account"},
+		{account.ErrNoSuchCohort, "admin.error.no_cohort"},
+		{account.ErrNotALeader, "admin.error.not_leader"},
+		{errNotConfirmed, "admin.user.error.confirm"},
+	} {
+		if errors.Is(err, c.err) {
+			status = http.StatusConflict
+			if errs.Is(err, errs.Invalid) {
+				status = http.StatusUnprocessableEntity
+			}
+			return status, s.tr.T(lang, c.key), true
+		}
+	}
+	switch errs.KindOf(err) {
+	case errs.Conflict:
+		return http.StatusConflict, s.tr.T(lang, "admin.error.conflict"), true
+	case errs.Invalid:
+		return http.StatusUnprocessableEntity, s.tr.T(lang, "admin.error.invalid"), true
+	}
+	return 0, "", false
+}
+
+// pathID reads the {id} of an admin URL; anything but a positive integer is a 404, never a 500.
+func (s *Server) pathID(w http.ResponseWriter, r *http.Request) (int64, bool) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		s.errorPage(w, r, http.StatusNotFound)
+		return 0, false
+	}
+	return id, true
+}
+
+// optionalID reads a form field that holds an id or nothing; ok is false for anything else.
+func optionalID(v string) (id int64, ok bool) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0, true
+	}
+	id, err := strconv.ParseInt(v, 10, 64)
+	return id, err == nil && id > 0
+}
+
+// pager is the paging of a long admin list; Prev and Next keep the list's filters.
+type pager struct {
+	Page, Pages, Total int
+	Prev, Next         string
+}
+
+func newPager(r *http.Request, total, size int) (pager, int) {
+	p := pager{Total: total, Pages: max(1, (total+size-1)/size)}
+	p.Page, _ = strconv.Atoi(r.URL.Query().Get("page"))
+	p.Page = min(max(p.Page, 1), p.Pages)
+	link := func(page int) string {
+		q := r.URL.Query()
+		q.Set("page", strconv.Itoa(page))
+		return r.URL.Path + "?" + q.Encode()
+	}
+	if p.Page > 1 {
+		p.Prev = link(p.Page - 1)
+	}
+	if p.Page < p.Pages {
+		p.Next = link(p.Page + 1)
+	}
+	return p, (p.Page - 1) * size
+}
+
+// --- registrations ---
+
+type registrationsData struct {
+	adminBase
+	Applicants []account.Applicant
+	Cohorts    []account.CohortSummary
+	ItemError  map[int64]string // per applicant: why the last decision was refused
+	Reason     map[int64]string // per applicant: the reason typed, kept when it was refused
+}
+
+func (s *Server) registrationsPage(w http.ResponseWriter, r *http.Request, status int, id int64, errMsg, reason string) {
+	apps, err := s.acc.PendingRegistrations(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	cohorts, err := s.acc.CohortOverview(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	d := &registrationsData{adminBase: s.adminBase(w, r, "admin.reg.title", "registrations"), Applicants: apps, Cohorts: cohorts,
+		ItemError: map[int64]string{}, Reason: map[int64]string{}}
+	if errMsg != "" {
+		d.ItemError[id], d.Reason[id] = errMsg, reason
+		d.Error = errMsg
+	}
+	s.page(w, r, status, "admin_registrations", d)
+}
+
+func (s *Server) adminRegistrations(w http.ResponseWriter, r *http.Request) {
+	s.registrationsPage(w, r, http.StatusOK, 0, "", "")
+}
+
+func (s *Server) adminApprove(w http.ResponseWriter, r *http.Request) {
+	id, ok := s.pathID(w, r)
+	if !ok {
+		return
+	}
+	lang, u := state(r).lang, state(r).user
+	cohort, ok := optionalID(r.PostFormValue("cohort"))
+	if !ok {
+		s.registrationsPage(w, r, http.StatusUnprocessableEntity, id, s.tr.T(lang, "admin.error.no_cohort"), "")
+		return
+	}
+	if err := s.acc.Approve(r.Context(), u.ID, u.Email, id, cohort, clientIP(r)); err != nil {
+		s.registrationRefused(w, r, id, err, "")
+		return
+	}
+	s.done(w, r, "/admin/registrations", "approved")
+}
+
+func (s *Server) adminReject(w http.ResponseWriter, r *http.Request) {
+	id, ok := s.pathID(w, r)
+	if !ok {
+		return
+	}
+	lang, u := state(r).lang, state(r).user
+	reason := strings.TrimSpace(r.PostFormValue("reason"))
+	if reason == "" || utf8.RuneCountInString(reason) > account.MaxRejectReason {
+		s.registrationsPage(w, r, http.StatusUnprocessableEntity, id, s.tr.T(lang, "admin.reg.error.reason"), reason)
+		return
+	}
+	if err := s.acc.Reject(r.Context(), u.ID, u.Email, id, reason, clientIP(r)); err != nil {
+		s.registrationRefused(w, r, id, err, reason)
+		return
+	}
+	s.done(w, r, "/admin/registrations", "rejected")
+}
+
+func (s *Server) registrationRefused(w http.ResponseWriter, r *http.Request, id int64, err error, reason string) {
+	if status, msg, ok := s.refusal(state(r).lang, err); ok {
+		s.registrationsPage(w, r, status, id, msg, reason)
+		return
+	}
+	s.fail(w, r, err)
+}
+
+// --- declarations ---
+
+type declarationForm struct {
+	TextDE string `form:"text_de" validate:"required,max=50000"`
+	TextEN string `form:"text_en" validate:"required,max=50000"`
+}
+
+type declarationsData struct {
+	adminBase
+	Current  *account.Declaration
+	Versions []account.Declaration
+	Form     declarationForm
+	Errors   formErrors
+}
+
+func (s *Server) declarationsPage(w http.ResponseWriter, r *http.Request, status int, form *declarationForm, fe formErrors) {
+	versions, err := s.acc.Declarations(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if len(versions) == 0 {
+		s.fail(w, r, errors.New("no declaration published"))
+		return
+	}
+	d := &declarationsData{adminBase: s.adminBase(w, r, "admin.decl.title", "declarations"), Current: &versions[0],
+		Versions: versions, Errors: fe}
+	if form != nil {
+		d.Form = *form
+	} else {
+		d.Form = declarationForm{TextDE: versions[0].TextDE, TextEN: versions[0].TextEN}
+	}
+	s.page(w, r, status, "admin_declarations", d)
+}
+
+func (s *Server) adminDeclarations(w http.ResponseWriter, r *http.Request) {
+	s.declarationsPage(w, r, http.StatusOK, nil, formErrors{})
+}
+
+func (s *Server) adminPublishDeclaration(w http.ResponseWriter, r *http.Request) {
+	lang, u := state(r).lang, state(r).user
+	f := declarationForm{TextDE: strings.TrimSpace(r.PostFormValue("text_de")), TextEN: strings.TrimSpace(r.PostFormValue("text_en"))}
+	fe := s.checkForm(lang, "admin.decl.error", f)
+	if !fe.Any() {
+		cur, err := s.acc.CurrentDeclaration(r.Context())
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		if normalLines(f.TextDE) == normalLines(cur.TextDE) && normalLines(f.TextEN) == normalLines(cur.TextEN) {
+			// Publishing the same text would make every user accept it again for nothing.
+			fe.add("text_de", s.tr.T(lang, "admin.decl.error.unchanged"))
+		}
+	}
+	if fe.Any() {
+		s.declarationsPage(w, r, http.StatusUnprocessableEntity, &f, fe)
+		return
+	}
+	if _, err := s.acc.PublishDeclaration(r.Context(), u.ID, u.Email, f.TextDE, f.TextEN, clientIP(r)); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.done(w, r, "/admin/declarations", "published")
+}
+
+// firstRunes bounds a search term from the URL without cutting a character in half.
+func firstRunes(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return string([]rune(s)[:n])
+}
+
+func normalLines(s string) string { return strings.ReplaceAll(s, "\r\n", "\n") }
+
+// --- audit log ---
+
+type auditData struct {
+	adminBase
+	Q      string
+	Events []audit.Event
+	Pager  pager
+}
+
+const auditPage = 100
+
+func (s *Server) adminAudit(w http.ResponseWriter, r *http.Request) {
+	q := firstRunes(strings.TrimSpace(r.URL.Query().Get("q")), 200)
+	_, total, err := audit.List(r.Context(), s.db.R, q, 1, 0)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	p, offset := newPager(r, total, auditPage)
+	events, _, err := audit.List(r.Context(), s.db.R, q, auditPage, offset)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.page(w, r, http.StatusOK, "admin_audit", &auditData{adminBase: s.adminBase(w, r, "admin.audit.title", "audit"),
+		Q: q, Events: events, Pager: p})
+}
+
+// --- mail outbox ---
+
+type mailData struct {
+	adminBase
+	Status   string
+	Statuses []string
+	Entries  []mail.Entry
+	Pager    pager
+}
+
+const mailPage = 50
+
+// mailbox is the outbox for listing and retrying; tests may run the server without a delivering one.
+func (s *Server) mailbox() *mail.Outbox {
+	if s.outbox != nil {
+		return s.outbox
+	}
+	return mail.NewOutbox(s.db, nil, s.log, s.now)
+}
+
+func (s *Server) mailPage(w http.ResponseWriter, r *http.Request, status int, errMsg string) {
+	st := r.URL.Query().Get("status")
+	switch st {
+	case mail.StatusPending, mail.StatusSent, mail.StatusFailed:
+	default:
+		st = ""
+	}
+	_, total, err := s.mailbox().List(r.Context(), st, 1, 0)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	p, offset := newPager(r, total, mailPage)
+	entries, _, err := s.mailbox().List(r.Context(), st, mailPage, offset)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	d := &mailData{adminBase: s.adminBase(w, r, "admin.mail.title", "mail"), Status: st,
+		Statuses: []string{mail.StatusPending, mail.StatusSent, mail.StatusFailed}, Entries: entries, Pager: p}
+	d.Error = errMsg
+	s.page(w, r, status, "admin_mail", d)
+}
+
+func (s *Server) adminMail(w http.ResponseWriter, r *http.Request) {
+	s.mailPage(w, r, http.StatusOK, "")
+}
+
+func (s *Server) adminMailRetry(w http.ResponseWriter, r *http.Request) {
+	id, ok := s.pathID(w, r)
+	if !ok {
+		return
+	}
+	if err := s.mailbox().Retry(r.Context(), id); err != nil {
+		if errs.Is(err, errs.Conflict) {
+			s.mailPage(w, r, http.StatusConflict, s.tr.T(state(r).lang, "admin.mail.error.sent"))
+			return
+		}
+		s.fail(w, r, err)
+		return
+	}
+	s.done(w, r, "/admin/mail", "retried")
+}

@@ -1,0 +1,232 @@
+package web
+
+import (
+	"errors"
+	"math"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"saferspaces/internal/account"
+	"saferspaces/internal/errs"
+)
+
+// loginForm is the sign-in form; the field names are part of SPEC. Next is where to go afterwards.
+type loginForm struct {
+	Email    string `form:"email" validate:"required,max=254"`
+	Password string `form:"password" validate:"required"`
+	Next     string `form:"next"`
+}
+
+type loginData struct {
+	Base
+	Form         loginForm // Password is never rendered back
+	Errors       formErrors
+	Failed       bool // wrong e-mail or password, said the same way whatever was wrong
+	RetryMinutes int  // > 0: throttled, wait this many minutes
+}
+
+func (s *Server) loginPage(w http.ResponseWriter, r *http.Request, status int, d *loginData) {
+	notice := d.Notice
+	d.Base = s.base(r, "auth.login.title")
+	d.Notice = notice
+	d.Form.Password = ""
+	if d.Form.Next == "/" {
+		d.Form.Next = ""
+	}
+	s.page(w, r, status, "login", d)
+}
+
+// login shows the sign-in form; a signed-in user goes straight on.
+func (s *Server) login(w http.ResponseWriter, r *http.Request) {
+	next := localPath(r.URL.Query().Get("next"))
+	if state(r).user != nil {
+		http.Redirect(w, r, next, http.StatusSeeOther)
+		return
+	}
+	d := &loginData{Form: loginForm{Next: next}}
+	if r.URL.Query().Has("signed_out") {
+		d.Notice = s.tr.T(state(r).lang, "auth.logout.done")
+	}
+	s.loginPage(w, r, http.StatusOK, d)
+}
+
+// loginPost signs in. Every failure that could tell whether the address is known (unknown address,
+// wrong password, an account that is pending, rejected, disabled or not activated) renders the very
+// same page with status 200; a throttled attempt gets 429.
+func (s *Server) loginPost(w http.ResponseWriter, r *http.Request) {
+	f := loginForm{
+		Email:    strings.TrimSpace(r.PostFormValue("email")),
+		Password: r.PostFormValue("password"),
+		Next:     localPath(r.PostFormValue("next")),
+	}
+	d := &loginData{Form: f, Errors: s.checkForm(state(r).lang, "auth.login.error", f)}
+	if d.Errors.Any() {
+		s.loginPage(w, r, http.StatusUnprocessableEntity, d)
+		return
+	}
+	u, err := s.acc.Authenticate(r.Context(), f.Email, f.Password, clientIP(r))
+	var te *account.ThrottleError
+	switch {
+	case errors.As(err, &te):
+		d.RetryMinutes = int(math.Ceil(te.RetryAfter.Minutes()))
+		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(te.RetryAfter.Seconds()))))
+		s.loginPage(w, r, http.StatusTooManyRequests, d)
+		return
+	case errs.Is(err, errs.Invalid):
+		d.Failed = true
+		s.loginPage(w, r, http.StatusOK, d)
+		return
+	case err != nil:
+		s.fail(w, r, err)
+		return
+	}
+	if _, err := s.sessions.Login(w, r, u.ID); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, f.Next, http.StatusSeeOther)
+}
+
+// logout ends the session on the server and returns to the sign-in page. Without a session it
+// simply does the latter.
+func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
+	if err := s.sessions.Logout(w, r, clientIP(r)); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/login?signed_out=1", http.StatusSeeOther)
+}
+
+// setPasswordForm is the form of the activation and reset pages; the field names are part of SPEC.
+type setPasswordForm struct {
+	Password        string `form:"password" validate:"required"`
+	PasswordConfirm string `form:"password_confirm" validate:"required,eqfield=Password"`
+}
+
+type setPasswordData struct {
+	Base
+	Purpose string // account.PurposeActivation or account.PurposeReset: picks the texts
+	Action  string // the form's own URL
+	Email   string // whose password is set, for the user and their password manager
+	Errors  formErrors
+}
+
+// setPasswordPage renders the form of an activation or reset link.
+func (s *Server) setPasswordPage(w http.ResponseWriter, r *http.Request, status int, purpose string, u *account.User, fe formErrors) {
+	d := &setPasswordData{Base: s.base(r, "auth."+purpose+".title"), Purpose: purpose, Action: r.URL.Path, Email: u.Email, Errors: fe}
+	s.page(w, r, status, "setpassword", d)
+}
+
+// linkInvalid is the one answer to an activation or reset link that is malformed, unknown, used,
+// expired, or whose account may not use it.
+func (s *Server) linkInvalid(w http.ResponseWriter, r *http.Request, purpose string) {
+	d := &noticeData{Base: s.base(r, "auth.link.title"), Heading: "auth.link.heading", Text: "auth.link." + purpose}
+	if purpose == account.PurposeReset {
+		d.LinkHref, d.LinkText = "/password/forgot", "auth.link.forgot"
+	}
+	s.page(w, r, http.StatusGone, "notice", d)
+}
+
+// noticeData is a page that only says something: "link sent", "link invalid".
+type noticeData struct {
+	Base
+	Heading, Text      string // catalog keys
+	LinkHref, LinkText string // an optional way on; LinkText is a catalog key
+}
+
+// tokenPage answers GET /activate/{token} and GET /password/reset/{token}: the form if the link is
+// good, without using it up.
+func (s *Server) tokenPage(purpose string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		u, err := s.acc.LookupToken(r.Context(), r.PathValue("token"), purpose)
+		switch {
+		case errs.Is(err, errs.NotFound):
+			s.linkInvalid(w, r, purpose)
+		case err != nil:
+			s.fail(w, r, err)
+		default:
+			s.setPasswordPage(w, r, http.StatusOK, purpose, u, formErrors{})
+		}
+	}
+}
+
+// tokenPost sets the password through an activation or reset link and signs the user in with a
+// fresh session (every older session of the account has ended).
+func (s *Server) tokenPost(purpose string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		raw := r.PathValue("token")
+		u, err := s.acc.LookupToken(r.Context(), raw, purpose)
+		switch {
+		case errs.Is(err, errs.NotFound):
+			s.linkInvalid(w, r, purpose)
+			return
+		case err != nil:
+			s.fail(w, r, err)
+			return
+		}
+		f := setPasswordForm{Password: r.PostFormValue("password"), PasswordConfirm: r.PostFormValue("password_confirm")}
+		lang := state(r).lang
+		fe := s.checkForm(lang, "auth.setpw.error", f)
+		if fe.Any() {
+			s.setPasswordPage(w, r, http.StatusUnprocessableEntity, purpose, u, fe)
+			return
+		}
+		set := s.acc.Activate
+		if purpose == account.PurposeReset {
+			set = s.acc.ResetPassword
+		}
+		signedIn, err := set(r.Context(), raw, f.Password, clientIP(r), r.UserAgent())
+		var pe *account.PasswordError
+		switch {
+		case errors.As(err, &pe):
+			fe.add("password", s.tr.T(lang, pe.Key, "Min", pe.Min, "Max", pe.Max))
+			s.setPasswordPage(w, r, http.StatusUnprocessableEntity, purpose, u, fe)
+			return
+		case errs.Is(err, errs.NotFound):
+			s.linkInvalid(w, r, purpose)
+			return
+		case err != nil:
+			s.fail(w, r, err)
+			return
+		}
+		s.kickMail()
+		if _, err := s.sessions.Login(w, r, signedIn.ID); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		http.Redirect(w, r, "/", http.StatusSeeOther)
+	}
+}
+
+type forgotForm struct {
+	Email string `form:"email" validate:"required,email,max=254"`
+}
+
+type forgotData struct {
+	Base
+	Form   forgotForm
+	Errors formErrors
+}
+
+// forgot shows the form that asks for a reset link.
+func (s *Server) forgot(w http.ResponseWriter, r *http.Request) {
+	s.page(w, r, http.StatusOK, "forgot", &forgotData{Base: s.base(r, "auth.forgot.title")})
+}
+
+// forgotPost sends a reset link if the address belongs to an account that can sign in, and answers
+// with the same page whether or not it does.
+func (s *Server) forgotPost(w http.ResponseWriter, r *http.Request) {
+	f := forgotForm{Email: strings.TrimSpace(r.PostFormValue("email"))}
+	if fe := s.checkForm(state(r).lang, "auth.forgot.error", f); fe.Any() {
+		s.page(w, r, http.StatusUnprocessableEntity, "forgot", &forgotData{Base: s.base(r, "auth.forgot.title"), Form: f, Errors: fe})
+		return
+	}
+	if err := s.acc.RequestReset(r.Context(), f.Email, clientIP(r)); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.kickMail()
+	s.page(w, r, http.StatusOK, "notice", &noticeData{Base: s.base(r, "auth.forgot.sent.title"),
+		Heading: "auth.forgot.sent.heading", Text: "auth.forgot.sent.text", LinkHref: "/login", LinkText: "auth.forgot.back"})
+}

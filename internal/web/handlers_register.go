@@ -1,0 +1,169 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"reflect"
+	"strconv"
+	"strings"
+
+	"github.com/go-playground/validator/v10"
+
+	"saferspaces/internal/account"
+	"saferspaces/internal/errs"
+)
+
+// formCheck validates form structs; field errors are reported under the field's `form` name, which
+// is also the input's name and (prefixed with "f-") its id.
+var formCheck = func() *validator.Validate {
+	v := validator.New(validator.WithRequiredStructEnabled())
+	v.RegisterTagNameFunc(func(f reflect.StructField) string { return f.Tag.Get("form") })
+	return v
+}()
+
+// fieldError is one invalid field, for the error summary at the top of a form.
+type fieldError struct {
+	Field   string
+	Message string
+}
+
+// formErrors holds the messages of a re-rendered form: Field for aria-invalid and the message under
+// the input, List for the summary in field order.
+type formErrors struct {
+	Field map[string]string
+	List  []fieldError
+}
+
+func (e *formErrors) add(field, msg string) {
+	if e.Field == nil {
+		e.Field = map[string]string{}
+	}
+	if _, dup := e.Field[field]; dup {
+		return
+	}
+	e.Field[field] = msg
+	e.List = append(e.List, fieldError{Field: field, Message: msg})
+}
+
+// Any reports whether there is an error.
+func (e *formErrors) Any() bool { return len(e.List) > 0 }
+
+// checkForm validates form and translates each failed field to the message prefix.FIELD (one clear
+// message per field that states its rule, rather than one per failed tag).
+func (s *Server) checkForm(lang, prefix string, form any) formErrors {
+	var fe formErrors
+	var ves validator.ValidationErrors
+	if err := formCheck.Struct(form); errors.As(err, &ves) {
+		for _, v := range ves {
+			fe.add(v.Field(), s.tr.T(lang, prefix+"."+v.Field()))
+		}
+	} else if err != nil {
+		// Only a programming error (an unsupported struct) ends up here.
+		s.log.Error("form validation", "err", err)
+		fe.add("form", s.tr.T(lang, "error.400.text"))
+	}
+	return fe
+}
+
+// registerForm is the declaration form; the field names are part of SPEC.
+type registerForm struct {
+	Name         string `form:"name" validate:"required,min=2,max=200"`
+	Email        string `form:"email" validate:"required,email,max=254"`
+	Organisation string `form:"organisation" validate:"required,min=2,max=200"`
+	Position     string `form:"position" validate:"required,min=2,max=200"`
+	Language     string `form:"language" validate:"oneof=de en"`
+	CohortCode   string `form:"cohort_code" validate:"max=64"`
+	Accept       string `form:"accept" validate:"eq=yes"`
+	Version      int    `form:"declaration_version"`
+}
+
+type registerData struct {
+	Base
+	Declaration *account.Declaration
+	OtherLang   string // the language the declaration can be switched to
+	Form        registerForm
+	Errors      formErrors
+	Stale       bool // the form showed an older declaration version
+}
+
+func (s *Server) registerPage(w http.ResponseWriter, r *http.Request, status int, form registerForm, fe formErrors, stale bool) {
+	d, err := s.acc.CurrentDeclaration(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	data := &registerData{Base: s.base(r, "reg.title"), Declaration: d, Form: form, Errors: fe, Stale: stale}
+	data.OtherLang = "en"
+	if data.Lang == "en" {
+		data.OtherLang = "de"
+	}
+	data.Form.Version = d.Version
+	if data.Form.Language == "" {
+		data.Form.Language = data.Lang
+	}
+	s.page(w, r, status, "register", data)
+}
+
+// register shows the declaration and the registration form.
+func (s *Server) register(w http.ResponseWriter, r *http.Request) {
+	s.registerPage(w, r, http.StatusOK, registerForm{}, formErrors{}, false)
+}
+
+// registerPost stores the applicant. Known and unknown addresses end on the same page, so the form
+// tells nobody who has an account.
+func (s *Server) registerPost(w http.ResponseWriter, r *http.Request) {
+	if err := r.ParseForm(); err != nil {
+		s.fail(w, r, errs.Wrap(errs.Invalid, err, ""))
+		return
+	}
+	f := registerForm{
+		Name:         strings.TrimSpace(r.PostFormValue("name")),
+		Email:        strings.TrimSpace(r.PostFormValue("email")),
+		Organisation: strings.TrimSpace(r.PostFormValue("organisation")),
+		Position:     strings.TrimSpace(r.PostFormValue("position")),
+		Language:     r.PostFormValue("language"),
+		CohortCode:   strings.TrimSpace(r.PostFormValue("cohort_code")),
+		Accept:       r.PostFormValue("accept"),
+	}
+	f.Version, _ = strconv.Atoi(r.PostFormValue("declaration_version"))
+	lang := state(r).lang
+	fe := s.checkForm(lang, "reg.error", f)
+	if fe.Field["email"] == "" && !account.ValidEmail(f.Email) {
+		// validator's email rule and net/mail (which the outbox uses) disagree on a few exotic
+		// forms; the stricter one wins.
+		fe.add("email", s.tr.T(lang, "reg.error.email"))
+	}
+	if fe.Any() {
+		f.Accept = ""
+		s.registerPage(w, r, http.StatusUnprocessableEntity, f, fe, false)
+		return
+	}
+	err := s.acc.Register(r.Context(), account.Registration{
+		Name: f.Name, Email: f.Email, Organisation: f.Organisation, Position: f.Position, Lang: f.Language,
+		CohortCode: f.CohortCode, DeclarationVersion: f.Version, IP: clientIP(r), UserAgent: r.UserAgent(),
+	})
+	switch {
+	case errors.Is(err, account.ErrStaleDeclaration):
+		f.Accept = ""
+		s.registerPage(w, r, http.StatusConflict, f, formErrors{}, true)
+		return
+	case errs.Is(err, errs.Invalid):
+		// The form checks above mirror the account rules, so this is rare; say so generally.
+		fe.add("form", s.tr.T(lang, "reg.error.form"))
+		f.Accept = ""
+		s.registerPage(w, r, http.StatusUnprocessableEntity, f, fe, false)
+		return
+	case err != nil:
+		s.fail(w, r, err)
+		return
+	}
+	s.kickMail()
+	http.Redirect(w, r, "/register/done", http.StatusSeeOther)
+}
+
+type registerDoneData struct{ Base }
+
+// registerDone is the one thank-you page for every registration.
+func (s *Server) registerDone(w http.ResponseWriter, r *http.Request) {
+	s.page(w, r, http.StatusOK, "register_done", &registerDoneData{Base: s.base(r, "reg.done.title")})
+}

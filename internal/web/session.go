@@ -1,0 +1,133 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+
+	"saferspaces/internal/account"
+	"saferspaces/internal/errs"
+)
+
+// withSession loads the request's session and, if it belongs to a user who may still sign in,
+// makes them the current user and their language the interface language. A session of an
+// account that was disabled, erased or otherwise stopped being active is deleted on the spot, so
+// the request continues as anonymous. Static files and the health check skip the database.
+func (s *Server) withSession(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.sessions == nil || strings.HasPrefix(r.URL.Path, "/static/") || r.URL.Path == "/healthz" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		sess, err := s.sessions.Get(r, account.SessionCookie)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		if uid, ok := account.SessionUserID(sess); ok {
+			u, err := s.acc.UserByID(r.Context(), uid)
+			switch {
+			case err == nil && u.Active():
+				st := state(r)
+				st.user = &CurrentUser{ID: u.ID, Name: u.Name, Email: u.Email, Role: u.Role, Lang: u.Lang}
+				st.lang = requestLanguage(r, u.Lang)
+			case err == nil || errs.Is(err, errs.NotFound):
+				if err := s.sessions.Drop(w, r); err != nil {
+					s.fail(w, r, err)
+					return
+				}
+			default:
+				s.fail(w, r, err)
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// requireUser lets only signed-in users through. Anonymous GET and HEAD requests are sent to the
+// sign-in page (which returns them here afterwards); other methods get 403. A user who has not yet
+// accepted the declaration version in force is sent to /declaration first — except on that page
+// itself and for signing out.
+func (s *Server) requireUser(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		u := state(r).user
+		get := r.Method == http.MethodGet || r.Method == http.MethodHead
+		if u == nil {
+			if get {
+				http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+				return
+			}
+			s.errorPage(w, r, http.StatusForbidden)
+			return
+		}
+		if r.URL.Path != "/declaration" && !(r.Method == http.MethodPost && r.URL.Path == "/logout") {
+			needs, err := s.acc.NeedsAcceptance(r.Context(), u.ID)
+			if err != nil {
+				s.fail(w, r, err)
+				return
+			}
+			if needs {
+				next := "/"
+				if get {
+					next = r.URL.RequestURI()
+				}
+				http.Redirect(w, r, "/declaration?next="+url.QueryEscape(next), http.StatusSeeOther)
+				return
+			}
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// requireRole is requireUser plus a role: admins pass every role check, trainers pass "trainer",
+// everyone else gets 403.
+func (s *Server) requireRole(role string, h http.Handler) http.Handler {
+	return s.requireUser(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if u := state(r).user; u.Role == account.RoleAdmin || u.Role == role {
+			h.ServeHTTP(w, r)
+			return
+		}
+		s.errorPage(w, r, http.StatusForbidden)
+	}))
+}
+
+// kickMail wakes the mail worker after a transaction that queued mail has committed.
+func (s *Server) kickMail() {
+	if s.outbox != nil {
+		s.outbox.Kick()
+	}
+}
+
+// noticeKey is the session value that carries a one-time confirmation to the next page.
+const noticeKey = "notice"
+
+// setNotice remembers a catalog key to show once on the signed-in user's next page (after a
+// redirect). Errors are only logged: a lost confirmation must not fail the action it confirms.
+func (s *Server) setNotice(w http.ResponseWriter, r *http.Request, key string) {
+	sess, err := s.sessions.Get(r, account.SessionCookie)
+	if err != nil || sess.ID == "" {
+		return
+	}
+	sess.Values[noticeKey] = key
+	if err := sess.Save(r, w); err != nil {
+		s.log.Warn("save notice", "err", err)
+	}
+}
+
+// takeNotice returns the translated pending notice, if any, and forgets it.
+func (s *Server) takeNotice(w http.ResponseWriter, r *http.Request) string {
+	sess, err := s.sessions.Get(r, account.SessionCookie)
+	if err != nil || sess.ID == "" {
+		return ""
+	}
+	key, ok := sess.Values[noticeKey].(string)
+	if !ok {
+		return ""
+	}
+	delete(sess.Values, noticeKey)
+	if err := sess.Save(r, w); err != nil {
+		s.log.Warn("clear notice", "err", err)
+	}
+	return s.tr.T(state(r).lang, key)
+}

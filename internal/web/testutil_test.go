@@ -1,0 +1,391 @@
+package web_test
+
+// The web test harness: the real server (every route and middleware) over a fresh SQLite file in a
+// temp data folder, served by httptest, with a clock the test moves and mail captured as .eml files
+// in DATA/mail. Any area's tests can use it:
+//
+//	h := newHarness(t)                       // server, database, clock, outbox
+//	u := h.user(account.RoleLearner)         // approved, activated, declaration accepted
+//	b := h.browser()                         // own cookie jar, does not follow redirects
+//	b.signIn(u.Email, u.Password)            // fails the test unless it works
+//	p := b.get("/account")                   // p.Status, p.Body, p.Location()
+//	p = b.post("/account/language", url.Values{"language": {"en"}})
+//	h.clock.Advance(31 * time.Minute)        // idle timeout, token expiry, throttling
+//	link := h.lastLink(u.Email, "/password/reset/")   // from the newest mail to u
+//
+// Everything fails the test on unexpected errors, so test bodies stay about behaviour.
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	netmail "net/mail"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"saferspaces/internal/account"
+	"saferspaces/internal/config"
+	"saferspaces/internal/mail"
+	"saferspaces/internal/sqlite"
+	"saferspaces/internal/web"
+)
+
+// harness is one running platform.
+type harness struct {
+	t        testing.TB
+	url      string // e.g. http://127.0.0.1:PORT, also the base URL in e-mail links
+	data     string // the data folder: database, session keys, mail/
+	db       *sqlite.DB
+	acc      *account.Service
+	sessions *account.SessionStore
+	outbox   *mail.Outbox
+	clock    *testClock
+	logs     *syncBuffer // everything the server logged
+	users    int         // counter for generated e-mail addresses
+}
+
+// testClock is the injected clock; it starts at a fixed time and moves only when told.
+type testClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *testClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+// Advance moves the clock forward.
+func (c *testClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+// syncBuffer collects log output from concurrent handlers.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// harnessOption changes the server's dependencies before it is built (e.g. other content).
+type harnessOption func(*web.Deps)
+
+// newHarness starts the platform; it stops with the test.
+func newHarness(t testing.TB, opts ...harnessOption) *harness {
+	t.Helper()
+	h := &harness{t: t, data: t.TempDir(), logs: &syncBuffer{},
+		clock: &testClock{now: time.Date(2026, 5, 4, 7, 30, 0, 0, time.UTC)}}
+	db, err := sqlite.Open(context.Background(), h.data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if _, err := db.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	h.db = db
+	keys, err := account.LoadOrCreateKeys(h.data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewUnstartedServer(nil)
+	h.url = "http://" + ts.Listener.Addr().String()
+	cfg := config.Default()
+	cfg.Data, cfg.BaseURL = h.data, h.url
+	log := slog.New(slog.NewTextHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	h.acc = account.New(db, h.clock.Now, cfg.Link, log)
+	h.sessions = account.NewSessionStore(db, h.clock.Now, keys, cfg.Secure(), log)
+	h.outbox = mail.NewOutbox(db, mail.NewFileSender(filepath.Join(h.data, "mail"), log), log, h.clock.Now)
+	deps := web.Deps{Config: cfg, Log: log, DB: db, Now: h.clock.Now, Accounts: h.acc, Sessions: h.sessions, Outbox: h.outbox}
+	for _, o := range opts {
+		o(&deps)
+	}
+	srv, err := web.New(deps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts.Config.Handler = srv.Handler()
+	ts.Start()
+	t.Cleanup(ts.Close)
+	return h
+}
+
+// testUser is an account made by the harness, with its password in clear.
+type testUser struct {
+	*account.User
+	Password string
+}
+
+// userSpec describes an account to make; empty fields get defaults.
+type userSpec struct {
+	Email, Name, Role, Lang, Cohort string
+	Password                        string // default: a password that passes the policy
+	Status                          string // set after activation, e.g. account.StatusDisabled
+	NotActivated                    bool   // approved, but the activation link not used
+	SkipDeclaration                 bool   // do not accept the declaration in force
+}
+
+const defaultPassword = "Kastanienallee im Oktober"
+
+// user makes an approved, activated account of the role that has accepted the declaration.
+func (h *harness) user(role string) *testUser {
+	h.t.Helper()
+	return h.userWith(userSpec{Role: role})
+}
+
+// userWith makes an account as spec says, through the account service as the command line would.
+func (h *harness) userWith(spec userSpec) *testUser {
+	h.t.Helper()
+	ctx := context.Background()
+	h.users++
+	if spec.Role == "" {
+		spec.Role = account.RoleLearner
+	}
+	if spec.Email == "" {
+		spec.Email = fmt.Sprintf("%s%d@stadt.example", spec.Role, h.users)
+	}
+	if spec.Name == "" {
+		spec.Name = fmt.Sprintf("Test %s %d", spec.Role, h.users)
+	}
+	if spec.Password == "" {
+		spec.Password = defaultPassword
+	}
+	u, link, err := h.acc.CreateAccount(ctx, account.NewAccount{Email: spec.Email, Name: spec.Name, Role: spec.Role,
+		Lang: spec.Lang, Cohort: spec.Cohort, Organisation: "Stadt Beispiel"}, "test")
+	if err != nil {
+		h.t.Fatalf("create %s: %v", spec.Email, err)
+	}
+	if !spec.NotActivated {
+		if u, err = h.acc.Activate(ctx, link[strings.LastIndexByte(link, '/')+1:], spec.Password, "127.0.0.1", "harness"); err != nil {
+			h.t.Fatalf("activate %s: %v", spec.Email, err)
+		}
+	}
+	if !spec.SkipDeclaration {
+		if d, err := h.acc.CurrentDeclaration(ctx); err == nil {
+			if err := h.acc.AcceptDeclaration(ctx, u.ID, d.Version, "127.0.0.1", "harness"); err != nil {
+				h.t.Fatal(err)
+			}
+		}
+	}
+	if spec.Status != "" {
+		h.exec(`UPDATE users SET status = ? WHERE id = ?`, spec.Status, u.ID)
+		u.Status = spec.Status
+	}
+	return &testUser{User: u, Password: spec.Password}
+}
+
+// exec runs a statement on the database, for setting up states no route produces quickly.
+func (h *harness) exec(query string, args ...any) {
+	h.t.Helper()
+	if _, err := h.db.W.Exec(query, args...); err != nil {
+		h.t.Fatalf("%s: %v", query, err)
+	}
+}
+
+// count runs a SELECT count(*) … and returns the number.
+func (h *harness) count(query string, args ...any) int {
+	h.t.Helper()
+	var n int
+	if err := h.db.R.QueryRow(query, args...).Scan(&n); err != nil {
+		h.t.Fatalf("%s: %v", query, err)
+	}
+	return n
+}
+
+// sentMail is one e-mail as the file sender wrote it.
+type sentMail struct {
+	To, Subject, Body string
+	File              string
+}
+
+// mails delivers every due mail through the file sender and returns the mails to addr (every mail
+// if addr is ""), oldest first.
+func (h *harness) mails(addr string) []sentMail {
+	h.t.Helper()
+	if _, err := h.outbox.DeliverDue(context.Background()); err != nil {
+		h.t.Fatal(err)
+	}
+	files, _ := filepath.Glob(filepath.Join(h.data, "mail", "*.eml"))
+	id := func(f string) int {
+		n, _ := strconv.Atoi(strings.TrimSuffix(f[strings.LastIndexByte(f, '-')+1:], ".eml"))
+		return n
+	}
+	slices.SortFunc(files, func(a, b string) int { return id(a) - id(b) })
+	var out []sentMail
+	for _, f := range files {
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			h.t.Fatal(err)
+		}
+		msg, err := netmail.ReadMessage(bytes.NewReader(raw))
+		if err != nil {
+			h.t.Fatalf("%s: %v", f, err)
+		}
+		to, err := netmail.ParseAddress(msg.Header.Get("To"))
+		if err != nil {
+			h.t.Fatalf("%s: To: %v", f, err)
+		}
+		subject, _ := new(mime.WordDecoder).DecodeHeader(msg.Header.Get("Subject"))
+		body, _ := io.ReadAll(msg.Body)
+		if addr == "" || strings.EqualFold(to.Address, addr) {
+			out = append(out, sentMail{To: to.Address, Subject: subject, Body: string(body), File: f})
+		}
+	}
+	return out
+}
+
+var linkPattern = regexp.MustCompile(`https?://\S+`)
+
+// lastLink returns the path (with the harness's base URL cut off) of the newest link to addr whose
+// path starts with prefix, e.g. "/activate/"; it fails the test if there is none.
+func (h *harness) lastLink(addr, prefix string) string {
+	h.t.Helper()
+	ms := h.mails(addr)
+	for i := len(ms) - 1; i >= 0; i-- {
+		for _, l := range linkPattern.FindAllString(ms[i].Body, -1) {
+			if p, ok := strings.CutPrefix(l, h.url); ok && strings.HasPrefix(p, prefix) {
+				return p
+			}
+		}
+	}
+	h.t.Fatalf("no mail to %s with a link %s…", addr, prefix)
+	return ""
+}
+
+// browser is one client with its own cookies. It does not follow redirects, so tests see each
+// status and Location; follow does that on request.
+type browser struct {
+	h      *harness
+	client *http.Client
+	header http.Header // sent with every request
+}
+
+func (h *harness) browser() *browser {
+	jar, _ := cookiejar.New(nil)
+	return &browser{h: h, header: http.Header{}, client: &http.Client{
+		Jar:           jar,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}}
+}
+
+// page is one response.
+type page struct {
+	Status int
+	Header http.Header
+	Body   string
+}
+
+// Location is the redirect target, "" if none.
+func (p *page) Location() string { return p.Header.Get("Location") }
+
+func (b *browser) do(method, path string, body io.Reader, header http.Header) *page {
+	b.h.t.Helper()
+	req, err := http.NewRequest(method, b.h.url+path, body)
+	if err != nil {
+		b.h.t.Fatal(err)
+	}
+	for k, v := range b.header {
+		req.Header[k] = v
+	}
+	for k, v := range header {
+		req.Header[k] = v
+	}
+	resp, err := b.client.Do(req)
+	if err != nil {
+		b.h.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		b.h.t.Fatal(err)
+	}
+	return &page{Status: resp.StatusCode, Header: resp.Header, Body: string(data)}
+}
+
+func (b *browser) get(path string) *page { b.h.t.Helper(); return b.do("GET", path, nil, nil) }
+
+// post sends a form, as a same-site browser would (no Origin or Sec-Fetch-Site headers).
+func (b *browser) post(path string, form url.Values) *page {
+	b.h.t.Helper()
+	return b.postWith(path, form, nil)
+}
+
+// postWith sends a form with extra headers, e.g. Sec-Fetch-Site: cross-site.
+func (b *browser) postWith(path string, form url.Values, header http.Header) *page {
+	b.h.t.Helper()
+	hd := http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}
+	for k, v := range header {
+		hd[k] = v
+	}
+	return b.do("POST", path, strings.NewReader(form.Encode()), hd)
+}
+
+// follow follows p's redirects with GET until a page that is not a redirect.
+func (b *browser) follow(p *page) *page {
+	b.h.t.Helper()
+	for i := 0; p.Status >= 300 && p.Status < 400; i++ {
+		if i == 10 {
+			b.h.t.Fatal("more than 10 redirects")
+		}
+		loc := p.Location()
+		if u, err := url.Parse(loc); err == nil && u.IsAbs() {
+			loc = strings.TrimPrefix(loc, b.h.url)
+		}
+		p = b.get(loc)
+	}
+	return p
+}
+
+// signIn posts the login form and fails the test unless it redirects (signed in).
+func (b *browser) signIn(email, password string) {
+	b.h.t.Helper()
+	p := b.post("/login", url.Values{"email": {email}, "password": {password}})
+	if p.Status != http.StatusSeeOther {
+		b.h.t.Fatalf("sign-in as %s: status %d\n%s", email, p.Status, p.Body)
+	}
+}
+
+// cookie returns the browser's cookie of that name for the server, "" if none.
+func (b *browser) cookie(name string) string {
+	u, _ := url.Parse(b.h.url)
+	for _, c := range b.client.Jar.Cookies(u) {
+		if c.Name == name {
+			return c.Value
+		}
+	}
+	return ""
+}
+
+// setCookie puts a cookie into the browser's jar (e.g. a stolen or old session cookie).
+func (b *browser) setCookie(name, value string) {
+	u, _ := url.Parse(b.h.url)
+	b.client.Jar.SetCookies(u, []*http.Cookie{{Name: name, Value: value, Path: "/"}})
+}
