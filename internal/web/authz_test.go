@@ -1,0 +1,230 @@
+package web_test
+
+import (
+	"cmp"
+	"net/http"
+	"net/url"
+	"os"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"saferspaces/internal/account"
+)
+
+// access is what a caller may expect from a route.
+type access int
+
+const (
+	open   access = iota // served (any status but 403, a redirect to sign-in or a 5xx)
+	login                // GET: 303 to /login; POST: 403
+	denied               // 403
+)
+
+// who are the callers every route is tried with.
+var who = []string{"anonymous", "pending", "learner", "trainer", "admin"}
+
+// rule gives the expected access per caller, in the order of who.
+type rule [5]access
+
+var (
+	public    = rule{open, open, open, open, open}
+	signedIn  = rule{login, login, open, open, open}
+	trainers  = rule{login, login, denied, open, open}
+	adminOnly = rule{login, login, denied, denied, open}
+)
+
+// authz is the access table for every route in routes.go; a route missing here fails the test.
+var authz = map[string]rule{
+	"GET /healthz":   public,
+	"GET /static/":   public,
+	"POST /lang":     public,
+	"GET /{$}":       public,
+	"GET /login":     public,
+	"POST /login":    public,
+	"POST /logout":   public,
+	"GET /register":  public,
+	"POST /register": public,
+
+	"GET /register/done":              public,
+	"GET /activate/{token}":           public,
+	"POST /activate/{token}":          public,
+	"GET /password/forgot":            public,
+	"POST /password/forgot":           public,
+	"GET /password/reset/{token}":     public,
+	"POST /password/reset/{token}":    public,
+	"GET /certificates/{code}":        public,
+	"GET /certificates/{code}/qr.png": public,
+	"GET /certificates/{code}/pdf":    public,
+
+	"GET /account":                                     signedIn,
+	"POST /account/password":                           signedIn,
+	"POST /account/language":                           signedIn,
+	"POST /account/sessions/revoke":                    signedIn,
+	"GET /account/export.json":                         signedIn,
+	"GET /declaration":                                 signedIn,
+	"POST /declaration":                                signedIn,
+	"GET /modules/{module}":                            signedIn,
+	"GET /modules/{module}/lessons/{lesson}":           signedIn,
+	"POST /modules/{module}/lessons/{lesson}/complete": signedIn,
+	"GET /modules/{module}/check":                      signedIn,
+	"POST /modules/{module}/check":                     signedIn,
+	"GET /modules/{module}/check/attempts/{id}":        signedIn,
+	"GET /certificates":                                signedIn,
+
+	"GET /trainer":                           trainers,
+	"GET /trainer/cohorts/{id}":              trainers,
+	"GET /trainer/cohorts/{id}/progress.csv": trainers,
+
+	"GET /admin/registrations":               adminOnly,
+	"POST /admin/registrations/{id}/approve": adminOnly,
+	"POST /admin/registrations/{id}/reject":  adminOnly,
+	"GET /admin/users":                       adminOnly,
+	"GET /admin/users/{id}":                  adminOnly,
+	"POST /admin/users/{id}/role":            adminOnly,
+	"POST /admin/users/{id}/disable":         adminOnly,
+	"POST /admin/users/{id}/enable":          adminOnly,
+	"POST /admin/users/{id}/resend":          adminOnly,
+	"POST /admin/users/{id}/erase":           adminOnly,
+	"POST /admin/users/{id}/cohort":          adminOnly,
+	"GET /admin/cohorts":                     adminOnly,
+	"POST /admin/cohorts":                    adminOnly,
+	"POST /admin/cohorts/{id}/trainers":      adminOnly,
+	"GET /admin/declarations":                adminOnly,
+	"POST /admin/declarations":               adminOnly,
+	"GET /admin/audit":                       adminOnly,
+	"GET /admin/mail":                        adminOnly,
+	"POST /admin/mail/{id}/retry":            adminOnly,
+	"GET /admin/export/xapi.jsonl":           adminOnly,
+}
+
+var routePattern = regexp.MustCompile(`mux\.Handle(?:Func)?\("([A-Z]+ [^"]+)"`)
+
+// routesInSource lists every pattern registered in routes.go, so a new route cannot slip past
+// the table.
+func routesInSource(t *testing.T) []string {
+	src, err := os.ReadFile("routes.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, m := range routePattern.FindAllStringSubmatch(string(src), -1) {
+		out = append(out, m[1])
+	}
+	if len(out) < 20 {
+		t.Fatalf("found only %d routes in routes.go; is the pattern still right?", len(out))
+	}
+	return out
+}
+
+// concrete turns a pattern into a request path with sample values for the wildcards.
+func concrete(pattern string) (method, path string) {
+	method, path, _ = strings.Cut(pattern, " ")
+	r := strings.NewReplacer(
+		"{$}", "",
+		"{token}", strings.Repeat("A", 43),
+		"{id}", "999999",
+		"{module}", "risk-assessment",
+		"{lesson}", "identify",
+		"{code}", "AAAA-BBBB-CCCC",
+	)
+	path = r.Replace(path)
+	if path == "/static/" {
+		path = "/static/css/app.css"
+	}
+	return method, path
+}
+
+func TestAuthorizationTable(t *testing.T) {
+	routes := routesInSource(t)
+	seen := map[string]bool{}
+	for _, p := range routes {
+		seen[p] = true
+		if _, ok := authz[p]; !ok {
+			t.Errorf("route %q is not in the authorization table", p)
+		}
+	}
+	for p := range authz {
+		if !seen[p] {
+			t.Errorf("table has %q, which routes.go does not register", p)
+		}
+	}
+	if t.Failed() {
+		t.FailNow()
+	}
+
+	h := newHarness(t)
+	users := map[string]*testUser{
+		"learner": h.user(account.RoleLearner),
+		"trainer": h.user(account.RoleTrainer),
+		"admin":   h.user(account.RoleAdmin),
+		// An account that was approved and signed in, then put back to pending: its session must
+		// no longer open anything behind the gate.
+		"pending": h.user(account.RoleLearner),
+	}
+	// Signed-in browsers for GET routes; POST routes get a fresh sign-in each, since some of them
+	// (logout, sign out everywhere) end the session.
+	browsers := map[string]*browser{"anonymous": h.browser()}
+	signIn := func(role string) *browser {
+		b := h.browser()
+		if u := users[role]; u != nil {
+			if role == "pending" {
+				h.exec(`UPDATE users SET status = 'approved' WHERE id = ?`, u.ID)
+			}
+			b.signIn(u.Email, u.Password)
+			if role == "pending" {
+				h.exec(`UPDATE users SET status = 'pending' WHERE id = ?`, u.ID)
+			}
+		}
+		return b
+	}
+	for _, role := range who[1:] {
+		browsers[role] = signIn(role)
+	}
+
+	// GET routes first: POSTs such as "sign out everywhere" end every session of their user,
+	// including the shared GET browsers'.
+	slices.SortStableFunc(routes, func(a, b string) int {
+		post := func(p string) int {
+			if strings.HasPrefix(p, "POST") {
+				return 1
+			}
+			return 0
+		}
+		return cmp.Compare(post(a), post(b))
+	})
+	for _, pattern := range routes {
+		method, path := concrete(pattern)
+		for i, role := range who {
+			want := authz[pattern][i]
+			b := browsers[role]
+			var p *page
+			if method == http.MethodPost {
+				b = signIn(role)
+				p = b.post(path, url.Values{})
+			} else {
+				p = b.get(path)
+			}
+			// Sign-out routes also end on /login, but with their own query; the gate sends
+			// callers to /login?next=….
+			toLogin := p.Status == http.StatusSeeOther && (p.Location() == "/login" || strings.HasPrefix(p.Location(), "/login?next="))
+			var ok bool
+			switch want {
+			case open:
+				ok = p.Status < 500 && p.Status != http.StatusForbidden && !toLogin
+			case login:
+				if method == http.MethodGet {
+					ok = toLogin
+				} else {
+					ok = p.Status == http.StatusForbidden
+				}
+			case denied:
+				ok = p.Status == http.StatusForbidden
+			}
+			if !ok {
+				t.Errorf("%s %s as %s: status %d (Location %q), want %s", method, path, role, p.Status, p.Location(), []string{"served", "sign-in", "403"}[want])
+			}
+		}
+	}
+}
