@@ -26,7 +26,6 @@ type Certificate struct {
 	IssuedAt time.Time
 	Module   *content.Module // nil for the programme, or when the module left the content
 	Name     string          // the holder's current name; filled by CertificateByCode
-	Lang     string          // the holder's language; filled by CertificateByCode
 }
 
 // Programme reports whether the certificate is for the whole programme.
@@ -230,13 +229,13 @@ func (s *Service) CertificateByCode(ctx context.Context, code string) (*Certific
 	if !ok {
 		return nil, errs.E(errs.NotFound, "certificate not found")
 	}
-	row := s.db.R.QueryRowContext(ctx, `SELECT `+certColumns+`, u.name, u.lang FROM certificates c
+	row := s.db.R.QueryRowContext(ctx, `SELECT `+certColumns+`, u.name FROM certificates c
 		JOIN users u ON u.id = c.user_id WHERE c.code = ? AND u.status <> 'erased'`, code)
-	var name, lang string
-	c, err := scanCertificate(row.Scan, &name, &lang)
+	var name string
+	c, err := scanCertificate(row.Scan, &name)
 	if err != nil {
 		return nil, sqlite.NotFound(err, "certificate")
 	}
-	c.Name, c.Lang, c.Module = name, lang, s.cat.Module(c.ModuleID)
+	c.Name, c.Module = name, s.cat.Module(c.ModuleID)
 	return &c, nil
 }

@@ -218,14 +218,16 @@ func (s *Service) CompleteLesson(ctx context.Context, userID int64, moduleID, le
 
 // VisitLesson remembers the lesson a learner opened last in its module, for "continue where you
 // left off". It is a single upsert outside a transaction because it is called on every lesson
-// view and nothing else depends on it.
+// view and nothing else depends on it; reading the same lesson again within a minute changes no
+// row, so reloads and scrolling back and forth cost no disk write.
 func (s *Service) VisitLesson(ctx context.Context, userID int64, moduleID, lessonID string) error {
 	if s.cat.Lesson(moduleID, lessonID) == nil {
 		return errs.E(errs.NotFound, "lesson not found")
 	}
 	_, err := s.db.W.ExecContext(ctx, `INSERT INTO lesson_visits(user_id, module_id, lesson_id, visited_at)
 		VALUES (?, ?, ?, ?)
-		ON CONFLICT (user_id, module_id) DO UPDATE SET lesson_id = excluded.lesson_id, visited_at = excluded.visited_at`,
+		ON CONFLICT (user_id, module_id) DO UPDATE SET lesson_id = excluded.lesson_id, visited_at = excluded.visited_at
+		WHERE lesson_visits.lesson_id <> excluded.lesson_id OR excluded.visited_at - lesson_visits.visited_at >= 60`,
 		userID, moduleID, lessonID, s.now().Unix())
 	if err != nil {
 		return fmt.Errorf("record visit: %w", err)

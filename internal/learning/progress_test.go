@@ -208,3 +208,40 @@ func (f *fixture) submit(t *testing.T, moduleID string, answers map[string][]str
 	}
 	return r
 }
+
+// Reloading a lesson within a minute writes nothing; another lesson, or later, does.
+func TestVisitLessonSkipsRepeatWrites(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	visited := func() (string, int64) {
+		t.Helper()
+		var l string
+		var at int64
+		if err := f.db.R.QueryRow(`SELECT lesson_id, visited_at FROM lesson_visits WHERE user_id = ? AND module_id = 'alpha'`, f.user).Scan(&l, &at); err != nil {
+			t.Fatal(err)
+		}
+		return l, at
+	}
+	start := f.clock.Now().Unix()
+	steps := []struct {
+		advance time.Duration
+		lesson  string
+		want    string
+		wantAt  int64
+	}{
+		{0, "one", "one", start},
+		{10 * time.Second, "one", "one", start},
+		{10 * time.Second, "two", "two", start + 20},
+		{50 * time.Second, "two", "two", start + 20},
+		{70 * time.Second, "two", "two", start + 140},
+	}
+	for i, st := range steps {
+		f.clock.Advance(st.advance)
+		if err := f.svc.VisitLesson(ctx, f.user, "alpha", st.lesson); err != nil {
+			t.Fatal(err)
+		}
+		if l, at := visited(); l != st.want || at != st.wantAt {
+			t.Errorf("step %d: visit %s at +%d, want %s at +%d", i, l, at-start, st.want, st.wantAt-start)
+		}
+	}
+}

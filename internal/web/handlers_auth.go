@@ -27,9 +27,10 @@ type loginData struct {
 }
 
 func (s *Server) loginPage(w http.ResponseWriter, r *http.Request, status int, d *loginData) {
-	notice := d.Notice
 	d.Base = s.base(r, "auth.login.title")
-	d.Notice = notice
+	if r.Method == http.MethodGet && r.URL.Query().Has("signed_out") {
+		d.Notice = s.tr.T(d.Lang, "auth.logout.done")
+	}
 	d.Form.Password = ""
 	if d.Form.Next == "/" {
 		d.Form.Next = ""
@@ -44,11 +45,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, next, http.StatusSeeOther)
 		return
 	}
-	d := &loginData{Form: loginForm{Next: next}}
-	if r.URL.Query().Has("signed_out") {
-		d.Notice = s.tr.T(state(r).lang, "auth.logout.done")
-	}
-	s.loginPage(w, r, http.StatusOK, d)
+	s.loginPage(w, r, http.StatusOK, &loginData{Form: loginForm{Next: next}})
 }
 
 // loginPost signs in. Every failure that could tell whether the address is known (unknown address,
@@ -74,7 +71,10 @@ func (s *Server) loginPost(w http.ResponseWriter, r *http.Request) {
 		s.loginPage(w, r, http.StatusTooManyRequests, d)
 		return
 	case errs.Is(err, errs.Invalid):
+		// The typed address is not echoed back: the failure page must be byte-identical for a
+		// known and an unknown address, so that comparing bodies reveals nothing.
 		d.Failed = true
+		d.Form.Email = ""
 		s.loginPage(w, r, http.StatusOK, d)
 		return
 	case err != nil:

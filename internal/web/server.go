@@ -54,7 +54,8 @@ type Deps struct {
 	Outbox   *mail.Outbox
 
 	// Learning is the learning service over the loaded content. Nil: one is built over Content,
-	// or over the embedded modules when Content is nil too, so tests need not wire it.
+	// or over the embedded modules when Content is nil too (mailing certificates when there is a
+	// base URL), so tests need not wire it.
 	Learning *learning.Service
 	Content  *content.Catalog
 
@@ -86,6 +87,9 @@ func New(d Deps) (*Server, error) {
 			}
 		}
 		d.Learning = learning.New(d.DB, d.Content, d.Now)
+		if d.Config.BaseURL != "" {
+			d.Learning.MailCertificates(d.Config.Link)
+		}
 	}
 	if d.Cohorts == nil {
 		d.Cohorts = cohort.New(d.DB, d.Learning.Catalog(), d.Now)
