@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	_ "time/tzdata" // --timezone works on hosts without a zoneinfo database
 )
 
 func main() {

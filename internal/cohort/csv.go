@@ -66,6 +66,9 @@ func csvDate(t time.Time, lang string) string {
 	switch {
 	case t.IsZero():
 		return ""
+	}
+	t = t.Local() // the operator's zone (serve --timezone); stored times are UTC
+	switch {
 	case lang == "en":
 		return t.Format("2006-01-02")
 	}

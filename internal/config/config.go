@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/url"
 	"strings"
+	"time"
 )
 
 // Config is everything the platform can be told at start-up.
@@ -19,7 +20,8 @@ type Config struct {
 	Modules  string // folder that replaces the embedded modules; empty: embedded
 	SMTPURL  string // smtp://user:pass@host:port; empty: mail goes to DATA/mail
 	MailFrom string
-	Demo     bool // create demo accounts and cohort
+	Demo     bool   // create demo accounts and cohort
+	TimeZone string // IANA zone in which dates are shown (pages, PDFs, CSV)
 }
 
 // Default returns the documented defaults.
@@ -28,6 +30,7 @@ func Default() Config {
 		Data:     "./data",
 		Addr:     "127.0.0.1:8080",
 		MailFrom: "saferspaces <noreply@saferspaces.invalid>",
+		TimeZone: "Europe/Berlin",
 	}
 }
 
@@ -45,6 +48,7 @@ func (c *Config) ServeFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.SMTPURL, "smtp-url", c.SMTPURL, "SMTP server as smtp://user:pass@host:port; empty writes e-mails to DATA/mail")
 	fs.StringVar(&c.MailFrom, "mail-from", c.MailFrom, "sender `address` of e-mails")
 	fs.BoolVar(&c.Demo, "demo", c.Demo, "create demo admin, trainer and learner accounts and a demo cohort")
+	fs.StringVar(&c.TimeZone, "timezone", c.TimeZone, "IANA time `zone` in which dates are shown, e.g. Europe/Berlin")
 }
 
 // EnvName is the environment variable that backs a flag: --base-url → SAFERSPACES_BASE_URL.
@@ -90,7 +94,20 @@ func (c *Config) Validate() error {
 			errs = append(errs, fmt.Errorf("--smtp-url: want smtp://user:pass@host:port or smtps://…"))
 		}
 	}
+	if c.TimeZone != "" {
+		if _, err := time.LoadLocation(c.TimeZone); err != nil {
+			errs = append(errs, fmt.Errorf("--timezone %q: not an IANA time zone such as Europe/Berlin", c.TimeZone))
+		}
+	}
 	return errors.Join(errs...)
+}
+
+// Location is the time zone in which dates are shown.
+func (c *Config) Location() *time.Location {
+	if loc, err := time.LoadLocation(c.TimeZone); err == nil && c.TimeZone != "" {
+		return loc
+	}
+	return time.UTC
 }
 
 // Secure reports whether cookies must carry the Secure flag.

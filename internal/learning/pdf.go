@@ -155,6 +155,7 @@ func writePDF(w io.Writer, c *Certificate, lang, verifyURL string, compress bool
 
 // FormatDate writes a date as people write it: "2. Januar 2026" or "2 January 2026".
 func FormatDate(lang string, t time.Time) string {
+	t = t.Local() // the operator's zone (serve --timezone); stored times are UTC
 	if lang == "en" {
 		return t.Format("2 January 2006")
 	}

@@ -59,6 +59,7 @@ func newRenderer(templates, static fs.FS, tr *Translator) (*renderer, error) {
 			if t.IsZero() {
 				return "–"
 			}
+			t = t.Local()
 			if lang == "en" {
 				return t.Format("2 Jan 2006, 15:04")
 			}
@@ -97,6 +98,7 @@ func formatDate(lang string, t time.Time) string {
 	if t.IsZero() {
 		return "–"
 	}
+	t = t.Local()
 	if lang == "en" {
 		return t.Format("2 January 2006")
 	}
