@@ -11,6 +11,7 @@ import (
 	"saferspaces/internal/audit"
 	"saferspaces/internal/errs"
 	mailer "saferspaces/internal/mail"
+	"saferspaces/internal/sqlite"
 )
 
 // MaxRejectReason bounds the reason sent to a rejected applicant (in characters).
@@ -62,7 +63,7 @@ func (s *Service) PendingRegistrations(ctx context.Context) ([]Applicant, error)
 			return nil, fmt.Errorf("list registrations: %w", err)
 		}
 		a.User = *u
-		a.Acceptance.AcceptedAt = unix(at)
+		a.Acceptance.AcceptedAt = sqlite.Time(at)
 		out = append(out, a)
 	}
 	return out, rows.Err()

@@ -36,7 +36,7 @@ func scanCohort(row scanner) (*Cohort, error) {
 	if err := row.Scan(&c.ID, &c.Name, &c.Code, &at, &c.Members, &c.Trainers); err != nil {
 		return nil, err
 	}
-	c.CreatedAt = unix(at)
+	c.CreatedAt = sqlite.Time(at)
 	return &c, nil
 }
 

@@ -74,7 +74,7 @@ func currentDeclaration(ctx context.Context, q querier) (*Declaration, error) {
 	if err != nil {
 		return nil, sqlite.NotFound(err, "declaration")
 	}
-	d.PublishedAt = unix(at)
+	d.PublishedAt = sqlite.Time(at)
 	return &d, nil
 }
 
@@ -180,7 +180,7 @@ func (s *Service) Declarations(ctx context.Context) ([]Declaration, error) {
 		if err := rows.Scan(&d.Version, &d.TextDE, &d.TextEN, &at, &d.Acceptances); err != nil {
 			return nil, fmt.Errorf("list declarations: %w", err)
 		}
-		d.PublishedAt = unix(at)
+		d.PublishedAt = sqlite.Time(at)
 		out = append(out, d)
 	}
 	return out, rows.Err()
@@ -201,7 +201,7 @@ func (s *Service) Acceptances(ctx context.Context, userID int64) ([]AcceptanceRe
 		if err := rows.Scan(&a.Version, &at, &a.IP, &a.UserAgent); err != nil {
 			return nil, fmt.Errorf("list acceptances: %w", err)
 		}
-		a.AcceptedAt = unix(at)
+		a.AcceptedAt = sqlite.Time(at)
 		out = append(out, a)
 	}
 	return out, rows.Err()

@@ -7,6 +7,7 @@ import (
 
 	"saferspaces/internal/audit"
 	"saferspaces/internal/errs"
+	"saferspaces/internal/sqlite"
 )
 
 // ErrInvalidCredentials is the one answer to every sign-in that fails for a reason the person
@@ -75,6 +76,6 @@ func (s *Service) Authenticate(ctx context.Context, email, password, ip string) 
 	if err != nil {
 		return nil, err
 	}
-	u.LastLoginAt = unix(now.Unix())
+	u.LastLoginAt = sqlite.Time(now.Unix())
 	return u, nil
 }

@@ -8,6 +8,7 @@ import (
 
 	"saferspaces/internal/audit"
 	"saferspaces/internal/errs"
+	"saferspaces/internal/sqlite"
 )
 
 // SetLanguage stores the user's interface and e-mail language (de or en).
@@ -104,7 +105,7 @@ func (s *Service) ExportUser(ctx context.Context, userID int64) (*Export, error)
 		if err := rows.Scan(&at, &ev.Action, &ev.IP); err != nil {
 			return nil, fmt.Errorf("export events: %w", err)
 		}
-		ev.At = unix(at)
+		ev.At = sqlite.Time(at)
 		e.SecurityEvents = append(e.SecurityEvents, ev)
 	}
 	return e, rows.Err()

@@ -64,19 +64,11 @@ func scanUser(row scanner) (*User, error) {
 	if err != nil {
 		return nil, err
 	}
-	u.CreatedAt = unix(created)
-	u.DecidedAt = unix(decided)
-	u.ActivatedAt = unix(activated)
-	u.LastLoginAt = unix(lastLogin)
+	u.CreatedAt = sqlite.Time(created)
+	u.DecidedAt = sqlite.Time(decided)
+	u.ActivatedAt = sqlite.Time(activated)
+	u.LastLoginAt = sqlite.Time(lastLogin)
 	return &u, nil
-}
-
-// unix turns stored seconds into a time; 0 is the zero time ("never").
-func unix(sec int64) time.Time {
-	if sec == 0 {
-		return time.Time{}
-	}
-	return time.Unix(sec, 0).UTC()
 }
 
 // querier is a *sql.DB or *sql.Tx.

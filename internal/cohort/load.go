@@ -2,9 +2,10 @@ package cohort
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"time"
+
+	"saferspaces/internal/sqlite"
 )
 
 // cohortRecords is one cohort with everything stored about its members, as read from the
@@ -59,14 +60,14 @@ func (s *Service) load(ctx context.Context, where string, args []any) ([]*cohort
 	var out []*cohortRecords
 	byCohort := map[int64]*cohortRecords{}
 	byUser := map[int64]*member{}
-	err := each(ctx, s.db.R, `SELECT c.id, c.name, c.created_at FROM cohorts c WHERE `+where+` ORDER BY c.name, c.id`,
+	err := sqlite.Each(ctx, s.db.R, `SELECT c.id, c.name, c.created_at FROM cohorts c WHERE `+where+` ORDER BY c.name, c.id`,
 		args, func(scan func(...any) error) error {
 			c := &cohortRecords{}
 			var at int64
 			if err := scan(&c.id, &c.name, &at); err != nil {
 				return err
 			}
-			c.createdAt = unix(at)
+			c.createdAt = sqlite.Time(at)
 			byCohort[c.id] = c
 			out = append(out, c)
 			return nil
@@ -79,7 +80,7 @@ func (s *Service) load(ctx context.Context, where string, args []any) ([]*cohort
 	}
 	// scope selects the members of the chosen cohorts; every query below is limited to it.
 	scope := `SELECT m.user_id FROM cohort_members m JOIN cohorts c ON c.id = m.cohort_id WHERE ` + where
-	err = each(ctx, s.db.R, `SELECT m.cohort_id, u.id, u.name, u.email, u.organisation, u.status, m.joined_at,
+	err = sqlite.Each(ctx, s.db.R, `SELECT m.cohort_id, u.id, u.name, u.email, u.organisation, u.status, m.joined_at,
 			coalesce(u.last_login_at, 0)
 		FROM cohort_members m JOIN users u ON u.id = m.user_id
 		WHERE u.status <> 'erased' AND m.user_id IN (`+scope+`)
@@ -92,7 +93,7 @@ func (s *Service) load(ctx context.Context, where string, args []any) ([]*cohort
 				return err
 			}
 			m.disabled = status == "disabled"
-			m.joinedAt, m.lastLogin = unix(joined), unix(login)
+			m.joinedAt, m.lastLogin = sqlite.Time(joined), sqlite.Time(login)
 			if c := byCohort[cohortID]; c != nil {
 				c.members = append(c.members, m)
 				byUser[m.id] = m
@@ -102,7 +103,7 @@ func (s *Service) load(ctx context.Context, where string, args []any) ([]*cohort
 	if err != nil {
 		return nil, fmt.Errorf("read members: %w", err)
 	}
-	err = each(ctx, s.db.R, `SELECT user_id, module_id, lesson_id, completed_at FROM lesson_completions
+	err = sqlite.Each(ctx, s.db.R, `SELECT user_id, module_id, lesson_id, completed_at FROM lesson_completions
 		WHERE user_id IN (`+scope+`)`, args, func(scan func(...any) error) error {
 		var user, at int64
 		var mod, lesson string
@@ -113,14 +114,14 @@ func (s *Service) load(ctx context.Context, where string, args []any) ([]*cohort
 			if m.done[mod] == nil {
 				m.done[mod] = map[string]time.Time{}
 			}
-			m.done[mod][lesson] = unix(at)
+			m.done[mod][lesson] = sqlite.Time(at)
 		}
 		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("read completions: %w", err)
 	}
-	err = each(ctx, s.db.R, `SELECT user_id, module_id, count(*), max(score), max(passed),
+	err = sqlite.Each(ctx, s.db.R, `SELECT user_id, module_id, count(*), max(score), max(passed),
 			coalesce(min(CASE WHEN passed = 1 THEN submitted_at END), 0), max(submitted_at)
 		FROM check_attempts WHERE user_id IN (`+scope+`) GROUP BY user_id, module_id`,
 		args, func(scan func(...any) error) error {
@@ -130,7 +131,7 @@ func (s *Service) load(ctx context.Context, where string, args []any) ([]*cohort
 			if err := scan(&user, &mod, &st.attempts, &st.best, &st.passed, &firstPass, &last); err != nil {
 				return err
 			}
-			st.firstPass, st.last = unix(firstPass), unix(last)
+			st.firstPass, st.last = sqlite.Time(firstPass), sqlite.Time(last)
 			if m := byUser[user]; m != nil {
 				m.checks[mod] = st
 			}
@@ -139,14 +140,14 @@ func (s *Service) load(ctx context.Context, where string, args []any) ([]*cohort
 	if err != nil {
 		return nil, fmt.Errorf("read attempts: %w", err)
 	}
-	err = each(ctx, s.db.R, `SELECT user_id, max(visited_at) FROM lesson_visits
+	err = sqlite.Each(ctx, s.db.R, `SELECT user_id, max(visited_at) FROM lesson_visits
 		WHERE user_id IN (`+scope+`) GROUP BY user_id`, args, func(scan func(...any) error) error {
 		var user, at int64
 		if err := scan(&user, &at); err != nil {
 			return err
 		}
 		if m := byUser[user]; m != nil {
-			m.lastVisit = unix(at)
+			m.lastVisit = sqlite.Time(at)
 		}
 		return nil
 	})
@@ -154,27 +155,4 @@ func (s *Service) load(ctx context.Context, where string, args []any) ([]*cohort
 		return nil, fmt.Errorf("read visits: %w", err)
 	}
 	return out, nil
-}
-
-// each runs a query and calls fn for every row.
-func each(ctx context.Context, db *sql.DB, query string, args []any, fn func(scan func(...any) error) error) error {
-	rows, err := db.QueryContext(ctx, query, args...)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		if err := fn(rows.Scan); err != nil {
-			return err
-		}
-	}
-	return rows.Err()
-}
-
-// unix turns stored seconds into a time; 0 is the zero time ("never").
-func unix(sec int64) time.Time {
-	if sec == 0 {
-		return time.Time{}
-	}
-	return time.Unix(sec, 0).UTC()
 }

@@ -126,7 +126,7 @@ func (s *Service) issue(ctx context.Context, tx *sql.Tx, userID int64, now time.
 }
 
 func (s *Service) insertCertificate(ctx context.Context, tx *sql.Tx, userID int64, moduleID string, now time.Time) (*Certificate, error) {
-	c := &Certificate{UserID: userID, ModuleID: moduleID, IssuedAt: unix(now.Unix()), Module: s.cat.Module(moduleID)}
+	c := &Certificate{UserID: userID, ModuleID: moduleID, IssuedAt: sqlite.Time(now.Unix()), Module: s.cat.Module(moduleID)}
 	// 60 random bits make a clash vanishingly rare, but a clash must be a retry, not an error.
 	for range 5 {
 		c.Code = newCode()
@@ -177,14 +177,14 @@ func scanCertificate(scan func(...any) error, extra ...any) (Certificate, error)
 	var c Certificate
 	var at int64
 	err := scan(append([]any{&c.ID, &c.Code, &c.UserID, &c.ModuleID, &at}, extra...)...)
-	c.IssuedAt = unix(at)
+	c.IssuedAt = sqlite.Time(at)
 	return c, err
 }
 
 // certificatesOf reads a learner's certificates, without their modules (records has no catalog).
 func certificatesOf(ctx context.Context, q querier, userID int64) ([]Certificate, error) {
 	var out []Certificate
-	err := each(ctx, q, `SELECT `+certColumns+` FROM certificates c WHERE c.user_id = ? ORDER BY c.issued_at, c.id`,
+	err := sqlite.Each(ctx, q, `SELECT `+certColumns+` FROM certificates c WHERE c.user_id = ? ORDER BY c.issued_at, c.id`,
 		[]any{userID}, func(scan func(...any) error) error {
 			c, err := scanCertificate(scan)
 			out = append(out, c)

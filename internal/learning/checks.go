@@ -64,7 +64,7 @@ func (s *Service) SubmitCheck(ctx context.Context, userID int64, moduleID string
 // Attempts is a learner's attempt history for a module, newest first, without the answers.
 func (s *Service) Attempts(ctx context.Context, userID int64, moduleID string) ([]Attempt, error) {
 	var out []Attempt
-	err := each(ctx, s.db.R, `SELECT id, module_id, score, passed, submitted_at FROM check_attempts
+	err := sqlite.Each(ctx, s.db.R, `SELECT id, module_id, score, passed, submitted_at FROM check_attempts
 		WHERE user_id = ? AND module_id = ? ORDER BY submitted_at DESC, id DESC`,
 		[]any{userID, moduleID}, func(scan func(...any) error) error {
 			var a Attempt
@@ -72,7 +72,7 @@ func (s *Service) Attempts(ctx context.Context, userID int64, moduleID string) (
 			if err := scan(&a.ID, &a.ModuleID, &a.Score, &a.Passed, &at); err != nil {
 				return err
 			}
-			a.SubmittedAt = unix(at)
+			a.SubmittedAt = sqlite.Time(at)
 			out = append(out, a)
 			return nil
 		})
@@ -95,7 +95,7 @@ func (s *Service) Attempt(ctx context.Context, userID int64, moduleID string, id
 	if err != nil {
 		return nil, sqlite.NotFound(err, "attempt")
 	}
-	a.SubmittedAt = unix(at)
+	a.SubmittedAt = sqlite.Time(at)
 	if err := json.Unmarshal([]byte(js), &a.Answers); err != nil {
 		return nil, fmt.Errorf("attempt %d: answers: %w", id, err)
 	}

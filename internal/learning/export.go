@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"time"
+
+	"saferspaces/internal/sqlite"
 )
 
 // Export is everything the learning area stores about one person, for "download my data"
@@ -56,31 +58,31 @@ func (s *Service) Export(ctx context.Context, userID int64) (*Export, error) {
 		CheckAttempts:     []ExportAttempt{},
 		Certificates:      []ExportCertificate{},
 	}
-	err := each(ctx, s.db.R, `SELECT module_id, lesson_id, completed_at FROM lesson_completions
+	err := sqlite.Each(ctx, s.db.R, `SELECT module_id, lesson_id, completed_at FROM lesson_completions
 		WHERE user_id = ? ORDER BY completed_at, module_id, lesson_id`, []any{userID}, func(scan func(...any) error) error {
 		var c ExportCompletion
 		var at int64
 		err := scan(&c.Module, &c.Lesson, &at)
-		c.CompletedAt = unix(at)
+		c.CompletedAt = sqlite.Time(at)
 		ex.LessonCompletions = append(ex.LessonCompletions, c)
 		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("export completions: %w", err)
 	}
-	err = each(ctx, s.db.R, `SELECT module_id, lesson_id, visited_at FROM lesson_visits
+	err = sqlite.Each(ctx, s.db.R, `SELECT module_id, lesson_id, visited_at FROM lesson_visits
 		WHERE user_id = ? ORDER BY visited_at, module_id`, []any{userID}, func(scan func(...any) error) error {
 		var v ExportVisit
 		var at int64
 		err := scan(&v.Module, &v.Lesson, &at)
-		v.VisitedAt = unix(at)
+		v.VisitedAt = sqlite.Time(at)
 		ex.LastVisits = append(ex.LastVisits, v)
 		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("export visits: %w", err)
 	}
-	err = each(ctx, s.db.R, `SELECT module_id, score, passed, answers, submitted_at FROM check_attempts
+	err = sqlite.Each(ctx, s.db.R, `SELECT module_id, score, passed, answers, submitted_at FROM check_attempts
 		WHERE user_id = ? ORDER BY submitted_at, id`, []any{userID}, func(scan func(...any) error) error {
 		var a ExportAttempt
 		var at int64
@@ -88,7 +90,7 @@ func (s *Service) Export(ctx context.Context, userID int64) (*Export, error) {
 		if err := scan(&a.Module, &a.Score, &a.Passed, &js, &at); err != nil {
 			return err
 		}
-		a.SubmittedAt = unix(at)
+		a.SubmittedAt = sqlite.Time(at)
 		if err := json.Unmarshal([]byte(js), &a.Answers); err != nil {
 			return err
 		}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"saferspaces/internal/sqlite"
 )
 
 // records is everything stored about one learner, as read from the database. It knows nothing
@@ -36,7 +38,7 @@ func loadRecords(ctx context.Context, q querier, userID int64) (*records, error)
 		checks: map[string]checkStats{},
 		certs:  map[string]*Certificate{},
 	}
-	err := each(ctx, q, `SELECT module_id, lesson_id, completed_at FROM lesson_completions WHERE user_id = ?`,
+	err := sqlite.Each(ctx, q, `SELECT module_id, lesson_id, completed_at FROM lesson_completions WHERE user_id = ?`,
 		[]any{userID}, func(scan func(...any) error) error {
 			var m, l string
 			var at int64
@@ -46,26 +48,26 @@ func loadRecords(ctx context.Context, q querier, userID int64) (*records, error)
 			if rec.done[m] == nil {
 				rec.done[m] = map[string]time.Time{}
 			}
-			rec.done[m][l] = unix(at)
+			rec.done[m][l] = sqlite.Time(at)
 			return nil
 		})
 	if err != nil {
 		return nil, fmt.Errorf("read completions: %w", err)
 	}
-	err = each(ctx, q, `SELECT module_id, lesson_id, visited_at FROM lesson_visits WHERE user_id = ?`,
+	err = sqlite.Each(ctx, q, `SELECT module_id, lesson_id, visited_at FROM lesson_visits WHERE user_id = ?`,
 		[]any{userID}, func(scan func(...any) error) error {
 			var m, l string
 			var at int64
 			if err := scan(&m, &l, &at); err != nil {
 				return err
 			}
-			rec.visits[m] = visit{lesson: l, at: unix(at)}
+			rec.visits[m] = visit{lesson: l, at: sqlite.Time(at)}
 			return nil
 		})
 	if err != nil {
 		return nil, fmt.Errorf("read visits: %w", err)
 	}
-	err = each(ctx, q, `SELECT module_id, count(*), max(score), max(passed), max(submitted_at)
+	err = sqlite.Each(ctx, q, `SELECT module_id, count(*), max(score), max(passed), max(submitted_at)
 		FROM check_attempts WHERE user_id = ? GROUP BY module_id`,
 		[]any{userID}, func(scan func(...any) error) error {
 			var m string
@@ -74,7 +76,7 @@ func loadRecords(ctx context.Context, q querier, userID int64) (*records, error)
 			if err := scan(&m, &st.attempts, &st.best, &st.passed, &at); err != nil {
 				return err
 			}
-			st.last = unix(at)
+			st.last = sqlite.Time(at)
 			rec.checks[m] = st
 			return nil
 		})
@@ -89,19 +91,4 @@ func loadRecords(ctx context.Context, q querier, userID int64) (*records, error)
 		rec.certs[certs[i].ModuleID] = &certs[i]
 	}
 	return rec, nil
-}
-
-// each runs a query and calls fn for every row.
-func each(ctx context.Context, q querier, query string, args []any, fn func(scan func(...any) error) error) error {
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		if err := fn(rows.Scan); err != nil {
-			return err
-		}
-	}
-	return rows.Err()
 }
