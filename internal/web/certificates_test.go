@@ -18,10 +18,10 @@ func TestPassingIssuesAVerifiableCertificate(t *testing.T) {
 	u, b := learnerSession(t, h, userSpec{Name: "Jürgen Müßig"})
 	b.post("/modules/alpha/lessons/one/complete", nil)
 	b.post("/modules/alpha/lessons/two/complete", nil)
-	if p := b.post("/modules/alpha/check", failAnswers); certLink.MatchString(p.Body) {
+	if p := b.follow(b.post("/modules/alpha/check", failAnswers)); certLink.MatchString(p.Body) {
 		t.Fatal("a failed attempt shows a certificate")
 	}
-	p := b.post("/modules/alpha/check", passAnswers)
+	p := b.follow(b.post("/modules/alpha/check", passAnswers))
 	mustContain(t, p, "Ihr Zertifikat für „Modul Alpha über Plätze“ ist ausgestellt.")
 	m := certLink.FindStringSubmatch(p.Body)
 	if m == nil {
@@ -87,8 +87,8 @@ func TestProgrammeCertificateAfterTheLastModule(t *testing.T) {
 	h := newHarness(t, learningContent(t))
 	_, b := learnerSession(t, h, userSpec{Lang: "en"})
 	b.post("/modules/beta/lessons/three/complete", nil)
-	b.post("/modules/beta/check", fullAnswers)
-	b.post("/modules/alpha/check", fullAnswers)
+	b.follow(b.post("/modules/beta/check", fullAnswers))
+	b.follow(b.post("/modules/alpha/check", fullAnswers))
 	b.post("/modules/alpha/lessons/one/complete", nil)
 	p := b.follow(b.post("/modules/alpha/lessons/two/complete", nil))
 	mustContain(t, p, "Module complete")
@@ -122,7 +122,7 @@ func TestErasedHoldersCertificateIsNotFound(t *testing.T) {
 	h := newHarness(t, learningContent(t))
 	u, b := learnerSession(t, h, userSpec{Name: "Erika Muster"})
 	b.post("/modules/beta/lessons/three/complete", nil)
-	p := b.post("/modules/beta/check", fullAnswers)
+	p := b.follow(b.post("/modules/beta/check", fullAnswers))
 	path := certLink.FindString(p.Body)
 	if path == "" {
 		t.Fatal("no certificate")

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"fmt"
 	"html/template"
 	"net/http"
 	"strconv"
@@ -181,12 +182,9 @@ func (s *Server) checkSubmit(w http.ResponseWriter, r *http.Request) {
 	if len(res.Issued) > 0 {
 		s.kickMail()
 	}
-	d, ok := s.checkData(w, r)
-	if !ok {
-		return
-	}
-	d.Title = s.tr.T(d.Lang, "learning.result.title") + " – " + d.P.Module.Title.In(d.Lang)
-	s.page(w, r, http.StatusOK, "check_result", &resultData{checkData: *d, Result: res, Submitted: true})
+	// Post/redirect/get: the feedback lives at the attempt's own address, so reloading it does not
+	// submit the answers again.
+	http.Redirect(w, r, fmt.Sprintf("/modules/%s/check/attempts/%d?submitted=1", r.PathValue("module"), res.AttemptID), http.StatusSeeOther)
 }
 
 // attemptPage shows the feedback of one of the user's past attempts. Another user's attempt is
@@ -211,8 +209,22 @@ func (s *Server) attemptPage(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	submitted := r.URL.Query().Get("submitted") == "1"
+	if submitted && res.Passed {
+		// Certificates issued by this attempt carry its timestamp: they were written in its transaction.
+		certs, err := s.learn.Certificates(r.Context(), state(r).user.ID)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		for _, c := range certs {
+			if c.IssuedAt.Equal(res.At) {
+				res.Issued = append(res.Issued, c)
+			}
+		}
+	}
 	d.Title = s.tr.T(d.Lang, "learning.result.title") + " – " + d.P.Module.Title.In(d.Lang)
-	s.page(w, r, http.StatusOK, "check_result", &resultData{checkData: *d, Result: res})
+	s.page(w, r, http.StatusOK, "check_result", &resultData{checkData: *d, Result: res, Submitted: submitted})
 }
 
 // notice remembers a confirmation for the next page, when there are sessions to keep it in.

@@ -210,8 +210,13 @@ func TestSelfCheckGradesFailsThenPasses(t *testing.T) {
 		t.Errorf("%d fieldsets, want one per question", n)
 	}
 
-	// Fail: 1 of 3. Every choice's explanation is shown, with what was ticked and what is right.
+	// Fail: 1 of 3. The answer is a redirect to the attempt's own page (reloading it does not
+	// submit again), which shows every choice's explanation, what was ticked and what is right.
 	p = b.post("/modules/alpha/check", failAnswers)
+	if p.Status != http.StatusSeeOther || !strings.HasPrefix(p.Location(), "/modules/alpha/check/attempts/") {
+		t.Fatalf("submit: %d to %q, want 303 to the attempt", p.Status, p.Location())
+	}
+	p = b.follow(p)
 	if p.Status != http.StatusOK {
 		t.Fatalf("submit: %d", p.Status)
 	}
@@ -221,7 +226,7 @@ func TestSelfCheckGradesFailsThenPasses(t *testing.T) {
 		"Richtig beantwortet.", "Nicht richtig beantwortet.", `href="/modules/alpha/check"`, `href="/modules/alpha"`)
 
 	// Pass: 2 of 3 = 66 %.
-	p = b.post("/modules/alpha/check", passAnswers)
+	p = b.follow(b.post("/modules/alpha/check", passAnswers))
 	mustContain(t, p, "<h2 id=\"score-heading\">Bestanden</h2>", "Ergebnis: 66 %", "Bestes Ergebnis: 66 %", "Versuche: 2",
 		"markieren Sie noch alle Lektionen") // lessons not done: no certificate yet
 	if n := h.count(`SELECT count(*) FROM certificates WHERE user_id = ?`, u.ID); n != 0 {
@@ -229,7 +234,7 @@ func TestSelfCheckGradesFailsThenPasses(t *testing.T) {
 	}
 
 	// A later fail keeps the best score and the pass.
-	p = b.post("/modules/alpha/check", failAnswers)
+	p = b.follow(b.post("/modules/alpha/check", failAnswers))
 	mustContain(t, p, "Ergebnis: 33 %", "Bestes Ergebnis: 66 %", "Versuche: 3")
 	mustContain(t, b.get("/modules/alpha"), "Selbsttest bestanden (bestes Ergebnis 66 %).", "Versuche: 3")
 	mustContain(t, b.get("/"), "Selbsttest bestanden (bestes Ergebnis 66 %).")
@@ -265,7 +270,7 @@ func TestSelfCheckAllOrNothingThroughTheForm(t *testing.T) {
 		{url.Values{"other": {"a"}}, "Ergebnis: 0 %"},
 	}
 	for _, tt := range tests {
-		p := b.post("/modules/alpha/check", tt.answers)
+		p := b.follow(b.post("/modules/alpha/check", tt.answers))
 		if p.Status != http.StatusOK || !strings.Contains(p.Body, tt.score) {
 			t.Errorf("%v: status %d, want %q", tt.answers, p.Status, tt.score)
 		}
@@ -280,7 +285,7 @@ func TestLearnerCannotReachAnotherLearnersRecords(t *testing.T) {
 	_, bob := learnerSession(t, h, userSpec{Name: "Bob"})
 
 	a.post("/modules/alpha/lessons/one/complete", nil)
-	a.post("/modules/alpha/check", failAnswers)
+	a.follow(a.post("/modules/alpha/check", failAnswers))
 	var annaAttempt int64
 	h.db.R.QueryRow(`SELECT id FROM check_attempts WHERE user_id = ?`, anna.ID).Scan(&annaAttempt)
 
@@ -350,8 +355,8 @@ func TestExportCarriesLearningRecords(t *testing.T) {
 	_, b := learnerSession(t, h, userSpec{})
 	b.get("/modules/beta/lessons/three")
 	b.post("/modules/beta/lessons/three/complete", nil)
-	b.post("/modules/beta/check", failAnswers)
-	b.post("/modules/beta/check", fullAnswers)
+	b.follow(b.post("/modules/beta/check", failAnswers))
+	b.follow(b.post("/modules/beta/check", fullAnswers))
 	p := b.get("/account/export.json")
 	if p.Status != http.StatusOK {
 		t.Fatalf("export: %d", p.Status)
