@@ -122,6 +122,15 @@ type queued struct {
 func (o *Outbox) DeliverDue(ctx context.Context) (sent int, err error) {
 	o.pass.Lock()
 	defer o.pass.Unlock()
+	defer func() {
+		if sent > 0 {
+			// The bodies just cleared held live activation and reset links: push them out of the
+			// write-ahead log too.
+			if err := o.db.Scrub(context.WithoutCancel(ctx)); err != nil {
+				o.log.Warn("scrub sent mail from the write-ahead log", "err", err)
+			}
+		}
+	}()
 	for {
 		batch, err := o.due(ctx, o.now())
 		if err != nil {

@@ -1,8 +1,10 @@
 package sqlite_test
 
 import (
+	"bytes"
 	"database/sql"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -146,5 +148,41 @@ func TestBackupUnderConcurrentWrites(t *testing.T) {
 	wg.Wait()
 	if err := db.Backup(ctx, filepath.Join(dir, "copy0.db")); err == nil {
 		t.Error("backup overwrote an existing file")
+	}
+}
+
+// A cleared value must not stay readable in the database or its write-ahead log: sent mail
+// bodies carry live activation links.
+func TestClearedDataLeavesNoTraceOnDisk(t *testing.T) {
+	dir := t.TempDir()
+	db, err := sqlite.Open(t.Context(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	const secret = "SECRET-TOKEN-4f9c2a7e1b"
+	if _, err := db.W.Exec("CREATE TABLE box(id INTEGER PRIMARY KEY, body TEXT)"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.W.Exec("INSERT INTO box(body) VALUES (?)", strings.Repeat(secret, 50)); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Scrub(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.W.Exec("UPDATE box SET body = '' WHERE id = 1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Scrub(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{sqlite.FileName, sqlite.FileName + "-wal"} {
+		b, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil && !os.IsNotExist(err) {
+			t.Fatal(err)
+		}
+		if bytes.Contains(b, []byte(secret)) {
+			t.Errorf("%s still holds the cleared value", name)
+		}
 	}
 }

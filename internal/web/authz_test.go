@@ -228,3 +228,17 @@ func TestAuthorizationTable(t *testing.T) {
 		}
 	}
 }
+
+// Static files are served, folders are not listed.
+func TestStaticHasNoDirectoryListing(t *testing.T) {
+	h := newHarness(t)
+	b := h.browser()
+	for _, p := range []string{"/static/", "/static/css/", "/static/vendor/pico/"} {
+		if got := b.get(p); got.Status != http.StatusNotFound {
+			t.Errorf("GET %s: %d, want 404", p, got.Status)
+		}
+	}
+	if got := b.get("/static/css/app.css"); got.Status != http.StatusOK {
+		t.Errorf("GET /static/css/app.css: %d", got.Status)
+	}
+}

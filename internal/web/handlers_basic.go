@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"strings"
 	"time"
 )
 
@@ -21,6 +22,11 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 // cacheStatic lets browsers keep versioned static files for a year; unversioned ones for an hour.
 func (s *Server) cacheStatic(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "" || strings.HasSuffix(r.URL.Path, "/") {
+			// No directory listings: only files are served.
+			s.errorPage(w, r, http.StatusNotFound)
+			return
+		}
 		if r.URL.Query().Get("v") != "" {
 			w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
 		} else {
