@@ -13,40 +13,23 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	_ "github.com/mattn/go-sqlite3"
+
+	"saferspaces/internal/testkit"
 )
-
-// lockedBuffer is written by run's goroutine and read by the test.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 func noEnv(string) string { return "" }
 
 // startServe runs `serve` on port 0 in the background and returns its base URL and a channel
 // with run's result.
-func startServe(t *testing.T, ctx context.Context, args ...string) (string, <-chan error, *lockedBuffer) {
+func startServe(t *testing.T, ctx context.Context, args ...string) (string, <-chan error, *testkit.SyncBuffer) {
 	t.Helper()
 	pr, pw := io.Pipe()
-	stderr := &lockedBuffer{}
+	stderr := &testkit.SyncBuffer{}
 	done := make(chan error, 1)
 	go func() {
 		err := run(ctx, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...), noEnv, pw, stderr)

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"saferspaces/internal/testkit"
 )
 
 func TestUserCreate(t *testing.T) {
@@ -87,10 +89,10 @@ func TestUserCreate(t *testing.T) {
 func serveDemo(t *testing.T, data string) (stdout string, adminLogin int) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	out := &lockedBuffer{}
+	out := &testkit.SyncBuffer{}
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"serve", "--demo", "--addr", "127.0.0.1:0", "--data", data}, noEnv, out, &lockedBuffer{})
+		done <- run(ctx, []string{"serve", "--demo", "--addr", "127.0.0.1:0", "--data", data}, noEnv, out, &testkit.SyncBuffer{})
 	}()
 	listening := regexp.MustCompile(`listening on (http://\S+)`)
 	deadline := time.Now().Add(30 * time.Second)

@@ -59,7 +59,7 @@ func TestApproveIssuesActivationLink(t *testing.T) {
 		t.Fatal(err)
 	}
 	u, _ := g.svc.UserByID(t.Context(), id)
-	if u.Status != account.StatusApproved || u.CohortID != cohort.ID || !u.DecidedAt.Equal(g.clock()) {
+	if u.Status != account.StatusApproved || u.CohortID != cohort.ID || !u.DecidedAt.Equal(g.clock.Now()) {
 		t.Errorf("approved user = %+v", u)
 	}
 	if n := g.count(`SELECT count(*) FROM users WHERE id = ? AND decided_by = ?`, id, admin); n != 1 {
@@ -71,7 +71,7 @@ func TestApproveIssuesActivationLink(t *testing.T) {
 	if err := g.db.R.QueryRow(`SELECT expires_at FROM tokens WHERE hash = ? AND user_id = ? AND purpose = 'activation'`, sum[:], id).Scan(&expires); err != nil {
 		t.Fatalf("token not stored as its hash: %v", err)
 	}
-	if want := g.clock().Add(72 * time.Hour).Unix(); expires != want {
+	if want := g.clock.Now().Add(72 * time.Hour).Unix(); expires != want {
 		t.Errorf("expires %d, want %d (72 h)", expires, want)
 	}
 	if n := g.count(`SELECT count(*) FROM tokens WHERE hash = ?`, []byte(token)); n != 0 {

@@ -3,60 +3,39 @@ package account_test
 import (
 	"context"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"sync"
 	"testing"
 	"time"
 
 	"saferspaces/internal/account"
 	"saferspaces/internal/sqlite"
+	"saferspaces/internal/testkit"
 )
 
 // authEnv is a migrated database with the account service and session store on a clock the test
 // moves, for the sign-in, token and session tests.
 type authEnv struct {
-	t   *testing.T
-	db  *sqlite.DB
-	acc *account.Service
-	st  *account.SessionStore
-	mu  sync.Mutex
-	now time.Time
+	t     *testing.T
+	db    *sqlite.DB
+	acc   *account.Service
+	st    *account.SessionStore
+	clock *testkit.Clock
 }
 
 func newAuthEnv(t *testing.T) *authEnv {
 	t.Helper()
 	dir := t.TempDir()
-	db, err := sqlite.Open(t.Context(), dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if _, err := db.Migrate(t.Context()); err != nil {
-		t.Fatal(err)
-	}
+	db := testkit.OpenDBIn(t, dir)
 	keys, err := account.LoadOrCreateKeys(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &authEnv{t: t, db: db, now: time.Date(2026, 4, 14, 8, 0, 0, 0, time.UTC)}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	e.acc = account.New(db, e.clock, func(p string) string { return "https://ss.example" + p }, log)
-	e.st = account.NewSessionStore(db, e.clock, keys, true, log)
+	e := &authEnv{t: t, db: db, clock: testkit.NewClock(time.Date(2026, 4, 14, 8, 0, 0, 0, time.UTC))}
+	log := testkit.Logger(io.Discard)
+	e.acc = account.New(db, e.clock.Now, func(p string) string { return "https://ss.example" + p }, log)
+	e.st = account.NewSessionStore(db, e.clock.Now, keys, true, log)
 	return e
-}
-
-func (e *authEnv) clock() time.Time {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return e.now
-}
-
-func (e *authEnv) advance(d time.Duration) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	e.now = e.now.Add(d)
 }
 
 // create makes an approved account through CreateAccount and returns it with its activation link.
@@ -82,11 +61,7 @@ func (e *authEnv) active(email, password string) *account.User {
 
 func (e *authEnv) count(query string, args ...any) int {
 	e.t.Helper()
-	var n int
-	if err := e.db.R.QueryRow(query, args...).Scan(&n); err != nil {
-		e.t.Fatalf("%s: %v", query, err)
-	}
-	return n
+	return testkit.Count(e.t, e.db, query, args...)
 }
 
 // login signs userID in through the session store and returns the session cookie.

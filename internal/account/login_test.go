@@ -82,20 +82,20 @@ func TestThrottlingPerAccountBacksOffExponentially(t *testing.T) {
 	if got := authenticate(e, u.Email, goodPassword, "203.0.113.50"); got != "throttled" {
 		t.Fatalf("6th attempt: %s", got)
 	}
-	e.advance(29 * time.Second)
+	e.clock.Advance(29 * time.Second)
 	if got := authenticate(e, u.Email, goodPassword, "192.0.2.1"); got != "throttled" {
 		t.Fatalf("after 29 s: %s", got)
 	}
-	e.advance(time.Second) // 30 s after the 5th failure
+	e.clock.Advance(time.Second) // 30 s after the 5th failure
 	if got := authenticate(e, u.Email, wrong, "192.0.2.1"); got != "invalid" {
 		t.Fatalf("after 30 s: %s", got)
 	}
 	// Six failures: the wait doubles to a minute.
-	e.advance(59 * time.Second)
+	e.clock.Advance(59 * time.Second)
 	if got := authenticate(e, u.Email, goodPassword, "192.0.2.1"); got != "throttled" {
 		t.Fatalf("59 s after the 6th failure: %s", got)
 	}
-	e.advance(time.Second)
+	e.clock.Advance(time.Second)
 	if got := authenticate(e, u.Email, goodPassword, "192.0.2.1"); got != "ok" {
 		t.Fatalf("a minute after the 6th failure: %s", got)
 	}
@@ -116,7 +116,7 @@ func TestThrottlingHardCapPerHour(t *testing.T) {
 	// 30:02, 45:03): the backoff never exceeds 30 s, but the hour collects 20 failures.
 	for burst := range 4 {
 		if burst > 0 {
-			e.advance(15*time.Minute + time.Second)
+			e.clock.Advance(15*time.Minute + time.Second)
 		}
 		for i := range 5 {
 			if got := authenticate(e, u.Email, wrong, "192.0.2.1"); got != "invalid" {
@@ -124,11 +124,11 @@ func TestThrottlingHardCapPerHour(t *testing.T) {
 			}
 		}
 	}
-	e.advance(31 * time.Second) // the backoff is over (45:34) ...
+	e.clock.Advance(31 * time.Second) // the backoff is over (45:34) ...
 	if got := authenticate(e, u.Email, goodPassword, "192.0.2.1"); got != "throttled" {
 		t.Fatalf("20 failures within the hour: %s", got)
 	}
-	e.advance(14*time.Minute + 27*time.Second) // ... and at 60:01 the first burst has left the hour.
+	e.clock.Advance(14*time.Minute + 27*time.Second) // ... and at 60:01 the first burst has left the hour.
 	if got := authenticate(e, u.Email, goodPassword, "192.0.2.1"); got != "ok" {
 		t.Fatalf("an hour after the first failure: %s", got)
 	}
@@ -144,7 +144,7 @@ func TestThrottlingPerAddress(t *testing.T) {
 			t.Fatalf("failure %d: %s", i+1, got)
 		}
 		if i%10 == 9 {
-			e.advance(31 * time.Second)
+			e.clock.Advance(31 * time.Second)
 		}
 	}
 	if got := authenticate(e, u.Email, goodPassword, ip); got != "throttled" {
@@ -153,7 +153,7 @@ func TestThrottlingPerAddress(t *testing.T) {
 	if got := authenticate(e, u.Email, goodPassword, "198.51.100.67"); got != "ok" {
 		t.Fatalf("another address: %s", got)
 	}
-	e.advance(15 * time.Minute)
+	e.clock.Advance(15 * time.Minute)
 	if got := authenticate(e, u.Email, goodPassword, ip); got != "ok" {
 		t.Fatalf("15 minutes later: %s", got)
 	}

@@ -4,9 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
-	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -14,46 +12,33 @@ import (
 	"saferspaces/internal/errs"
 	"saferspaces/internal/mail"
 	"saferspaces/internal/sqlite"
+	"saferspaces/internal/testkit"
 )
 
 // gate is a migrated database with an account service on a settable clock, for the registration
 // and administration tests.
 type gate struct {
-	t   *testing.T
-	db  *sqlite.DB
-	svc *account.Service
-	mu  sync.Mutex
-	now time.Time
+	t     *testing.T
+	db    *sqlite.DB
+	svc   *account.Service
+	clock *testkit.Clock
 }
 
 const gateBase = "https://training.example.org"
 
 func newGate(t *testing.T) *gate {
 	t.Helper()
-	db, err := sqlite.Open(t.Context(), t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if _, err := db.Migrate(t.Context()); err != nil {
-		t.Fatal(err)
-	}
-	g := &gate{t: t, db: db, now: time.Date(2026, 3, 2, 9, 30, 0, 0, time.UTC)}
-	g.svc = account.New(db, g.clock, func(p string) string { return gateBase + p }, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	db := testkit.OpenDB(t)
+	g := &gate{t: t, db: db, clock: testkit.NewClock(time.Date(2026, 3, 2, 9, 30, 0, 0, time.UTC))}
+	g.svc = account.New(db, g.clock.Now, func(p string) string { return gateBase + p }, testkit.Logger(io.Discard))
 	return g
-}
-
-func (g *gate) clock() time.Time {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	return g.now
 }
 
 // user inserts an account directly, as `user create` or an earlier approval would have left it.
 func (g *gate) user(email, role, status, lang string) int64 {
 	g.t.Helper()
 	res, err := g.db.W.Exec(`INSERT INTO users(email, name, organisation, position, lang, role, status, created_at)
-		VALUES(?, ?, 'Stadt Musterstadt', 'Ordnungsamt', ?, ?, ?, ?)`, email, "Name of "+email, lang, role, status, g.clock().Unix())
+		VALUES(?, ?, 'Stadt Musterstadt', 'Ordnungsamt', ?, ?, ?, ?)`, email, "Name of "+email, lang, role, status, g.clock.Now().Unix())
 	if err != nil {
 		g.t.Fatal(err)
 	}
@@ -63,11 +48,7 @@ func (g *gate) user(email, role, status, lang string) int64 {
 
 func (g *gate) count(query string, args ...any) int {
 	g.t.Helper()
-	var n int
-	if err := g.db.R.QueryRow(query, args...).Scan(&n); err != nil {
-		g.t.Fatalf("%s: %v", query, err)
-	}
-	return n
+	return testkit.Count(g.t, g.db, query, args...)
 }
 
 type outboxMail struct {
@@ -140,7 +121,7 @@ func TestRegisterStoresApplicantAcceptanceAndMail(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(acc) != 1 || acc[0].Version != 1 || acc[0].IP != "192.0.2.7" || acc[0].UserAgent != "Firefox/140" || !acc[0].AcceptedAt.Equal(g.clock()) {
+	if len(acc) != 1 || acc[0].Version != 1 || acc[0].IP != "192.0.2.7" || acc[0].UserAgent != "Firefox/140" || !acc[0].AcceptedAt.Equal(g.clock.Now()) {
 		t.Errorf("acceptances = %+v", acc)
 	}
 
@@ -237,7 +218,7 @@ func TestRegistrationSurvivesMailOutage(t *testing.T) {
 		t.Fatal(err)
 	}
 	down := senderFunc(func(context.Context, mail.Message, int64) error { return errors.New("dial tcp: connection refused") })
-	ob := mail.NewOutbox(g.db, down, slog.New(slog.NewTextHandler(io.Discard, nil)), g.clock)
+	ob := mail.NewOutbox(g.db, down, testkit.Logger(io.Discard), g.clock.Now)
 	if _, err := ob.DeliverDue(t.Context()); err != nil {
 		t.Fatal(err)
 	}

@@ -51,15 +51,15 @@ func TestSessionIdleAndAbsoluteTimeouts(t *testing.T) {
 	u := e.active("erika.muster@stadt.example", goodPassword)
 
 	idle := e.login(u.ID)
-	e.advance(29 * time.Minute)
+	e.clock.Advance(29 * time.Minute)
 	if _, ok := e.sessionUser(idle); !ok {
 		t.Fatal("ended after 29 idle minutes")
 	}
-	e.advance(29 * time.Minute) // active 29 minutes ago: still alive
+	e.clock.Advance(29 * time.Minute) // active 29 minutes ago: still alive
 	if _, ok := e.sessionUser(idle); !ok {
 		t.Fatal("ended although used 29 minutes ago")
 	}
-	e.advance(30 * time.Minute)
+	e.clock.Advance(30 * time.Minute)
 	if _, ok := e.sessionUser(idle); ok {
 		t.Fatal("alive after 30 idle minutes")
 	}
@@ -69,12 +69,12 @@ func TestSessionIdleAndAbsoluteTimeouts(t *testing.T) {
 
 	busy := e.login(u.ID)
 	for elapsed := time.Duration(0); elapsed < 12*time.Hour-20*time.Minute; elapsed += 20 * time.Minute {
-		e.advance(20 * time.Minute)
+		e.clock.Advance(20 * time.Minute)
 		if _, ok := e.sessionUser(busy); !ok {
 			t.Fatalf("busy session ended after %v", elapsed+20*time.Minute)
 		}
 	}
-	e.advance(20 * time.Minute) // 12 h since sign-in
+	e.clock.Advance(20 * time.Minute) // 12 h since sign-in
 	if _, ok := e.sessionUser(busy); ok {
 		t.Fatal("alive after 12 hours")
 	}
@@ -90,12 +90,12 @@ func TestSessionTouchIsRateLimited(t *testing.T) {
 		return at
 	}
 	start := seen()
-	e.advance(59 * time.Second)
+	e.clock.Advance(59 * time.Second)
 	e.sessionUser(c)
 	if seen() != start {
 		t.Error("last_seen_at written within the first minute")
 	}
-	e.advance(time.Second)
+	e.clock.Advance(time.Second)
 	e.sessionUser(c)
 	if seen() != start+60 {
 		t.Errorf("last_seen_at = %d, want %d", seen(), start+60)

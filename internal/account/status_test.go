@@ -114,7 +114,7 @@ func TestExportAndCleanup(t *testing.T) {
 
 	e.login(u.ID)
 	e.acc.Authenticate(ctx, "niemand@stadt.example", "irgendwas Langes", "192.0.2.1")
-	e.advance(25 * time.Hour)
+	e.clock.Advance(25 * time.Hour)
 	if err := e.acc.Cleanup(ctx); err != nil {
 		t.Fatal(err)
 	}

@@ -91,11 +91,11 @@ func TestTokensAreSingleUseExpireAndReplaceEachOther(t *testing.T) {
 	}
 
 	// Expiry: valid until just before 72 h.
-	e.advance(account.ActivationTTL - time.Second)
+	e.clock.Advance(account.ActivationTTL - time.Second)
 	if _, err := e.acc.LookupToken(ctx, second, account.PurposeActivation); err != nil {
 		t.Fatalf("link refused a second before it expires: %v", err)
 	}
-	e.advance(time.Second)
+	e.clock.Advance(time.Second)
 	if _, err := e.acc.Activate(ctx, second, goodPassword, "", ""); !errors.Is(err, account.ErrLinkInvalid) {
 		t.Fatalf("expired link used: %v", err)
 	}
@@ -168,7 +168,7 @@ func TestResetPasswordFlow(t *testing.T) {
 	}
 	raw := body[i+len("https://ss.example/password/reset/"):][:43]
 
-	e.advance(30 * time.Minute)
+	e.clock.Advance(30 * time.Minute)
 	if _, err := e.acc.ResetPassword(ctx, raw, "Ein ganz neues Passwort", "", ""); err != nil {
 		t.Fatal(err)
 	}

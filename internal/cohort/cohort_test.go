@@ -8,6 +8,7 @@ import (
 
 	"saferspaces/internal/cohort"
 	"saferspaces/internal/errs"
+	"saferspaces/internal/testkit"
 )
 
 // world is a cohort "Nord" led by trainer T, a cohort "Süd" led by trainer U, and their learners.
@@ -17,16 +18,15 @@ type world struct {
 	trainerT, trainerU, admin int64
 	anna, bernd, clara, frank int64
 	disabled, erased, emil    int64
-	now                       *time.Time // the injected clock reads it; tests may move it
+	clock                     *testkit.Clock // the injected clock; tests may move it
 }
 
 func newWorld(t *testing.T) world {
 	t.Helper()
-	db := openDB(t)
+	db := testkit.OpenDB(t)
 	f := fixture{t, db}
-	now := day(20, 12)
-	w := world{now: &now}
-	w.svc = cohort.New(db, testCatalog(t), func() time.Time { return *w.now })
+	w := world{clock: testkit.NewClock(day(20, 12))}
+	w.svc = cohort.New(db, testCatalog(t), w.clock.Now)
 
 	w.nord = f.cohort("Nord", day(1, 9))
 	w.sued = f.cohort("Süd", time.Date(2025, time.December, 1, 9, 0, 0, 0, time.UTC))
@@ -165,7 +165,7 @@ func TestInactiveThreshold(t *testing.T) {
 		{day(16, 15), true}, // exactly 14 days
 		{day(30, 0), true},
 	} {
-		*w.now = tt.now
+		w.clock.Set(tt.now)
 		r, err := w.svc.Report(context.Background(), w.nord, w.admin, "admin")
 		if err != nil {
 			t.Fatal(err)
@@ -287,7 +287,7 @@ func equalMaps(a, b map[int]int) bool {
 
 // A cohort older than two years gets one bar per month; an empty cohort has an empty matrix.
 func TestTimelineMonthly(t *testing.T) {
-	db := openDB(t)
+	db := testkit.OpenDB(t)
 	f := fixture{t, db}
 	id := f.cohort("Alt", time.Date(2023, time.January, 15, 9, 0, 0, 0, time.UTC))
 	svc := cohort.New(db, testCatalog(t), func() time.Time { return day(20, 12) })

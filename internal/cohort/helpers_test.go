@@ -3,7 +3,6 @@ package cohort_test
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"testing"
 	"testing/fstest"
 	"time"
@@ -64,20 +63,6 @@ questions:
 		t.Fatal(err)
 	}
 	return cat
-}
-
-func openDB(t *testing.T) *sqlite.DB {
-	t.Helper()
-	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "data"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if _, err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	return db
 }
 
 // day is a time in March 2026 (UTC), the month the fixtures live in.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"sync"
 	"testing"
 	"testing/fstest"
 	"time"
@@ -12,39 +11,8 @@ import (
 	"saferspaces/internal/content"
 	"saferspaces/internal/learning"
 	"saferspaces/internal/sqlite"
+	"saferspaces/internal/testkit"
 )
-
-// clock is a settable clock for the service.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
-func openDB(t *testing.T) *sqlite.DB {
-	t.Helper()
-	ctx := context.Background()
-	db, err := sqlite.Open(ctx, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if _, err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	return db
-}
 
 // addUser inserts an approved learner directly: the account package is not under test here.
 func addUser(t *testing.T, db *sqlite.DB, name, email string) int64 {
@@ -146,7 +114,7 @@ func loadCatalog(t *testing.T, mods ...module) *content.Catalog {
 type fixture struct {
 	db    *sqlite.DB
 	svc   *learning.Service
-	clock *clock
+	clock *testkit.Clock
 	user  int64
 }
 
@@ -157,8 +125,8 @@ func newFixture(t *testing.T, mods ...module) *fixture {
 	if len(mods) == 0 {
 		mods = twoModules
 	}
-	db := openDB(t)
-	c := &clock{t: time.Date(2026, 3, 2, 9, 30, 0, 0, time.UTC)}
+	db := testkit.OpenDB(t)
+	c := testkit.NewClock(time.Date(2026, 3, 2, 9, 30, 0, 0, time.UTC))
 	f := &fixture{db: db, clock: c, svc: learning.New(db, loadCatalog(t, mods...), c.Now)}
 	f.user = addUser(t, db, "Jürgen Müßig", "juergen@example.org")
 	return f
@@ -186,9 +154,5 @@ func (f *fixture) complete(t *testing.T, moduleID string, lessons ...string) []l
 
 func (f *fixture) count(t *testing.T, query string, args ...any) int {
 	t.Helper()
-	var n int
-	if err := f.db.R.QueryRow(query, args...).Scan(&n); err != nil {
-		t.Fatal(err)
-	}
-	return n
+	return testkit.Count(t, f.db, query, args...)
 }

@@ -13,12 +13,14 @@ import (
 	"testing"
 
 	"saferspaces/internal/mail"
+	"saferspaces/internal/testkit"
 )
 
 func TestFileSenderWritesParsableEML(t *testing.T) {
-	db := openDB(t)
+	db := testkit.OpenDB(t)
 	clk := newClock()
-	log, logs := newLogger()
+	logs := &testkit.SyncBuffer{}
+	log := testkit.Logger(logs)
 	dir := filepath.Join(t.TempDir(), "mail")
 	fs := mail.NewFileSender(dir, log)
 	ob := mail.NewOutbox(db, fs, log, clk.Now)
@@ -101,7 +103,7 @@ func TestFileSenderWritesParsableEML(t *testing.T) {
 }
 
 func TestEnqueueIsPartOfTheCallersTransaction(t *testing.T) {
-	db := openDB(t)
+	db := testkit.OpenDB(t)
 	clk := newClock()
 	m := activation(t, "a@example.org", "https://s.example/activate/x")
 	err := db.Tx(t.Context(), func(tx *sql.Tx) error {
@@ -121,7 +123,7 @@ func TestEnqueueIsPartOfTheCallersTransaction(t *testing.T) {
 }
 
 func TestEnqueueRefusesBrokenMessages(t *testing.T) {
-	db := openDB(t)
+	db := testkit.OpenDB(t)
 	good := activation(t, "a@example.org", "https://s.example/activate/x")
 	for name, change := range map[string]func(*mail.Message){
 		"no recipient":      func(m *mail.Message) { m.To = "" },

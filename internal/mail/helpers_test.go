@@ -1,72 +1,19 @@
 package mail_test
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
-	"log/slog"
-	"sync"
 	"testing"
 	"time"
 
 	"saferspaces/internal/mail"
 	"saferspaces/internal/sqlite"
+	"saferspaces/internal/testkit"
 )
 
-func openDB(t *testing.T) *sqlite.DB {
-	t.Helper()
-	db, err := sqlite.Open(t.Context(), t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if _, err := db.Migrate(t.Context()); err != nil {
-		t.Fatal(err)
-	}
-	return db
-}
-
-// clock is a settable time source for the outbox.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newClock() *clock { return &clock{t: time.Date(2026, 11, 26, 17, 15, 2, 0, time.UTC)} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
-// syncBuffer collects log output written from the worker goroutine.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-func newLogger() (*slog.Logger, *syncBuffer) {
-	buf := &syncBuffer{}
-	return slog.New(slog.NewTextHandler(buf, &slog.HandlerOptions{Level: slog.LevelDebug})), buf
+// newClock is the outbox's clock, at a fixed start.
+func newClock() *testkit.Clock {
+	return testkit.NewClock(time.Date(2026, 11, 26, 17, 15, 2, 0, time.UTC))
 }
 
 // enqueue stores m in its own transaction, as a feature package would alongside its own writes.

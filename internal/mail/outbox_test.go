@@ -3,18 +3,20 @@ package mail_test
 import (
 	"context"
 	"errors"
+	"io"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"saferspaces/internal/errs"
 	"saferspaces/internal/mail"
+	"saferspaces/internal/testkit"
 )
 
 func TestBackoffFailureAndRetry(t *testing.T) {
-	db := openDB(t)
+	db := testkit.OpenDB(t)
 	clk := newClock()
-	log, _ := newLogger()
+	log := testkit.Logger(io.Discard)
 	var calls atomic.Int32
 	var down atomic.Bool
 	down.Store(true)
@@ -101,9 +103,9 @@ func TestBackoffIsCapped(t *testing.T) {
 }
 
 func TestDeliverDueOldestFirstAcrossBatches(t *testing.T) {
-	db := openDB(t)
+	db := testkit.OpenDB(t)
 	clk := newClock()
-	log, _ := newLogger()
+	log := testkit.Logger(io.Discard)
 	var order []int64
 	ob := mail.NewOutbox(db, senderFunc(func(_ context.Context, _ mail.Message, id int64) error {
 		order = append(order, id)
@@ -133,9 +135,9 @@ func TestDeliverDueOldestFirstAcrossBatches(t *testing.T) {
 }
 
 func TestRunDeliversOnKickAndStops(t *testing.T) {
-	db := openDB(t)
+	db := testkit.OpenDB(t)
 	clk := newClock()
-	log, _ := newLogger()
+	log := testkit.Logger(io.Discard)
 	got := make(chan int64, 1)
 	ob := mail.NewOutbox(db, senderFunc(func(_ context.Context, _ mail.Message, id int64) error {
 		got <- id
@@ -168,9 +170,9 @@ func TestRunDeliversOnKickAndStops(t *testing.T) {
 }
 
 func TestShutdownDuringSendIsNotAnAttempt(t *testing.T) {
-	db := openDB(t)
+	db := testkit.OpenDB(t)
 	clk := newClock()
-	log, _ := newLogger()
+	log := testkit.Logger(io.Discard)
 	ctx, cancel := context.WithCancel(t.Context())
 	ob := mail.NewOutbox(db, senderFunc(func(ctx context.Context, _ mail.Message, _ int64) error {
 		cancel()

@@ -16,6 +16,7 @@ import (
 	"github.com/emersion/go-smtp"
 
 	"saferspaces/internal/mail"
+	"saferspaces/internal/testkit"
 )
 
 // received is what the test SMTP server saw in one session.
@@ -126,9 +127,9 @@ func smtpURL(addr string) string { return "smtp://mailer:s3cret%3Apw@" + addr }
 
 func TestSMTPSenderTalksRealSMTP(t *testing.T) {
 	srv := startSMTP(t, "127.0.0.1:0")
-	db := openDB(t)
+	db := testkit.OpenDB(t)
 	clk := newClock()
-	log, _ := newLogger()
+	log := testkit.Logger(io.Discard)
 	sender, err := mail.NewSMTPSender(smtpURL(srv.addr), "saferspaces <noreply@saferspaces.example.org>")
 	if err != nil {
 		t.Fatal(err)
@@ -180,9 +181,9 @@ func TestSMTPSenderTalksRealSMTP(t *testing.T) {
 }
 
 func TestSMTPDownKeepsMailAndRetriesLater(t *testing.T) {
-	db := openDB(t)
+	db := testkit.OpenDB(t)
 	clk := newClock()
-	log, _ := newLogger()
+	log := testkit.Logger(io.Discard)
 	addr := freeAddr(t)
 	sender, err := mail.NewSMTPSender(smtpURL(addr), "noreply@saferspaces.example.org")
 	if err != nil {

@@ -20,7 +20,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
 	"mime"
 	"net/http"
 	"net/http/cookiejar"
@@ -33,7 +32,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -41,6 +39,7 @@ import (
 	"saferspaces/internal/config"
 	"saferspaces/internal/mail"
 	"saferspaces/internal/sqlite"
+	"saferspaces/internal/testkit"
 	"saferspaces/internal/web"
 )
 
@@ -53,46 +52,9 @@ type harness struct {
 	acc      *account.Service
 	sessions *account.SessionStore
 	outbox   *mail.Outbox
-	clock    *testClock
-	logs     *syncBuffer // everything the server logged
-	users    int         // counter for generated e-mail addresses
-}
-
-// testClock is the injected clock; it starts at a fixed time and moves only when told.
-type testClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-// Advance moves the clock forward.
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
-// syncBuffer collects log output from concurrent handlers.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
+	clock    *testkit.Clock
+	logs     *testkit.SyncBuffer // everything the server logged
+	users    int                 // counter for generated e-mail addresses
 }
 
 // harnessOption changes the server's dependencies before it is built (e.g. other content).
@@ -101,16 +63,9 @@ type harnessOption func(*web.Deps)
 // newHarness starts the platform; it stops with the test.
 func newHarness(t testing.TB, opts ...harnessOption) *harness {
 	t.Helper()
-	h := &harness{t: t, data: t.TempDir(), logs: &syncBuffer{},
-		clock: &testClock{now: time.Date(2026, 5, 4, 7, 30, 0, 0, time.UTC)}}
-	db, err := sqlite.Open(context.Background(), h.data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if _, err := db.Migrate(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	h := &harness{t: t, data: t.TempDir(), logs: &testkit.SyncBuffer{},
+		clock: testkit.NewClock(time.Date(2026, 5, 4, 7, 30, 0, 0, time.UTC))}
+	db := testkit.OpenDBIn(t, h.data)
 	h.db = db
 	keys, err := account.LoadOrCreateKeys(h.data)
 	if err != nil {
@@ -120,7 +75,7 @@ func newHarness(t testing.TB, opts ...harnessOption) *harness {
 	h.url = "http://" + ts.Listener.Addr().String()
 	cfg := config.Default()
 	cfg.Data, cfg.BaseURL = h.data, h.url
-	log := slog.New(slog.NewTextHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	log := testkit.Logger(h.logs)
 	h.acc = account.New(db, h.clock.Now, cfg.Link, log)
 	h.sessions = account.NewSessionStore(db, h.clock.Now, keys, cfg.Secure(), log)
 	h.outbox = mail.NewOutbox(db, mail.NewFileSender(filepath.Join(h.data, "mail"), log), log, h.clock.Now)
@@ -213,11 +168,7 @@ func (h *harness) exec(query string, args ...any) {
 // count runs a SELECT count(*) … and returns the number.
 func (h *harness) count(query string, args ...any) int {
 	h.t.Helper()
-	var n int
-	if err := h.db.R.QueryRow(query, args...).Scan(&n); err != nil {
-		h.t.Fatalf("%s: %v", query, err)
-	}
-	return n
+	return testkit.Count(h.t, h.db, query, args...)
 }
 
 // sentMail is one e-mail as the file sender wrote it.

@@ -6,7 +6,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -16,6 +15,7 @@ import (
 
 	"saferspaces/internal/content"
 	"saferspaces/internal/sqlite"
+	"saferspaces/internal/testkit"
 	"saferspaces/internal/xapi"
 )
 
@@ -65,14 +65,7 @@ func day(d, hour int) time.Time { return time.Date(2026, time.March, d, hour, 0,
 func seed(t *testing.T) (*sqlite.DB, int64, int64) {
 	t.Helper()
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "data"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if _, err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	db := testkit.OpenDB(t)
 	exec := func(q string, args ...any) int64 {
 		t.Helper()
 		res, err := db.W.ExecContext(ctx, q, args...)
