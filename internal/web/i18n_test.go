@@ -3,6 +3,9 @@ package web
 import (
 	"io/fs"
 	"maps"
+	"os"
+	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -81,5 +84,46 @@ func TestLocalPath(t *testing.T) {
 		if got := localPath(in); got != want {
 			t.Errorf("localPath(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// Every literal key that a template or handler asks for exists in the catalogs; a typo would
+// otherwise show as [key] on a page that no test happens to render.
+func TestUsedKeysExist(t *testing.T) {
+	tr, err := NewTranslator(webfs.I18n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	uses := regexp.MustCompile(`(?:\bt \$?\.Lang|\.T\([^,()]+,) "([a-z0-9_.]+)"`)
+	var sources []string
+	fs.WalkDir(webfs.Templates, "templates", func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			b, _ := fs.ReadFile(webfs.Templates, p)
+			sources = append(sources, p+"\x00"+string(b))
+		}
+		return nil
+	})
+	goFiles, _ := filepath.Glob("*.go")
+	for _, f := range goFiles {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		b, _ := os.ReadFile(f)
+		sources = append(sources, f+"\x00"+string(b))
+	}
+	n := 0
+	for _, src := range sources {
+		name, body, _ := strings.Cut(src, "\x00")
+		for _, m := range uses.FindAllStringSubmatch(body, -1) {
+			n++
+			for _, lang := range Languages {
+				if got := tr.T(lang, m[1]); got == "["+m[1]+"]" {
+					t.Errorf("%s: key %q missing in %s", name, m[1], lang)
+				}
+			}
+		}
+	}
+	if n < 100 {
+		t.Fatalf("found only %d key uses; is the pattern still right?", n)
 	}
 }
