@@ -45,8 +45,13 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	}
 }
 
-// render renders a page or, if that fails, the 500 page.
+// page renders a page or, if that fails, the 500 page. A form sent back for correction (422) says
+// so in its title, which is the first thing a screen reader announces.
 func (s *Server) page(w http.ResponseWriter, r *http.Request, status int, name string, data pageData) {
+	if status == http.StatusUnprocessableEntity {
+		b := data.base()
+		b.Title = s.tr.T(b.Lang, "error.title_prefix") + " " + b.Title
+	}
 	if err := s.render.render(w, status, name, data); err != nil {
 		s.fail(w, r, err)
 	}

@@ -83,6 +83,7 @@ func (s *Server) userPage(w http.ResponseWriter, r *http.Request, status int, id
 	}
 	d := &userData{adminBase: s.adminBase(w, r, "admin.user.title", "users"), U: u, Self: u.ID == state(r).user.ID, Roles: roles}
 	d.Error = errMsg
+	d.Title = u.Name + " – " + d.Title // each user's page has a title of its own (WCAG 2.4.2)
 	if d.Acceptances, err = s.acc.Acceptances(ctx, id); err != nil {
 		s.fail(w, r, err)
 		return

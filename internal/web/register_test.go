@@ -83,6 +83,9 @@ func TestRegisterValidationPerField(t *testing.T) {
 				t.Errorf("%s %s=%.20q: status %d", lang, tc.field, tc.value, p.Status)
 				continue
 			}
+			if prefix := []string{"<title>Fehler:", "<title>Error:"}[i]; !strings.Contains(p.Body, prefix) {
+				t.Errorf("%s %s: title does not start with %q", lang, tc.field, prefix)
+			}
 			if !strings.Contains(p.Body, messages[tc.field][i]) {
 				t.Errorf("%s %s=%.20q: message %q missing", lang, tc.field, tc.value, messages[tc.field][i])
 			}
