@@ -418,3 +418,32 @@ func TestAdminListsArePaged(t *testing.T) {
 		t.Errorf("page beyond the end: %d", p.Status)
 	}
 }
+
+// The approve form's cohort field takes the cohort's id (the platform's own select) or its name
+// (as a script that created it with `cohort create --name` would send); an unknown name is refused.
+func TestApproveIntoCohortByName(t *testing.T) {
+	h := newHarness(t)
+	cohort, err := h.acc.CreateCohort(t.Context(), "Altstadt Süd", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, admin := adminBrowser(h)
+	for _, email := range []string{"a@stadt.example", "b@stadt.example"} {
+		h.browser().post("/register", regForm(email))
+	}
+	a, b := h.userID("a@stadt.example"), h.userID("b@stadt.example")
+	if p := admin.post(fmt.Sprintf("/admin/registrations/%d/approve", a), url.Values{"cohort": {"Nirgendwo"}}); p.Status != http.StatusUnprocessableEntity {
+		t.Errorf("unknown cohort name: %d, want 422", p.Status)
+	}
+	if p := admin.post(fmt.Sprintf("/admin/registrations/%d/approve", a), url.Values{"cohort": {"Altstadt Süd"}}); p.Status != http.StatusSeeOther {
+		t.Fatalf("approve by name: %d", p.Status)
+	}
+	if p := admin.post(fmt.Sprintf("/admin/registrations/%d/approve", b), url.Values{"cohort": {""}}); p.Status != http.StatusSeeOther {
+		t.Fatalf("approve without cohort: %d", p.Status)
+	}
+	ua, _ := h.acc.UserByID(t.Context(), a)
+	ub, _ := h.acc.UserByID(t.Context(), b)
+	if ua.CohortID != cohort.ID || ub.CohortID != 0 {
+		t.Errorf("cohorts after approval: %d and %d, want %d and 0", ua.CohortID, ub.CohortID, cohort.ID)
+	}
+}

@@ -86,6 +86,20 @@ func optionalID(v string) (id int64, ok bool) {
 	return id, err == nil && id > 0
 }
 
+// cohortField reads a cohort form field: the cohort's id (what the platform's own forms send) or
+// its name (what a script that knows only `saferspaces cohort create --name N` sends). Empty is
+// "no cohort"; an unknown name or a malformed value is not ok.
+func (s *Server) cohortField(r *http.Request, v string) (id int64, ok bool) {
+	if id, ok := optionalID(v); ok {
+		return id, true
+	}
+	c, err := s.acc.CohortByName(r.Context(), strings.TrimSpace(v))
+	if err != nil {
+		return 0, false
+	}
+	return c.ID, true
+}
+
 // pager is the paging of a long admin list; Prev and Next keep the list's filters.
 type pager struct {
 	Page, Pages, Total int
@@ -150,7 +164,7 @@ func (s *Server) adminApprove(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	lang, u := state(r).lang, state(r).user
-	cohort, ok := optionalID(r.PostFormValue("cohort"))
+	cohort, ok := s.cohortField(r, r.PostFormValue("cohort"))
 	if !ok {
 		s.registrationsPage(w, r, http.StatusUnprocessableEntity, id, s.tr.T(lang, "admin.error.no_cohort"), "")
 		return

@@ -161,7 +161,7 @@ func (s *Server) adminResend() http.HandlerFunc {
 
 func (s *Server) adminSetCohort() http.HandlerFunc {
 	return s.userAction("cohort", func(ctx context.Context, a *CurrentUser, id int64, r *http.Request) error {
-		cohort, ok := optionalID(r.PostFormValue("cohort"))
+		cohort, ok := s.cohortField(r, r.PostFormValue("cohort"))
 		if !ok {
 			return account.ErrNoSuchCohort
 		}
