@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/goccy/go-yaml"
@@ -101,8 +102,14 @@ func requestLanguage(r *http.Request, userLang string) string {
 
 // localPath accepts only same-site paths as redirect targets, so that ?next= cannot send a user
 // to another site.
+// Browsers drop tabs and newlines from URLs and read a backslash as a slash, so "/\t/evil.example"
+// would become "//evil.example": any control character or backslash disqualifies a target.
 func localPath(p string) string {
-	if !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.HasPrefix(p, "/\\") || strings.ContainsAny(p, "\r\n") {
+	if !strings.HasPrefix(p, "/") || strings.ContainsFunc(p, func(r rune) bool { return r < 0x20 || r == 0x7f || r == '\\' }) {
+		return "/"
+	}
+	u, err := url.Parse(p)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || strings.HasPrefix(u.Path, "//") || strings.HasPrefix(p, "//") {
 		return "/"
 	}
 	return p

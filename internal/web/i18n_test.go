@@ -80,6 +80,10 @@ func TestLocalPath(t *testing.T) {
 		"https://evil.example": "/",
 		"":                     "/",
 		"/a\r\nSet-Cookie: x":  "/",
+		"/\t/evil.example/x":   "/",
+		"/\x00/evil.example":   "/",
+		"/%09/evil.example":    "/%09/evil.example", // percent-encoded: a path on this site
+		"/modules/x?next=1":    "/modules/x?next=1",
 	} {
 		if got := localPath(in); got != want {
 			t.Errorf("localPath(%q) = %q, want %q", in, got, want)
