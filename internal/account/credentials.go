@@ -138,7 +138,7 @@ func (s *Service) ChangePassword(ctx context.Context, userID int64, current, pas
 		return err
 	}
 	now := s.now()
-	wait, err := s.throttleWait(ctx, u.Email, ip, now)
+	attempt, wait, err := s.reserveAttempt(ctx, u.Email, ip, now)
 	if err != nil {
 		return err
 	}
@@ -154,6 +154,9 @@ func (s *Service) ChangePassword(ctx context.Context, userID int64, current, pas
 			return err
 		}
 		return ErrWrongPassword
+	}
+	if err := s.db.Tx(ctx, func(tx *sql.Tx) error { return releaseAttempt(ctx, tx, attempt) }); err != nil {
+		return err
 	}
 	if err := CheckPassword(password, u.Email); err != nil {
 		return err

@@ -23,7 +23,7 @@ func (s *Service) Authenticate(ctx context.Context, email, password, ip string) 
 	email = clipBytes(normalEmail(email), MaxEmailLen)
 	ip = clipBytes(ip, 64)
 	now := s.now()
-	wait, err := s.throttleWait(ctx, email, ip, now)
+	_, wait, err := s.reserveAttempt(ctx, email, ip, now)
 	if err != nil {
 		return nil, err
 	}
@@ -64,6 +64,7 @@ func (s *Service) Authenticate(ctx context.Context, email, password, ip string) 
 	}
 
 	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
+		// clearFailures also removes this attempt's reservation (same address).
 		if err := clearFailures(ctx, tx, email); err != nil {
 			return err
 		}

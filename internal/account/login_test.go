@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -156,5 +157,37 @@ func TestThrottlingPerAddress(t *testing.T) {
 	e.clock.Advance(15 * time.Minute)
 	if got := authenticate(e, u.Email, goodPassword, ip); got != "ok" {
 		t.Fatalf("15 minutes later: %s", got)
+	}
+}
+
+// A burst of parallel guesses is counted as it comes in, not after the slow password checks:
+// only the five free attempts reach a password check, the rest are throttled.
+func TestParallelGuessesAreThrottled(t *testing.T) {
+	e := newAuthEnv(t)
+	u := e.active("ziel@stadt.example", goodPassword)
+	const n = 24
+	results := make(chan string, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			results <- authenticate(e, u.Email, fmt.Sprintf("Falsches Passwort Nummer %d", i), "192.0.2.50")
+		})
+	}
+	wg.Wait()
+	close(results)
+	count := map[string]int{}
+	for r := range results {
+		count[r]++
+	}
+	if count["invalid"] != 5 || count["throttled"] != n-5 {
+		t.Errorf("burst of %d wrong passwords: %v, want 5 checked and %d throttled", n, count, n-5)
+	}
+	// A reservation released by the right password does not count against the account.
+	e.clock.Advance(time.Hour)
+	if got := authenticate(e, u.Email, goodPassword, "192.0.2.51"); got != "ok" {
+		t.Fatalf("right password after the hour: %s", got)
+	}
+	if n := e.count(`SELECT count(*) FROM login_failures WHERE email = ?`, u.Email); n != 0 {
+		t.Errorf("%d failures left after a successful sign-in", n)
 	}
 }

@@ -57,12 +57,39 @@ func backoff(n int) time.Duration {
 	return min(d, throttleMaxDelay)
 }
 
+// reserveAttempt checks the throttle and, if the attempt may go ahead, records it as a failure at
+// once, in the same write transaction. The password is checked afterwards; a right one releases
+// the reservation. Counting first and recording after the slow check would let a burst of
+// parallel guesses all pass the check before any of them is counted.
+func (s *Service) reserveAttempt(ctx context.Context, email, ip string, now time.Time) (id int64, wait time.Duration, err error) {
+	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
+		if wait, err = throttleWait(ctx, tx, email, ip, now); err != nil || wait > 0 {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `INSERT INTO login_failures(email, ip, at) VALUES(?, ?, ?)`, email, ip, now.Unix())
+		if err != nil {
+			return fmt.Errorf("record sign-in attempt: %w", err)
+		}
+		id, err = res.LastInsertId()
+		return err
+	})
+	return id, wait, err
+}
+
+// releaseAttempt forgets a reserved attempt whose password was right.
+func releaseAttempt(ctx context.Context, tx *sql.Tx, id int64) error {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM login_failures WHERE id = ?`, id); err != nil {
+		return fmt.Errorf("release sign-in attempt: %w", err)
+	}
+	return nil
+}
+
 // throttleWait reports how long a sign-in for email from ip has to wait (0: it may go ahead).
-func (s *Service) throttleWait(ctx context.Context, email, ip string, now time.Time) (time.Duration, error) {
+func throttleWait(ctx context.Context, q querier, email, ip string, now time.Time) (time.Duration, error) {
 	t := now.Unix()
 	var ipFailures int
 	var ipOldest int64
-	err := s.db.R.QueryRowContext(ctx, `SELECT count(*), coalesce(min(at), 0) FROM login_failures WHERE ip = ? AND at > ?`,
+	err := q.QueryRowContext(ctx, `SELECT count(*), coalesce(min(at), 0) FROM login_failures WHERE ip = ? AND at > ?`,
 		ip, t-int64(ipWindow/time.Second)).Scan(&ipFailures, &ipOldest)
 	if err != nil {
 		return 0, fmt.Errorf("throttle by address: %w", err)
@@ -74,7 +101,7 @@ func (s *Service) throttleWait(ctx context.Context, email, ip string, now time.T
 
 	var hourly, recent int
 	var oldest, last int64
-	err = s.db.R.QueryRowContext(ctx, `SELECT count(*), coalesce(sum(at > ?), 0), coalesce(min(at), 0), coalesce(max(at), 0)
+	err = q.QueryRowContext(ctx, `SELECT count(*), coalesce(sum(at > ?), 0), coalesce(min(at), 0), coalesce(max(at), 0)
 		FROM login_failures WHERE email = ? AND at > ?`,
 		t-int64(throttleWindow/time.Second), email, t-int64(failureRetention/time.Second)).Scan(&hourly, &recent, &oldest, &last)
 	if err != nil {
@@ -92,13 +119,10 @@ func (s *Service) throttleWait(ctx context.Context, email, ip string, now time.T
 	return max(wait, 0), nil
 }
 
-// recordFailure notes a failed sign-in for throttling and the audit log, and prunes failures too
-// old to matter for this account and address.
+// recordFailure audits a failed attempt (reserveAttempt has already counted it) and prunes
+// failures too old to matter for this account and address.
 func (s *Service) recordFailure(ctx context.Context, email, ip string, u *User, reason string, now time.Time) error {
 	return s.db.Tx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO login_failures(email, ip, at) VALUES(?, ?, ?)`, email, ip, now.Unix()); err != nil {
-			return fmt.Errorf("record failed sign-in: %w", err)
-		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM login_failures WHERE (email = ? OR ip = ?) AND at <= ?`,
 			email, ip, now.Add(-failureRetention).Unix()); err != nil {
 			return fmt.Errorf("prune failed sign-ins: %w", err)
@@ -115,7 +139,7 @@ func (s *Service) recordFailure(ctx context.Context, email, ip string, u *User, 
 // attacker hammering a locked account cannot flood the audit log.
 func (s *Service) recordThrottled(ctx context.Context, email, ip string, wait time.Duration, now time.Time) error {
 	var recent int
-	err := s.db.R.QueryRowContext(ctx, `SELECT count(*) FROM audit_log WHERE at > ? AND action = 'login.throttled' AND actor = ? AND ip = ?`,
+	err := s.db.R.QueryRowContext(ctx, `SELECT count(*) FROM audit_log WHERE at > ? AND action = 'login.throttled' AND actor = ? COLLATE NOCASE AND ip = ?`,
 		now.Add(-throttleAuditEvery).Unix(), email, ip).Scan(&recent)
 	if err != nil || recent > 0 {
 		return err
