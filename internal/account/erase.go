@@ -58,7 +58,7 @@ func (s *Service) Erase(ctx context.Context, actorID int64, actor string, userID
 		if err := forgetInAdminMail(ctx, tx, u); err != nil {
 			return err
 		}
-		if err := audit.Pseudonymise(ctx, tx, u.ID); err != nil {
+		if err := audit.Pseudonymise(ctx, tx, u.ID, u.Email); err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, audit.Event{At: now, ActorID: actorID, Actor: actor, Action: "user.erased",

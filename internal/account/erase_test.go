@@ -31,6 +31,8 @@ func TestEraseRemovesPersonalData(t *testing.T) {
 	g.db.W.Exec(`UPDATE mail_outbox SET status = 'sent', body = '' WHERE kind = 'registration_new'`)
 	// An event where the user is the actor.
 	audit.Record(t.Context(), g.db.W, audit.Event{At: g.clock.Now(), ActorID: id, Actor: "erika.muster@example.org", Action: "login.ok", IP: "192.0.2.7"})
+	// Failed and throttled sign-ins name only the address that was typed, without the user's id.
+	audit.Record(t.Context(), g.db.W, audit.Event{At: g.clock.Now(), Actor: "Erika.Muster@example.org", Action: "login.throttled", IP: "192.0.2.7"})
 
 	if err := g.svc.Erase(t.Context(), id, "erika.muster@example.org", id, ""); !errors.Is(err, account.ErrOwnAccount) {
 		t.Errorf("self-erasure: err = %v", err)

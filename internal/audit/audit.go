@@ -78,13 +78,14 @@ func List(ctx context.Context, db Querier, filter string, limit, offset int) ([]
 }
 
 // Pseudonymise replaces a user's e-mail in the log with "user #ID" when their data is erased,
-// keeping the trail of what happened without the person.
-func Pseudonymise(ctx context.Context, db Execer, userID int64) error {
+// keeping the trail of what happened without the person. Lines that name the address without the
+// id (failed or throttled sign-ins, where the address is what was typed) are matched by address.
+func Pseudonymise(ctx context.Context, db Execer, userID int64, email string) error {
 	p := fmt.Sprintf("user #%d", userID)
-	if _, err := db.ExecContext(ctx, `UPDATE audit_log SET actor = ? WHERE actor_id = ?`, p, userID); err != nil {
+	if _, err := db.ExecContext(ctx, `UPDATE audit_log SET actor = ? WHERE actor_id = ? OR actor = ? COLLATE NOCASE`, p, userID, email); err != nil {
 		return err
 	}
-	_, err := db.ExecContext(ctx, `UPDATE audit_log SET target = ?, detail = '' WHERE target_id = ?`, p, userID)
+	_, err := db.ExecContext(ctx, `UPDATE audit_log SET target = ?, detail = '' WHERE target_id = ? OR target = ? COLLATE NOCASE`, p, userID, email)
 	return err
 }
 
