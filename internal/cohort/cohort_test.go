@@ -73,6 +73,12 @@ func newWorld(t *testing.T) world {
 	w.erased = f.user("—", "erased-9@erased.invalid", "", "learner", "erased")
 	f.member(w.nord, w.erased, day(1, 10))
 	f.lesson(w.erased, "alpha", "one", day(6, 10))
+	// Applicants an admin put into the cohort before deciding never reach a trainer's view: they
+	// have no access, and a rejected one never will.
+	for _, st := range []string{"pending", "rejected"} {
+		id := f.user("Anna "+st, st+"@example.org", "Bewerberin", "learner", st)
+		f.member(w.nord, id, day(1, 10))
+	}
 
 	// Emil is in the other cohort.
 	w.emil = f.user("Emil Ernst", "emil@example.org", "Polizei", "learner", "approved")

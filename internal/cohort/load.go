@@ -83,7 +83,7 @@ func (s *Service) load(ctx context.Context, where string, args []any) ([]*cohort
 	err = sqlite.Each(ctx, s.db.R, `SELECT m.cohort_id, u.id, u.name, u.email, u.organisation, u.status, m.joined_at,
 			coalesce(u.last_login_at, 0)
 		FROM cohort_members m JOIN users u ON u.id = m.user_id
-		WHERE u.status <> 'erased' AND m.user_id IN (`+scope+`)
+		WHERE u.status IN ('approved', 'disabled') AND m.user_id IN (`+scope+`) -- applicants and the erased are no learners
 		ORDER BY u.name COLLATE NOCASE, u.id`,
 		args, func(scan func(...any) error) error {
 			var cohortID, joined, login int64
