@@ -390,6 +390,9 @@ func TestAdminCohortsAndMail(t *testing.T) {
 	if p := admin.post(fmt.Sprintf("/admin/mail/%d/retry", id), nil); p.Status != http.StatusSeeOther {
 		t.Fatalf("retry: %d", p.Status)
 	}
+	if n := h.count(`SELECT count(*) FROM audit_log WHERE action = 'mail.retried'`); n != 1 {
+		t.Errorf("retry audited %d times, want once", n)
+	}
 	if n := h.count(`SELECT count(*) FROM mail_outbox WHERE id = ? AND status = 'pending'`, id); n != 1 {
 		t.Error("retried mail not pending")
 	}

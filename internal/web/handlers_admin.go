@@ -2,6 +2,7 @@ package web
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -88,16 +89,16 @@ func optionalID(v string) (id int64, ok bool) {
 
 // cohortField reads a cohort form field: the cohort's id (what the platform's own forms send) or
 // its name (what a script that knows only `saferspaces cohort create --name N` sends). Empty is
-// "no cohort"; an unknown name or a malformed value is not ok.
+// "no cohort"; an unknown name or a malformed value is not ok. A name wins over an id, so a cohort
+// called "2026" is that cohort and not cohort number 2026.
 func (s *Server) cohortField(r *http.Request, v string) (id int64, ok bool) {
-	if id, ok := optionalID(v); ok {
-		return id, true
+	if v = strings.TrimSpace(v); v == "" {
+		return 0, true
 	}
-	c, err := s.acc.CohortByName(r.Context(), strings.TrimSpace(v))
-	if err != nil {
-		return 0, false
+	if c, err := s.acc.CohortByName(r.Context(), v); err == nil {
+		return c.ID, true
 	}
-	return c.ID, true
+	return optionalID(v)
 }
 
 // pager is the paging of a long admin list; Prev and Next keep the list's filters.
@@ -363,6 +364,12 @@ func (s *Server) adminMailRetry(w http.ResponseWriter, r *http.Request) {
 			s.mailPage(w, r, http.StatusConflict, s.tr.T(state(r).lang, "admin.mail.error.sent"))
 			return
 		}
+		s.fail(w, r, err)
+		return
+	}
+	u := state(r).user
+	if err := audit.Record(r.Context(), s.db.W, audit.Event{At: s.now(), ActorID: u.ID, Actor: u.Email,
+		Action: "mail.retried", Detail: fmt.Sprintf("outbox mail #%d", id), IP: clientIP(r)}); err != nil {
 		s.fail(w, r, err)
 		return
 	}
