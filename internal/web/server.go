@@ -136,6 +136,10 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	shutCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	if err := srv.Shutdown(shutCtx); err != nil {
+		// Requests still running after the grace period are cut off (closing their connections
+		// cancels their contexts) before the caller closes the database under them.
+		srv.Close()
+		<-errc
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
