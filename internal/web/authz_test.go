@@ -242,3 +242,50 @@ func TestStaticHasNoDirectoryListing(t *testing.T) {
 		t.Errorf("GET /static/css/app.css: %d", got.Status)
 	}
 }
+
+// Every url() in the stylesheets names a file the server has, and every Pico icon that Pico
+// draws from a data: URI (which the CSP blocks) is replaced by one of those files. A relative
+// path in a custom property would resolve against Pico's folder, so they must be absolute.
+func TestStylesheetURLsResolve(t *testing.T) {
+	h := newHarness(t)
+	b := h.browser()
+	home := b.get("/")
+	sheets := regexp.MustCompile(`href="(/static/[^"]+\.css[^"]*)"`).FindAllStringSubmatch(home.Body, -1)
+	if len(sheets) < 2 {
+		t.Fatalf("found %d stylesheets on the start page", len(sheets))
+	}
+	urls := regexp.MustCompile(`url\("?([^")]+)"?\)`)
+	dataIcons := regexp.MustCompile(`(--pico-icon-[a-z-]+):url\("data:`)
+	overrides := regexp.MustCompile(`(--pico-icon-[a-z-]+): url\("(/[^"]+)"\) !important`)
+	needed, given := map[string]bool{}, map[string]bool{}
+	checked := 0
+	for _, s := range sheets {
+		p := b.get(strings.ReplaceAll(s[1], "&amp;", "&"))
+		if p.Status != http.StatusOK {
+			t.Fatalf("%s: %d", s[1], p.Status)
+		}
+		for _, m := range dataIcons.FindAllStringSubmatch(p.Body, -1) {
+			needed[m[1]] = true
+		}
+		for _, m := range overrides.FindAllStringSubmatch(p.Body, -1) {
+			given[m[1]] = true
+		}
+		for _, m := range urls.FindAllStringSubmatch(p.Body, -1) {
+			if !strings.HasPrefix(m[1], "/") {
+				continue
+			}
+			checked++
+			if r := b.get(m[1]); r.Status != http.StatusOK {
+				t.Errorf("%s: url(%s) answers %d", s[1], m[1], r.Status)
+			}
+		}
+	}
+	for v := range needed {
+		if !given[v] {
+			t.Errorf("%s is a data: URI in Pico and not replaced by a file", v)
+		}
+	}
+	if len(needed) == 0 || checked < len(needed) {
+		t.Errorf("checked %d url()s for %d icons", checked, len(needed))
+	}
+}
