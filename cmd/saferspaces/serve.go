@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -150,6 +148,3 @@ func cmdBackup(ctx context.Context, args []string, getenv func(string) string, s
 	fmt.Fprintf(stdout, "backup written to %s (integrity check ok)\n", rest[0])
 	return nil
 }
-
-var _ = errors.New
-var _ flag.Value

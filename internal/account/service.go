@@ -26,6 +26,3 @@ type Service struct {
 func New(db *sqlite.DB, now func() time.Time, link func(string) string, log *slog.Logger) *Service {
 	return &Service{db: db, now: now, link: link, log: log, hashes: make(chan struct{}, 4)}
 }
-
-// Now is the service's clock.
-func (s *Service) Now() time.Time { return s.now() }

@@ -39,9 +39,6 @@ func New(db *sqlite.DB, cat *content.Catalog, now func() time.Time) *Service {
 	return &Service{db: db, cat: cat, now: now}
 }
 
-// Catalog is the content the reports are laid over.
-func (s *Service) Catalog() *content.Catalog { return s.cat }
-
 // Summary is one cohort in a trainer's list.
 type Summary struct {
 	ID         int64

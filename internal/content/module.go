@@ -81,10 +81,7 @@ func decodeCheck(src []byte, file string, ps *problems) *Check {
 
 func decodeQuestion(y *yamlFile, n ast.Node, i int) (*Question, int) {
 	q := &Question{}
-	prefix := fmt.Sprintf("question %d: ", i+1)
-	if id := peekID(n); id != "" {
-		prefix = fmt.Sprintf("question %q: ", id)
-	}
+	prefix := itemPrefix(n, "question", i)
 	f, ok := y.mappingOf(n, y.line(n), prefix, "must be a mapping of id, kind, text, choices",
 		"id", "kind", "text", "choices")
 	if !ok {
@@ -132,10 +129,7 @@ func decodeQuestion(y *yamlFile, n ast.Node, i int) (*Question, int) {
 
 func decodeChoice(y *yamlFile, n ast.Node, qPrefix string, j int) (*Choice, int) {
 	c := &Choice{}
-	prefix := fmt.Sprintf("%schoice %d: ", qPrefix, j+1)
-	if id := peekID(n); id != "" {
-		prefix = fmt.Sprintf("%schoice %q: ", qPrefix, id)
-	}
+	prefix := qPrefix + itemPrefix(n, "choice", j)
 	f, ok := y.mappingOf(n, y.line(n), prefix, "must be a mapping of id, text, correct, explanation",
 		"id", "text", "correct", "explanation")
 	if !ok {
@@ -149,23 +143,21 @@ func decodeChoice(y *yamlFile, n ast.Node, qPrefix string, j int) (*Choice, int)
 	return c, idLine
 }
 
-// peekID finds a mapping's id before it is decoded, so every message about the mapping,
-// even an unknown key above the id, can name it the way the author knows it.
-func peekID(n ast.Node) string {
-	var values []*ast.MappingValueNode
-	switch v := n.(type) {
-	case *ast.MappingNode:
-		values = v.Values
-	case *ast.MappingValueNode:
-		values = []*ast.MappingValueNode{v}
-	}
+// itemPrefix starts the messages about the i-th item of a list: `question "q1": ` if the item
+// has an id, `question 1: ` otherwise. The id is found before the item is decoded, so every
+// message about it, even about an unknown key above the id, names it the way the author knows it.
+func itemPrefix(n ast.Node, what string, i int) string {
+	values, _ := mappingValues(n)
 	for _, mv := range values {
 		if mv.Key == nil || mv.Key.GetToken() == nil || mv.Key.GetToken().Value != "id" {
 			continue
 		}
-		if s, ok := scalar(mv.Value); ok {
-			return s
+		if id, ok := scalar(mv.Value); ok {
+			if id != "" {
+				return fmt.Sprintf("%s %q: ", what, id)
+			}
+			break
 		}
 	}
-	return ""
+	return fmt.Sprintf("%s %d: ", what, i+1)
 }

@@ -118,13 +118,8 @@ func (y *yamlFile) mappingOf(n ast.Node, line int, prefix, what string, allowed 
 	if !ok {
 		return m, false
 	}
-	var values []*ast.MappingValueNode
-	switch v := n.(type) {
-	case *ast.MappingNode:
-		values = v.Values
-	case *ast.MappingValueNode:
-		values = []*ast.MappingValueNode{v}
-	default:
+	values, ok := mappingValues(n)
+	if !ok {
 		if n != nil && y.line(n) > 0 {
 			line = y.line(n)
 		}
@@ -157,6 +152,17 @@ func (y *yamlFile) mappingOf(n ast.Node, line int, prefix, what string, allowed 
 		m.vals[key] = entry{keyLine: kl, value: value}
 	}
 	return m, true
+}
+
+// mappingValues are the key-value pairs of a mapping node; ok is false if n is not a mapping.
+func mappingValues(n ast.Node) (values []*ast.MappingValueNode, ok bool) {
+	switch v := n.(type) {
+	case *ast.MappingNode:
+		return v.Values, true
+	case *ast.MappingValueNode:
+		return []*ast.MappingValueNode{v}, true
+	}
+	return nil, false
 }
 
 func (m *mapping) errorf(line int, key, format string, args ...any) {

@@ -9,6 +9,7 @@ import (
 
 	"saferspaces/internal/account"
 	"saferspaces/internal/errs"
+	"saferspaces/internal/learning"
 )
 
 // passwordChangeForm is the change-password form on the account page.
@@ -113,11 +114,11 @@ func (s *Server) accountRevoke(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/login?signed_out=1", http.StatusSeeOther)
 }
 
-// exportDoc is the data download: the account's records plus, once the learning area provides
-// them, the learning records.
+// exportDoc is the data download: the account's records plus the learning records, including
+// records of content that has since been removed.
 type exportDoc struct {
 	*account.Export
-	Learning any `json:"learning,omitempty"`
+	Learning *learning.Export `json:"learning,omitempty"`
 }
 
 // accountExport sends everything the platform stores about the user as a JSON file.
@@ -129,7 +130,7 @@ func (s *Server) accountExport(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	doc := exportDoc{Export: e}
-	if doc.Learning, err = s.exportLearning(r.Context(), uid); err != nil {
+	if doc.Learning, err = s.learn.Export(r.Context(), uid); err != nil {
 		s.fail(w, r, err)
 		return
 	}

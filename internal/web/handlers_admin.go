@@ -35,6 +35,22 @@ func (s *Server) done(w http.ResponseWriter, r *http.Request, path, notice strin
 	http.Redirect(w, r, path, http.StatusSeeOther)
 }
 
+// refuse answers an admin action that failed: an unknown id is a 404 (even where the
+// cause is a refusal, such as an unknown cohort in the path); if the failure is the admin's to fix,
+// again shows the page once more with a status and the reason in the admin's language; anything
+// else goes to the error pages.
+func (s *Server) refuse(w http.ResponseWriter, r *http.Request, err error, again func(status int, msg string)) {
+	if errs.Is(err, errs.NotFound) {
+		s.errorPage(w, r, http.StatusNotFound)
+		return
+	}
+	if status, msg, ok := s.refusal(state(r).lang, err); ok {
+		again(status, msg)
+		return
+	}
+	s.fail(w, r, err)
+}
+
 // refusal translates an admin action's expected failures into a status and a message in the
 // admin's language; ok is false for errors that are not the admin's to fix.
 func (s *Server) refusal(lang string, err error) (status int, msg string, ok bool) {
@@ -196,11 +212,7 @@ func (s *Server) adminReject(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) registrationRefused(w http.ResponseWriter, r *http.Request, id int64, err error, reason string) {
-	if status, msg, ok := s.refusal(state(r).lang, err); ok {
-		s.registrationsPage(w, r, status, id, msg, reason)
-		return
-	}
-	s.fail(w, r, err)
+	s.refuse(w, r, err, func(status int, msg string) { s.registrationsPage(w, r, status, id, msg, reason) })
 }
 
 // --- declarations ---

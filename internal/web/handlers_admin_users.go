@@ -114,17 +114,8 @@ func (s *Server) userAction(notice string, act func(ctx context.Context, actor *
 		if !ok {
 			return
 		}
-		err := act(r.Context(), state(r).user, id, r)
-		if err != nil {
-			if errs.Is(err, errs.NotFound) {
-				s.errorPage(w, r, http.StatusNotFound)
-				return
-			}
-			if status, msg, ok := s.refusal(state(r).lang, err); ok {
-				s.userPage(w, r, status, id, msg)
-				return
-			}
-			s.fail(w, r, err)
+		if err := act(r.Context(), state(r).user, id, r); err != nil {
+			s.refuse(w, r, err, func(status int, msg string) { s.userPage(w, r, status, id, msg) })
 			return
 		}
 		if notice == "erased" {
@@ -254,15 +245,7 @@ func (s *Server) adminAddTrainer(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := s.acc.AddCohortTrainer(r.Context(), u.ID, u.Email, id, trainer, clientIP(r)); err != nil {
-		if errs.Is(err, errs.NotFound) {
-			s.errorPage(w, r, http.StatusNotFound)
-			return
-		}
-		if status, msg, ok := s.refusal(state(r).lang, err); ok {
-			s.cohortsPage(w, r, status, cohortForm{}, formErrors{}, msg)
-			return
-		}
-		s.fail(w, r, err)
+		s.refuse(w, r, err, func(status int, msg string) { s.cohortsPage(w, r, status, cohortForm{}, formErrors{}, msg) })
 		return
 	}
 	s.done(w, r, "/admin/cohorts", "trainer_added")

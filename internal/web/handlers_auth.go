@@ -128,6 +128,21 @@ func (s *Server) linkInvalid(w http.ResponseWriter, r *http.Request, purpose str
 	s.page(w, r, http.StatusGone, "notice", d)
 }
 
+// linkFailed answers err from looking up or using an activation or reset link: the invalid-link
+// page if the link is not (or no longer) good, the error page for anything else. It reports
+// whether it answered, which it does for every err but nil.
+func (s *Server) linkFailed(w http.ResponseWriter, r *http.Request, purpose string, err error) bool {
+	switch {
+	case err == nil:
+		return false
+	case errs.Is(err, errs.NotFound):
+		s.linkInvalid(w, r, purpose)
+	default:
+		s.fail(w, r, err)
+	}
+	return true
+}
+
 // noticeData is a page that only says something: "link sent", "link invalid".
 type noticeData struct {
 	Base
@@ -140,12 +155,7 @@ type noticeData struct {
 func (s *Server) tokenPage(purpose string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		u, err := s.acc.LookupToken(r.Context(), r.PathValue("token"), purpose)
-		switch {
-		case errs.Is(err, errs.NotFound):
-			s.linkInvalid(w, r, purpose)
-		case err != nil:
-			s.fail(w, r, err)
-		default:
+		if !s.linkFailed(w, r, purpose, err) {
 			s.setPasswordPage(w, r, http.StatusOK, purpose, u, formErrors{})
 		}
 	}
@@ -157,12 +167,7 @@ func (s *Server) tokenPost(purpose string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		raw := r.PathValue("token")
 		u, err := s.acc.LookupToken(r.Context(), raw, purpose)
-		switch {
-		case errs.Is(err, errs.NotFound):
-			s.linkInvalid(w, r, purpose)
-			return
-		case err != nil:
-			s.fail(w, r, err)
+		if s.linkFailed(w, r, purpose, err) {
 			return
 		}
 		f := setPasswordForm{Password: r.PostFormValue("password"), PasswordConfirm: r.PostFormValue("password_confirm")}
@@ -178,16 +183,12 @@ func (s *Server) tokenPost(purpose string) http.HandlerFunc {
 		}
 		signedIn, err := set(r.Context(), raw, f.Password, clientIP(r), r.UserAgent())
 		var pe *account.PasswordError
-		switch {
-		case errors.As(err, &pe):
+		if errors.As(err, &pe) {
 			fe.add("password", s.tr.T(lang, pe.Key, "Min", pe.Min, "Max", pe.Max))
 			s.setPasswordPage(w, r, http.StatusUnprocessableEntity, purpose, u, fe)
 			return
-		case errs.Is(err, errs.NotFound):
-			s.linkInvalid(w, r, purpose)
-			return
-		case err != nil:
-			s.fail(w, r, err)
+		}
+		if s.linkFailed(w, r, purpose, err) {
 			return
 		}
 		s.kickMail()

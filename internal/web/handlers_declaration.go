@@ -11,7 +11,6 @@ import (
 type declarationData struct {
 	Base
 	Declaration *account.Declaration
-	OtherLang   string
 	Next        string // where to go after accepting
 	Errors      formErrors
 	Stale       bool
@@ -31,10 +30,6 @@ func (s *Server) declarationPage(w http.ResponseWriter, r *http.Request, status 
 	}
 	data := &declarationData{Base: s.base(r, "decl.title"), Declaration: d, Next: localPath(next), Errors: fe, Stale: stale,
 		Accepted: !needs}
-	data.OtherLang = "en"
-	if data.Lang == "en" {
-		data.OtherLang = "de"
-	}
 	s.page(w, r, status, "declaration", data)
 }
 

@@ -64,12 +64,9 @@ func (s *Server) modulePage(w http.ResponseWriter, r *http.Request) {
 
 type lessonData struct {
 	Base
-	Module     *content.Module
-	Lesson     *content.Lesson
-	Body       template.HTML
-	Done       bool
-	DoneCount  int
-	Prev, Next *content.Lesson
+	Lesson *content.Lesson // its Module, Prev and Next give the breadcrumb and the pager
+	Body   template.HTML
+	Done   bool
 }
 
 // lessonPage renders a lesson in the user's language and remembers it as the place to continue.
@@ -89,8 +86,7 @@ func (s *Server) lessonPage(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	d := &lessonData{Base: s.base(r, ""), Module: l.Module, Lesson: l, Done: p.Done[l.ID], DoneCount: p.LessonsDone,
-		Prev: l.Prev(), Next: l.Next()}
+	d := &lessonData{Base: s.base(r, ""), Lesson: l, Done: p.Done[l.ID]}
 	d.Title = l.Title.In(d.Lang) + " – " + l.Module.Title.In(d.Lang)
 	d.Body = l.Body[d.Lang]
 	if d.Body == "" {

@@ -80,7 +80,6 @@ type registerForm struct {
 type registerData struct {
 	Base
 	Declaration *account.Declaration
-	OtherLang   string // the language the declaration can be switched to
 	Form        registerForm
 	Errors      formErrors
 	Stale       bool // the form showed an older declaration version
@@ -93,10 +92,6 @@ func (s *Server) registerPage(w http.ResponseWriter, r *http.Request, status int
 		return
 	}
 	data := &registerData{Base: s.base(r, "reg.title"), Declaration: d, Form: form, Errors: fe, Stale: stale}
-	data.OtherLang = "en"
-	if data.Lang == "en" {
-		data.OtherLang = "de"
-	}
 	data.Form.Version = d.Version
 	if data.Form.Language == "" {
 		data.Form.Language = data.Lang

@@ -83,15 +83,14 @@ func (s *Server) cohortReport(r *http.Request) (*cohort.Report, error) {
 // chart is the completions timeline laid out as an SVG bar chart, drawn by the template without
 // any script (the CSP allows none). Coordinates are in the viewBox.
 type chart struct {
-	Width, Height      int
-	Left, Top          float64 // the plot area's top-left corner
-	Right, Bottom      float64 // its bottom-right corner
-	Bars               []chartBar
-	YTicks             []chartTick
-	Empty              bool // no completions yet
-	FirstLabel, Last   string
-	Unit               string // day, week or month
-	Total, Max, Bucket int
+	Width, Height    int
+	Left, Top        float64 // the plot area's top-left corner
+	Right, Bottom    float64 // its bottom-right corner
+	Bars             []chartBar
+	YTicks           []chartTick
+	FirstLabel, Last string
+	Unit             string // day, week or month
+	Total            int
 }
 
 type chartBar struct {
@@ -109,7 +108,7 @@ type chartTick struct {
 
 func newChart(t cohort.Timeline, lang string) chart {
 	c := chart{Width: 720, Height: 240, Left: 40, Top: 12, Right: 712, Bottom: 200,
-		Unit: t.Unit, Total: t.Total, Max: t.Max, Bucket: len(t.Buckets), Empty: t.Total == 0}
+		Unit: t.Unit, Total: t.Total}
 	n := len(t.Buckets)
 	if n == 0 {
 		return c

@@ -107,15 +107,7 @@ type ContextActivities struct {
 	Parent []Activity `json:"parent"`
 }
 
-// UUID5 is the name-based UUID (version 5, SHA-1) of name in namespace, as RFC 4122 §4.3 defines it.
-func UUID5(namespace, name string) (string, error) {
-	ns, err := parseUUID(namespace)
-	if err != nil {
-		return "", err
-	}
-	return uuid5(ns, name), nil
-}
-
+// uuid5 is the name-based UUID (version 5, SHA-1) of name in namespace, as RFC 4122 §4.3 defines it.
 func uuid5(ns [16]byte, name string) string {
 	h := sha1.New()
 	h.Write(ns[:])
