@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"net"
+	"net/netip"
 	"net/url"
 	"strings"
 	"time"
@@ -22,6 +23,9 @@ type Config struct {
 	MailFrom string
 	Demo     bool   // create demo accounts and cohort
 	TimeZone string // IANA zone in which dates are shown (pages, PDFs, CSV)
+	// TrustedProxies lists reverse proxies (addresses or CIDR prefixes, comma-separated) whose
+	// X-Forwarded-For header names the client; empty: the TCP peer is the client.
+	TrustedProxies string
 }
 
 // Default returns the documented defaults.
@@ -49,6 +53,7 @@ func (c *Config) ServeFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.MailFrom, "mail-from", c.MailFrom, "sender `address` of e-mails")
 	fs.BoolVar(&c.Demo, "demo", c.Demo, "create demo admin, trainer and learner accounts and a demo cohort")
 	fs.StringVar(&c.TimeZone, "timezone", c.TimeZone, "IANA time `zone` in which dates are shown, e.g. Europe/Berlin")
+	fs.StringVar(&c.TrustedProxies, "trusted-proxies", c.TrustedProxies, "reverse `proxies` (IPs or CIDRs, comma-separated) whose X-Forwarded-For names the client")
 }
 
 // EnvName is the environment variable that backs a flag: --base-url → SAFERSPACES_BASE_URL.
@@ -94,6 +99,9 @@ func (c *Config) Validate() error {
 			errs = append(errs, fmt.Errorf("--smtp-url: want smtp://user:pass@host:port or smtps://…"))
 		}
 	}
+	if _, err := c.Proxies(); err != nil {
+		errs = append(errs, err)
+	}
 	if c.TimeZone != "" {
 		if _, err := time.LoadLocation(c.TimeZone); err != nil {
 			errs = append(errs, fmt.Errorf("--timezone %q: not an IANA time zone such as Europe/Berlin", c.TimeZone))
@@ -108,6 +116,28 @@ func (c *Config) Location() *time.Location {
 		return loc
 	}
 	return time.UTC
+}
+
+// Proxies parses --trusted-proxies: a comma-separated list of addresses or CIDR prefixes
+// (e.g. "127.0.0.1,10.0.0.0/8").
+func (c *Config) Proxies() ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for f := range strings.SplitSeq(c.TrustedProxies, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		if p, err := netip.ParsePrefix(f); err == nil {
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(f)
+		if err != nil {
+			return nil, fmt.Errorf("--trusted-proxies: %q is neither an IP address nor a CIDR prefix", f)
+		}
+		out = append(out, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
+	}
+	return out, nil
 }
 
 // Secure reports whether cookies must carry the Secure flag.

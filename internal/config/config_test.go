@@ -53,6 +53,8 @@ func TestValidate(t *testing.T) {
 		{"smtp scheme", func(c *config.Config) { c.SMTPURL = "http://mail.example" }, "--smtp-url"},
 		{"smtps ok", func(c *config.Config) { c.SMTPURL = "smtps://u:p@mail.example:465" }, ""},
 		{"unknown zone", func(c *config.Config) { c.TimeZone = "Mars/Olympus" }, "--timezone"},
+		{"proxies ok", func(c *config.Config) { c.TrustedProxies = "127.0.0.1, 10.0.0.0/8,::1" }, ""},
+		{"bad proxy", func(c *config.Config) { c.TrustedProxies = "127.0.0.1,proxy.local" }, "--trusted-proxies"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := config.Default()

@@ -23,6 +23,7 @@ type CurrentUser struct {
 type reqState struct {
 	lang string
 	user *CurrentUser
+	ip   string // the client's address (see resolveIP)
 }
 
 type ctxKey struct{}
@@ -96,19 +97,9 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 			slog.Int("status", sw.status),
 			slog.Int("bytes", sw.bytes),
 			slog.Duration("duration", time.Since(start)),
-			slog.String("ip", clientIP(r)),
+			slog.String("ip", s.resolveIP(r)),
 		)
 	})
-}
-
-// clientIP is the peer address; the platform does not trust X-Forwarded-For by default because a
-// client can set it freely, which would let an attacker escape per-IP throttling.
-func clientIP(r *http.Request) string {
-	host := r.RemoteAddr
-	if i := strings.LastIndexByte(host, ':'); i > 0 {
-		host = host[:i]
-	}
-	return strings.Trim(host, "[]")
 }
 
 // recoverPanics turns a panic into a 500 page and a log line with the stack.
@@ -168,7 +159,7 @@ func limitBody(next http.Handler) http.Handler {
 // session middleware later fills in the user and may override the language with their setting.
 func (s *Server) withState(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		st := &reqState{lang: requestLanguage(r, "")}
+		st := &reqState{lang: requestLanguage(r, ""), ip: s.resolveIP(r)}
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, st)))
 	})
 }

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"time"
 
 	"saferspaces/internal/account"
@@ -40,6 +41,8 @@ type Server struct {
 	learn *learning.Service
 
 	cohorts *cohort.Service // trainer reports
+
+	proxies []netip.Prefix // --trusted-proxies: peers whose X-Forwarded-For is believed
 }
 
 // Deps are what the server is built from; cmd wires concrete values.
@@ -94,14 +97,19 @@ func New(d Deps) (*Server, error) {
 	if d.Cohorts == nil {
 		d.Cohorts = cohort.New(d.DB, d.Learning.Catalog(), d.Now)
 	}
+	proxies, err := d.Config.Proxies()
+	if err != nil {
+		return nil, err
+	}
 	return &Server{
-		cfg:    d.Config,
-		log:    d.Log,
-		db:     d.DB,
-		now:    d.Now,
-		render: rd,
-		tr:     tr,
-		static: http.FileServerFS(staticFS),
+		proxies: proxies,
+		cfg:     d.Config,
+		log:     d.Log,
+		db:      d.DB,
+		now:     d.Now,
+		render:  rd,
+		tr:      tr,
+		static:  http.FileServerFS(staticFS),
 
 		acc:      d.Accounts,
 		sessions: d.Sessions,
