@@ -289,3 +289,20 @@ func TestStylesheetURLsResolve(t *testing.T) {
 		t.Errorf("checked %d url()s for %d icons", checked, len(needed))
 	}
 }
+
+// An oversized body is refused before any handler reads it, with a page in the layout.
+func TestOversizedBodyIsRefused(t *testing.T) {
+	h := newHarness(t)
+	b := h.browser()
+	big := url.Values{"name": {strings.Repeat("x", 2<<20)}, "email": {"a@stadt.example"}}
+	p := b.post("/register", big)
+	if p.Status != http.StatusRequestEntityTooLarge || !strings.Contains(p.Body, "Anfrage zu groß") {
+		t.Errorf("2 MiB form: %d\n%.300s", p.Status, p.Body)
+	}
+	if n := h.count(`SELECT count(*) FROM users`); n != 0 {
+		t.Errorf("%d users after an oversized registration", n)
+	}
+	if p := b.get("/healthz"); p.Status != http.StatusOK {
+		t.Errorf("healthz after the oversized request: %d", p.Status)
+	}
+}

@@ -143,11 +143,11 @@ func (s *Server) secureHeaders(next http.Handler) http.Handler {
 // maxBody is far above any form of the platform and far below what could hurt it.
 const maxBody = 1 << 20
 
-func limitBody(next http.Handler) http.Handler {
+func (s *Server) limitBody(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.ContentLength > maxBody {
 			w.Header().Set("Connection", "close")
-			http.Error(w, "request body too large", http.StatusRequestEntityTooLarge)
+			s.errorPage(w, r, http.StatusRequestEntityTooLarge)
 			return
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, maxBody)

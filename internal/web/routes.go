@@ -87,7 +87,7 @@ func (s *Server) Handler() http.Handler {
 	h = s.withSession(h)
 	h = s.crossOrigin(h)
 	h = s.withState(h)
-	h = limitBody(h)
+	h = s.limitBody(h)
 	h = s.secureHeaders(h)
 	h = s.recoverPanics(h)
 	h = s.logRequests(h)
