@@ -135,7 +135,8 @@ func TestLoadValid(t *testing.T) {
 	for _, want := range []string{
 		`<h1 id="getting-started">Getting started</h1>`,
 		`<h2 id="getting-started-1">Getting started</h2>`,
-		`<table>`, `<td>1</td>`,
+		`<div class="table-scroll" role="region" tabindex="0" aria-label="Table, scrolls sideways"><table>`,
+		`</table></div>`, `<td>1</td>`,
 		`<del>old</del>`,
 		`<a href="#fn:1"`, `class="footnotes"`,
 		`<a href="/modules/basics/lessons/more">the next lesson</a>`,

@@ -111,8 +111,20 @@ func decodeLesson(src []byte, file string, ps *problems) lessonFile {
 	if err := markdown.Renderer().Render(&buf, source, doc); err != nil {
 		ps.add(file, 0, "cannot render Markdown: %v", err)
 	}
-	lf.body = template.HTML(buf.String()) // goldmark escapes text and raw HTML, and drops unsafe URLs
+	lf.body = template.HTML(scrollableTables(buf.String(), strings.HasSuffix(file, ".en.md"))) // goldmark escapes text and raw HTML, and drops unsafe URLs
 	return lf
+}
+
+// scrollableTables puts every table in a named, keyboard-focusable region that scrolls sideways,
+// so a wide table neither breaks a narrow screen nor hides columns from keyboard users (WCAG
+// 1.4.10, 2.1.1). A literal "<table>" can only come from goldmark: raw HTML in lessons is escaped.
+func scrollableTables(html string, en bool) string {
+	label := "Tabelle, seitlich scrollbar"
+	if en {
+		label = "Table, scrolls sideways"
+	}
+	html = strings.ReplaceAll(html, "<table>", `<div class="table-scroll" role="region" tabindex="0" aria-label="`+label+`"><table>`)
+	return strings.ReplaceAll(html, "</table>", "</table></div>")
 }
 
 // splitFrontMatter splits "---\n<yaml>---\n<body>"; bodyLine is the 1-based line the body
