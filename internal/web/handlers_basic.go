@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"saferspaces/internal/content"
 )
 
 // healthz answers 200 once the database answers.
@@ -59,6 +61,7 @@ func (s *Server) setLanguage(w http.ResponseWriter, r *http.Request) {
 
 type homeData struct {
 	Base
+	Modules []*content.Module // the programme, shown before sign-in: titles, summaries, time
 }
 
 // home is the start page; signed-in users get their dashboard.
@@ -67,5 +70,5 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 		s.requireUser(http.HandlerFunc(s.dashboard)).ServeHTTP(w, r)
 		return
 	}
-	s.page(w, r, http.StatusOK, "home", &homeData{Base: s.base(r, "home.title")})
+	s.page(w, r, http.StatusOK, "home", &homeData{Base: s.base(r, "home.title"), Modules: s.learn.Catalog().Modules})
 }
