@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"saferspaces/internal/content"
+	"saferspaces/internal/i18n"
 	"saferspaces/modules"
 )
 
@@ -28,8 +29,10 @@ func TestShippedContent(t *testing.T) {
 	}
 	both := func(where string, text content.Text) {
 		t.Helper()
-		if text.DE == "" || text.EN == "" {
-			t.Errorf("%s: %+v lacks a language", where, text)
+		for _, lang := range i18n.Required {
+			if text[lang] == "" {
+				t.Errorf("%s: %+v lacks %s", where, text, lang)
+			}
 		}
 	}
 	for _, m := range cat.Modules {
@@ -43,7 +46,7 @@ func TestShippedContent(t *testing.T) {
 		}
 		for _, l := range m.Lessons {
 			both(m.Folder+"/"+l.ID+" title", l.Title)
-			for _, lang := range []string{"de", "en"} {
+			for _, lang := range i18n.Required {
 				if l.Body[lang] == "" {
 					t.Errorf("%s/lessons/%s.%s.md: no body", m.Folder, l.ID, lang)
 				}
