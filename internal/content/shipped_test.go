@@ -24,8 +24,8 @@ func TestShippedContent(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	if len(cat.Modules) != 7 {
-		t.Errorf("%d modules, want 7", len(cat.Modules))
+	if len(cat.Modules) != 9 {
+		t.Errorf("%d modules, want 9", len(cat.Modules))
 	}
 	both := func(where string, text content.Text) {
 		t.Helper()
