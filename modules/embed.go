@@ -3,8 +3,9 @@ package modules
 
 import "embed"
 
-// FS holds every NN-slug module folder. The pattern names folders only, so FORMAT.md and this
-// file stay out of the content; content.Load ignores root files anyway.
+// FS holds the content: the NN-slug module folders, cases/, tools/ and glossary.yaml. FORMAT.md
+// and this file come along and are ignored by content.Load, which reads only what the format
+// names.
 //
-//go:embed [0-9]*
+//go:embed *
 var FS embed.FS

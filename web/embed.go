@@ -1,5 +1,5 @@
-// Package web holds the templates, static files and interface message catalogs, embedded into
-// the binary so that one file is the whole platform.
+// Package web holds the templates and static files, embedded into the binary so that one file is
+// the whole platform. The message catalogs belong to package i18n.
 package web
 
 import "embed"
@@ -13,8 +13,3 @@ var Templates embed.FS
 //
 //go:embed static
 var Static embed.FS
-
-// I18n holds one message catalog per interface language (de.yaml, en.yaml).
-//
-//go:embed i18n
-var I18n embed.FS

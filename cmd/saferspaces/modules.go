@@ -38,7 +38,15 @@ func cmdModulesCheck(ctx context.Context, args []string, getenv func(string) str
 			questions += len(m.Check.Questions)
 		}
 	}
-	fmt.Fprintf(stdout, "%d modules, %d lessons, %d questions: ok\n", len(cat.Modules), cat.LessonCount(), questions)
+	for _, w := range cat.Warnings {
+		fmt.Fprintf(stdout, "%s (warning)\n", w)
+	}
+	fmt.Fprintf(stdout, "%d modules, %d lessons, %d questions, %d glossary terms, %d cases, %d tools: ok",
+		len(cat.Modules), cat.LessonCount(), questions, len(cat.Glossary), len(cat.Cases), len(cat.Tools))
+	if n := len(cat.Warnings); n > 0 {
+		fmt.Fprintf(stdout, ", %d warning%s", n, map[bool]string{true: "s"}[n != 1])
+	}
+	fmt.Fprintln(stdout)
 	return nil
 }
 

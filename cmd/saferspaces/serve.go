@@ -47,9 +47,6 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err := cfg.Validate(); err != nil {
 		return usageError(stderr, "serve: %v", err)
 	}
-	// Data is stored in UTC; pages, PDFs and CSV files show it in the operator's zone. This is the
-	// process's local zone, set once here before anything runs.
-	time.Local = cfg.Location()
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	log := newLogger(stderr)

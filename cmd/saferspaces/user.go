@@ -9,6 +9,7 @@ import (
 
 	"saferspaces/internal/account"
 	"saferspaces/internal/config"
+	"saferspaces/internal/i18n"
 )
 
 // cmdUserCreate creates an approved account and prints its activation link as the last line, so
@@ -17,7 +18,7 @@ func cmdUserCreate(ctx context.Context, args []string, getenv func(string) strin
 	cfg := config.Default()
 	var in account.NewAccount
 	rest, err := parseFlags("user create",
-		"user create --email E --name N [--role learner|trainer|admin] [--cohort NAME] [--lang de|en] [--data DIR] [--base-url URL]",
+		"user create --email E --name N [--role learner|trainer|admin] [--cohort NAME] [--lang LANG] [--data DIR] [--base-url URL]",
 		args, getenv, stderr, func(fs *flag.FlagSet) {
 			cfg.DataFlag(fs)
 			fs.StringVar(&cfg.BaseURL, "base-url", cfg.BaseURL, "public `URL` of the platform for the activation link (default http://ADDR of serve's default)")
@@ -25,7 +26,7 @@ func cmdUserCreate(ctx context.Context, args []string, getenv func(string) strin
 			fs.StringVar(&in.Name, "name", "", "full `name`")
 			fs.StringVar(&in.Role, "role", account.RoleLearner, "`role`: learner, trainer or admin")
 			fs.StringVar(&in.Cohort, "cohort", "", "cohort `name`: a learner joins it, a trainer or admin leads it")
-			fs.StringVar(&in.Lang, "lang", "de", "`language` of the interface and e-mails: de or en")
+			fs.StringVar(&in.Lang, "lang", string(i18n.Default), "`language` of the interface and e-mails: "+i18n.List())
 			fs.StringVar(&in.Organisation, "organisation", "", "`organisation` (optional)")
 		})
 	if err != nil {
@@ -49,8 +50,8 @@ func cmdUserCreate(ctx context.Context, args []string, getenv func(string) strin
 	default:
 		return usageError(stderr, "user create: --role %q: want learner, trainer or admin", in.Role)
 	}
-	if in.Lang != "de" && in.Lang != "en" {
-		return usageError(stderr, "user create: --lang %q: want de or en", in.Lang)
+	if _, ok := i18n.Parse(in.Lang); !ok {
+		return usageError(stderr, "user create: --lang %q: want one of %s", in.Lang, i18n.List())
 	}
 	if !account.ValidEmail(strings.TrimSpace(in.Email)) {
 		return usageError(stderr, "user create: --email %q is not a valid e-mail address", in.Email)
@@ -83,3 +84,4 @@ func cmdUserCreate(ctx context.Context, args []string, getenv func(string) strin
 	fmt.Fprintf(stdout, "\nthe activation e-mail is queued (sent by the running server); the link is valid for 72 hours:\n%s\n", link)
 	return nil
 }
+

@@ -4,12 +4,14 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"saferspaces/internal/audit"
 	"saferspaces/internal/errs"
+	"saferspaces/internal/i18n"
 	"saferspaces/internal/sqlite"
 )
 
@@ -17,23 +19,35 @@ import (
 // force; older ones stay as the record of what earlier acceptances referred to.
 type Declaration struct {
 	Version     int
-	TextDE      string
-	TextEN      string
+	Texts       map[i18n.Lang]string // the required languages always, others where published
 	PublishedAt time.Time
 	Acceptances int // filled by Declarations only
 }
 
-// Text is the declaration in lang; German is the default and the authoritative version.
-func (d *Declaration) Text(lang string) string {
-	if lang == "en" {
-		return d.TextEN
+// Text is the declaration in lang, or in the first fallback it was published in. The text in the
+// default language is the authoritative version.
+func (d *Declaration) Text(lang i18n.Lang) string {
+	for _, l := range i18n.Fallbacks(lang) {
+		if t := d.Texts[l]; t != "" {
+			return t
+		}
 	}
-	return d.TextDE
+	return ""
+}
+
+// TextLang is the language Text(lang) is in, for the lang attribute of the page that shows it.
+func (d *Declaration) TextLang(lang i18n.Lang) i18n.Lang {
+	for _, l := range i18n.Fallbacks(lang) {
+		if d.Texts[l] != "" {
+			return l
+		}
+	}
+	return lang
 }
 
 // Paragraphs splits the text in lang at blank lines, each paragraph into its lines, for rendering
 // plain text as HTML without trusting any markup in it.
-func (d *Declaration) Paragraphs(lang string) [][]string {
+func (d *Declaration) Paragraphs(lang i18n.Lang) [][]string {
 	var out [][]string
 	text := strings.ReplaceAll(d.Text(lang), "\r\n", "\n")
 	for p := range strings.SplitSeq(text, "\n\n") {
@@ -67,39 +81,72 @@ func (s *Service) CurrentDeclaration(ctx context.Context) (*Declaration, error) 
 }
 
 func currentDeclaration(ctx context.Context, q querier) (*Declaration, error) {
-	var d Declaration
+	d := Declaration{Texts: map[i18n.Lang]string{}}
 	var at int64
-	err := q.QueryRowContext(ctx, `SELECT version, text_de, text_en, published_at FROM declarations
-		ORDER BY version DESC LIMIT 1`).Scan(&d.Version, &d.TextDE, &d.TextEN, &at)
+	err := q.QueryRowContext(ctx, `SELECT version, published_at FROM declarations
+		ORDER BY version DESC LIMIT 1`).Scan(&d.Version, &at)
 	if err != nil {
 		return nil, sqlite.NotFound(err, "declaration")
 	}
 	d.PublishedAt = sqlite.Time(at)
+	if err := declarationTexts(ctx, q, map[int]*Declaration{d.Version: &d}); err != nil {
+		return nil, err
+	}
 	return &d, nil
 }
 
+// declarationTexts fills in the texts of the given versions.
+func declarationTexts(ctx context.Context, q querier, byVersion map[int]*Declaration) error {
+	return sqlite.Each(ctx, q, `SELECT version, lang, text FROM declaration_texts`, nil, func(scan func(...any) error) error {
+		var v int
+		var lang, text string
+		if err := scan(&v, &lang, &text); err != nil {
+			return err
+		}
+		if d := byVersion[v]; d != nil {
+			d.Texts[i18n.Lang(lang)] = text
+		}
+		return nil
+	})
+}
+
 // PublishDeclaration makes a new version the one in force. From the next request on, every user
-// has to accept it (see NeedsAcceptance).
-func (s *Service) PublishDeclaration(ctx context.Context, actorID int64, actor, textDE, textEN, ip string) (*Declaration, error) {
-	textDE, textEN = normalText(textDE), normalText(textEN)
-	if textDE == "" || textEN == "" {
-		return nil, errs.E(errs.Invalid, "both the German and the English text are required")
+// has to accept it (see NeedsAcceptance). texts must have the required languages; other languages
+// may be left empty (their readers then see the English text).
+func (s *Service) PublishDeclaration(ctx context.Context, act audit.Actor, texts map[i18n.Lang]string) (*Declaration, error) {
+	clean := map[i18n.Lang]string{}
+	var fields errs.Fields
+	for _, lang := range i18n.Languages() {
+		t := normalText(texts[lang])
+		switch {
+		case t == "" && slices.Contains(i18n.Required, lang):
+			fields.Add("text_"+string(lang), "required")
+		case utf8.RuneCountInString(t) > MaxDeclarationLen:
+			fields.Add("text_"+string(lang), "too_long")
+		case t != "":
+			clean[lang] = t
+		}
 	}
-	if utf8.RuneCountInString(textDE) > MaxDeclarationLen || utf8.RuneCountInString(textEN) > MaxDeclarationLen {
-		return nil, errs.E(errs.Invalid, "each text may have at most %d characters", MaxDeclarationLen)
+	if err := fields.Err("the declaration needs its text in %s and at most %d characters per language", requiredList(), MaxDeclarationLen); err != nil {
+		return nil, err
 	}
 	now := s.now()
-	d := &Declaration{TextDE: textDE, TextEN: textEN, PublishedAt: now.Truncate(time.Second)}
+	d := &Declaration{Texts: clean, PublishedAt: now.Truncate(time.Second)}
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
 		if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(version), 0) + 1 FROM declarations`).Scan(&d.Version); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO declarations(version, text_de, text_en, published_at, published_by)
-			VALUES(?, ?, ?, ?, NULLIF(?, 0))`, d.Version, textDE, textEN, now.Unix(), actorID); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO declarations(version, published_at, published_by)
+			VALUES(?, ?, NULLIF(?, 0))`, d.Version, now.Unix(), act.ID); err != nil {
 			return err
 		}
-		return audit.Record(ctx, tx, audit.Event{At: now, ActorID: actorID, Actor: actor, Action: "declaration.published",
-			Target: fmt.Sprintf("declaration v%d", d.Version), IP: ip})
+		for lang, t := range clean {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO declaration_texts(version, lang, text) VALUES (?, ?, ?)`,
+				d.Version, string(lang), t); err != nil {
+				return err
+			}
+		}
+		return audit.Log(ctx, tx, now, act, "declaration.published", 0, fmt.Sprintf("declaration v%d", d.Version), "")
 	})
 	if err != nil {
 		return nil, fmt.Errorf("publish declaration: %w", err)
@@ -166,24 +213,41 @@ func insertAcceptance(ctx context.Context, tx *sql.Tx, userID int64, version int
 
 // Declarations lists every version, newest first, with how many acceptances each has.
 func (s *Service) Declarations(ctx context.Context) ([]Declaration, error) {
-	rows, err := s.db.R.QueryContext(ctx, `SELECT d.version, d.text_de, d.text_en, d.published_at,
+	var out []*Declaration
+	byVersion := map[int]*Declaration{}
+	err := sqlite.Each(ctx, s.db.R, `SELECT d.version, d.published_at,
 			(SELECT count(*) FROM declaration_acceptances a WHERE a.version = d.version)
-		FROM declarations d ORDER BY d.version DESC`)
-	if err != nil {
-		return nil, fmt.Errorf("list declarations: %w", err)
-	}
-	defer rows.Close()
-	var out []Declaration
-	for rows.Next() {
-		var d Declaration
+		FROM declarations d ORDER BY d.version DESC`, nil, func(scan func(...any) error) error {
+		d := &Declaration{Texts: map[i18n.Lang]string{}}
 		var at int64
-		if err := rows.Scan(&d.Version, &d.TextDE, &d.TextEN, &at, &d.Acceptances); err != nil {
-			return nil, fmt.Errorf("list declarations: %w", err)
+		if err := scan(&d.Version, &at, &d.Acceptances); err != nil {
+			return err
 		}
 		d.PublishedAt = sqlite.Time(at)
 		out = append(out, d)
+		byVersion[d.Version] = d
+		return nil
+	})
+	if err == nil {
+		err = declarationTexts(ctx, s.db.R, byVersion)
 	}
-	return out, rows.Err()
+	if err != nil {
+		return nil, fmt.Errorf("list declarations: %w", err)
+	}
+	list := make([]Declaration, len(out))
+	for i, d := range out {
+		list[i] = *d
+	}
+	return list, nil
+}
+
+// requiredList names the required languages for messages: "de, en".
+func requiredList() string {
+	var s []string
+	for _, l := range i18n.Required {
+		s = append(s, string(l))
+	}
+	return strings.Join(s, ", ")
 }
 
 // Acceptances is a user's acceptance history, newest first.

@@ -1,6 +1,8 @@
 package account
 
 import (
+	"saferspaces/internal/i18n"
+
 	"context"
 	"database/sql"
 	"fmt"
@@ -78,7 +80,7 @@ func forgetInAdminMail(ctx context.Context, tx *sql.Tx, u *User) error {
 		string(mailer.KindRegistrationNew), u.Email); err != nil {
 		return err
 	}
-	for _, lang := range []string{"de", "en"} {
+	for _, lang := range i18n.Languages() {
 		d := mailer.Data{Name: u.Name, Email: u.Email, Link: "-"}
 		was, err := mailer.Compose(mailer.KindRegistrationNew, lang, d)
 		if err != nil {

@@ -11,6 +11,7 @@ import (
 
 	"saferspaces/internal/audit"
 	"saferspaces/internal/errs"
+	"saferspaces/internal/i18n"
 	mailer "saferspaces/internal/mail"
 )
 
@@ -57,8 +58,8 @@ func (r *Registration) normalise() error {
 	if !wellFormedEmail(r.Email) {
 		problems = append(problems, "e-mail address is not valid")
 	}
-	if r.Lang != "de" && r.Lang != "en" {
-		problems = append(problems, "language must be de or en")
+	if _, ok := i18n.Parse(r.Lang); !ok {
+		problems = append(problems, "language must be one of "+i18n.List())
 	}
 	if utf8.RuneCountInString(r.CohortCode) > MaxCohortCodeLen {
 		problems = append(problems, fmt.Sprintf("cohort code may have at most %d characters", MaxCohortCodeLen))
@@ -157,7 +158,7 @@ func (s *Service) baseURL() string { return strings.TrimRight(s.link(""), "/") }
 // enqueue composes an e-mail and puts it into the outbox inside tx. to/toName override the
 // recipient (used for mails about someone else, such as the admins' "new registration").
 func (s *Service) enqueue(ctx context.Context, tx *sql.Tx, kind mailer.Kind, lang string, d mailer.Data, to, toName string) error {
-	m, err := mailer.Compose(kind, lang, d)
+	m, err := mailer.Compose(kind, i18n.OrDefault(lang), d)
 	if err != nil {
 		return err
 	}

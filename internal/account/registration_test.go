@@ -9,7 +9,9 @@ import (
 	"time"
 
 	"saferspaces/internal/account"
+	"saferspaces/internal/audit"
 	"saferspaces/internal/errs"
+	"saferspaces/internal/i18n"
 	"saferspaces/internal/mail"
 	"saferspaces/internal/sqlite"
 	"saferspaces/internal/testkit"
@@ -182,7 +184,7 @@ func TestRegisterKnownAddressChangesNothing(t *testing.T) {
 
 func TestRegisterRefusesStaleDeclarationAndBadInput(t *testing.T) {
 	g := newGate(t)
-	if _, err := g.svc.PublishDeclaration(t.Context(), 0, "cli", "Neu", "New", ""); err != nil {
+	if _, err := g.svc.PublishDeclaration(t.Context(), audit.CLI, map[i18n.Lang]string{"de": "Neu", "en": "New"}); err != nil {
 		t.Fatal(err)
 	}
 	err := g.register("a@example.org") // the form still showed version 1
@@ -247,23 +249,24 @@ func TestDeclarationVersions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cur.Version != 1 || !strings.Contains(cur.TextDE, "DSGVO") || !strings.Contains(cur.TextEN, "GDPR") {
+	if cur.Version != 1 || !strings.Contains(cur.Text("de"), "DSGVO") || !strings.Contains(cur.Text("en"), "GDPR") {
 		t.Fatalf("shipped declaration = v%d", cur.Version)
 	}
 	if p := cur.Paragraphs("en"); len(p) < 8 || !strings.HasPrefix(p[1][0], "1. ") {
 		t.Errorf("paragraphs = %q", p)
 	}
 	for _, texts := range [][2]string{{"", "x"}, {"x", " \n "}} {
-		if _, err := g.svc.PublishDeclaration(t.Context(), 0, "cli", texts[0], texts[1], ""); !errs.Is(err, errs.Invalid) {
+		if _, err := g.svc.PublishDeclaration(t.Context(), audit.CLI, map[i18n.Lang]string{"de": texts[0], "en": texts[1]}); !errs.Is(err, errs.Invalid) {
 			t.Errorf("publish %q: err = %v", texts, err)
 		}
 	}
 	learner := g.user("l@example.org", account.RoleLearner, account.StatusApproved, "de")
-	d2, err := g.svc.PublishDeclaration(t.Context(), 0, "cli", "Fassung 2\r\n\r\nText", "Version 2", "203.0.113.1")
+	d2, err := g.svc.PublishDeclaration(t.Context(), audit.Actor{Email: "cli", IP: "203.0.113.1"},
+		map[i18n.Lang]string{"de": "Fassung 2\r\n\r\nText", "en": "Version 2"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d2.Version != 2 || d2.TextDE != "Fassung 2\n\nText" {
+	if d2.Version != 2 || d2.Text("de") != "Fassung 2\n\nText" || d2.Text("fr") != "Version 2" {
 		t.Errorf("published %+v", d2)
 	}
 	if err := g.svc.AcceptDeclaration(t.Context(), learner, 1, "ip", "ua"); !errs.Is(err, errs.Conflict) {

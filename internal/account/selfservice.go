@@ -8,13 +8,14 @@ import (
 
 	"saferspaces/internal/audit"
 	"saferspaces/internal/errs"
+	"saferspaces/internal/i18n"
 	"saferspaces/internal/sqlite"
 )
 
-// SetLanguage stores the user's interface and e-mail language (de or en).
+// SetLanguage stores the user's interface and e-mail language.
 func (s *Service) SetLanguage(ctx context.Context, userID int64, lang string) error {
-	if lang != "de" && lang != "en" {
-		return errs.E(errs.Invalid, "language must be de or en")
+	if _, ok := i18n.Parse(lang); !ok {
+		return errs.E(errs.Invalid, "language must be one of %s", i18n.List())
 	}
 	if _, err := s.db.W.ExecContext(ctx, `UPDATE users SET lang = ? WHERE id = ?`, lang, userID); err != nil {
 		return fmt.Errorf("set language: %w", err)

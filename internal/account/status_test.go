@@ -8,7 +8,9 @@ import (
 	"time"
 
 	"saferspaces/internal/account"
+	"saferspaces/internal/audit"
 	"saferspaces/internal/errs"
+	"saferspaces/internal/i18n"
 )
 
 func TestDisableEndsSessionsAndEnableRestores(t *testing.T) {
@@ -85,7 +87,7 @@ func TestNeedsAcceptanceFollowsNewVersions(t *testing.T) {
 	if needs, _ := e.acc.NeedsAcceptance(ctx, u.ID); needs {
 		t.Fatal("still asked after accepting")
 	}
-	if _, err := e.acc.PublishDeclaration(ctx, 0, "test", "Neu", "New", ""); err != nil {
+	if _, err := e.acc.PublishDeclaration(ctx, audit.CLI, map[i18n.Lang]string{"de": "Neu", "en": "New"}); err != nil {
 		t.Fatal(err)
 	}
 	if needs, _ := e.acc.NeedsAcceptance(ctx, u.ID); !needs {

@@ -74,6 +74,7 @@ func scanUser(row scanner) (*User, error) {
 // querier is a *sql.DB or *sql.Tx.
 type querier interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 }
 
 // UserByID returns the user with id, or an errs.NotFound.

@@ -10,6 +10,7 @@ import (
 
 	"saferspaces/internal/audit"
 	"saferspaces/internal/errs"
+	"saferspaces/internal/i18n"
 	mailer "saferspaces/internal/mail"
 )
 
@@ -35,7 +36,7 @@ func (a *NewAccount) normalise() error {
 		a.Role = RoleLearner
 	}
 	if a.Lang == "" {
-		a.Lang = "de"
+		a.Lang = string(i18n.Default)
 	}
 	var problems []string
 	if !wellFormedEmail(a.Email) {
@@ -52,8 +53,8 @@ func (a *NewAccount) normalise() error {
 	default:
 		problems = append(problems, fmt.Sprintf("role %q is not one of learner, trainer, admin", a.Role))
 	}
-	if a.Lang != "de" && a.Lang != "en" {
-		problems = append(problems, fmt.Sprintf("language %q is not de or en", a.Lang))
+	if _, ok := i18n.Parse(a.Lang); !ok {
+		problems = append(problems, fmt.Sprintf("language %q is not one of %s", a.Lang, i18n.List()))
 	}
 	if len(problems) > 0 {
 		return errs.E(errs.Invalid, "%s", strings.Join(problems, "; "))

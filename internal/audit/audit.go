@@ -15,6 +15,21 @@ type Execer interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 }
 
+// Actor is who does an audited thing: a signed-in user (ID, their e-mail, the client address), the
+// platform itself (System) or an operator at the command line (CLI). It travels as one value from
+// the request or the command to every change it causes.
+type Actor struct {
+	ID    int64  // 0: not a user of the platform
+	Email string // the user's e-mail at the time, or "system" / "cli"
+	IP    string // the client's address; "" for the system and the command line
+}
+
+// System is the platform acting on its own (retention, reminders, the mail worker).
+var System = Actor{Email: "system"}
+
+// CLI is an operator at the command line of the server.
+var CLI = Actor{Email: "cli"}
+
 // Event is one audit line.
 type Event struct {
 	ID       int64
@@ -26,6 +41,13 @@ type Event struct {
 	Target   string // e-mail or name of what was acted on
 	Detail   string // free text for admins; never secrets
 	IP       string
+}
+
+// Log writes an event done by a: action on the target (id and name, both optional) with an
+// optional detail, at the time given.
+func Log(ctx context.Context, db Execer, at time.Time, a Actor, action string, targetID int64, target, detail string) error {
+	return Record(ctx, db, Event{At: at, ActorID: a.ID, Actor: a.Email, IP: a.IP, Action: action,
+		TargetID: targetID, Target: target, Detail: detail})
 }
 
 // Record writes e.

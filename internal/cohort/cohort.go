@@ -29,14 +29,16 @@ type Service struct {
 	db  *sqlite.DB
 	cat *content.Catalog
 	now func() time.Time
+	loc *time.Location // the operator's zone: the days of the timeline
 }
 
-// New builds the service over the validated content.
-func New(db *sqlite.DB, cat *content.Catalog, now func() time.Time) *Service {
+// New builds the service over the validated content; loc is the zone whose days the timeline
+// counts in.
+func New(db *sqlite.DB, cat *content.Catalog, now func() time.Time, loc *time.Location) *Service {
 	if now == nil {
 		now = time.Now
 	}
-	return &Service{db: db, cat: cat, now: now}
+	return &Service{db: db, cat: cat, now: now, loc: loc}
 }
 
 // Summary is one cohort in a trainer's list.
@@ -165,7 +167,7 @@ func (s *Service) build(c *cohortRecords) *Report {
 	if len(r.Learners) > 0 {
 		r.AvgPercent = sum / len(r.Learners)
 	}
-	r.Timeline = timeline(completions, c.createdAt, now)
+	r.Timeline = timeline(completions, c.createdAt, now, s.loc)
 	return r
 }
 

@@ -26,7 +26,7 @@ func newWorld(t *testing.T) world {
 	db := testkit.OpenDB(t)
 	f := fixture{t, db}
 	w := world{clock: testkit.NewClock(day(20, 12))}
-	w.svc = cohort.New(db, testCatalog(t), w.clock.Now)
+	w.svc = cohort.New(db, testCatalog(t), w.clock.Now, time.UTC)
 
 	w.nord = f.cohort("Nord", day(1, 9))
 	w.sued = f.cohort("Süd", time.Date(2025, time.December, 1, 9, 0, 0, 0, time.UTC))
@@ -296,7 +296,7 @@ func TestTimelineMonthly(t *testing.T) {
 	db := testkit.OpenDB(t)
 	f := fixture{t, db}
 	id := f.cohort("Alt", time.Date(2023, time.January, 15, 9, 0, 0, 0, time.UTC))
-	svc := cohort.New(db, testCatalog(t), func() time.Time { return day(20, 12) })
+	svc := cohort.New(db, testCatalog(t), func() time.Time { return day(20, 12) }, time.UTC)
 	r, err := svc.Report(context.Background(), id, 1, "admin")
 	if err != nil {
 		t.Fatal(err)
@@ -305,7 +305,7 @@ func TestTimelineMonthly(t *testing.T) {
 	if tl.Unit != cohort.Month || len(tl.Buckets) != 39 || tl.Total != 0 {
 		t.Fatalf("unit %s, %d buckets, total %d; want 39 months (Jan 2023 to Mar 2026), none completed", tl.Unit, len(tl.Buckets), tl.Total)
 	}
-	if got := tl.Buckets[0].Label("de") + " / " + tl.Buckets[38].Label("en"); got != "Jan. 2023 / Mar 2026" {
+	if got := tl.Buckets[0].Label("de") + " / " + tl.Buckets[38].Label("en"); got != "Januar 2023 / March 2026" {
 		t.Errorf("labels = %q", got)
 	}
 	if len(r.Learners) != 0 || r.AvgPercent != 0 {

@@ -24,7 +24,7 @@ func TestWriteCSV(t *testing.T) {
 	r.Learners[3].Organisation = "-2+3"
 
 	var buf bytes.Buffer
-	if err := cohort.WriteCSV(&buf, r, "de"); err != nil {
+	if err := cohort.WriteCSV(&buf, r, "de", time.UTC); err != nil {
 		t.Fatal(err)
 	}
 	raw := buf.String()
@@ -84,7 +84,7 @@ func TestWriteCSVEnglish(t *testing.T) {
 		t.Fatal(err)
 	}
 	var buf bytes.Buffer
-	if err := cohort.WriteCSV(&buf, r, "en"); err != nil {
+	if err := cohort.WriteCSV(&buf, r, "en", time.UTC); err != nil {
 		t.Fatal(err)
 	}
 	lines := strings.Split(strings.TrimPrefix(buf.String(), "\uFEFF"), "\r\n")

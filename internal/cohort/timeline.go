@@ -4,7 +4,10 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strconv"
 	"time"
+
+	"saferspaces/internal/i18n"
 )
 
 // Units of the completions timeline.
@@ -16,7 +19,7 @@ const (
 
 // Timeline counts module completions per day, ISO week or month, from the day the cohort was
 // created (or the first completion, if a member finished a module before joining) to today.
-// Periods are in UTC, like every time the platform stores.
+// Periods are days of the operator's time zone, the same days the matrix shows its dates in.
 type Timeline struct {
 	Unit    string
 	Buckets []Bucket // oldest first, without gaps
@@ -41,7 +44,7 @@ const (
 )
 
 // timeline buckets completion times. The range never ends before now or the last completion.
-func timeline(events []time.Time, created, now time.Time) Timeline {
+func timeline(events []time.Time, created, now time.Time, loc *time.Location) Timeline {
 	events = slices.Clone(events)
 	slices.SortFunc(events, func(a, b time.Time) int { return a.Compare(b) })
 	from, to := created, now
@@ -55,8 +58,8 @@ func timeline(events []time.Time, created, now time.Time) Timeline {
 	if len(events) > 0 && events[len(events)-1].After(to) {
 		to = events[len(events)-1]
 	}
-	from, to = day(from), day(to)
-	days := int(to.Sub(from)/(24*time.Hour)) + 1
+	from, to = day(from, loc), day(to, loc)
+	days := daysBetween(from, to) + 1
 	t := Timeline{Unit: Day}
 	switch {
 	case days > maxWeeks*7:
@@ -79,9 +82,17 @@ func timeline(events []time.Time, created, now time.Time) Timeline {
 	return t
 }
 
-func day(t time.Time) time.Time {
-	y, m, d := t.UTC().Date()
-	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+// day is the start of t's day in loc.
+func day(t time.Time, loc *time.Location) time.Time {
+	y, m, d := t.In(loc).Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, loc)
+}
+
+// daysBetween counts calendar days, which are not all 24 hours long where clocks change.
+func daysBetween(from, to time.Time) int {
+	y1, m1, d1 := from.Date()
+	y2, m2, d2 := to.Date()
+	return int(time.Date(y2, m2, d2, 0, 0, 0, 0, time.UTC).Sub(time.Date(y1, m1, d1, 0, 0, 0, 0, time.UTC)) / (24 * time.Hour))
 }
 
 func periodStart(d time.Time, unit string) time.Time {
@@ -90,7 +101,7 @@ func periodStart(d time.Time, unit string) time.Time {
 		// Monday is day 0 of an ISO week; Go's Sunday is 0.
 		return d.AddDate(0, 0, -((int(d.Weekday()) + 6) % 7))
 	case Month:
-		return time.Date(d.Year(), d.Month(), 1, 0, 0, 0, 0, time.UTC)
+		return time.Date(d.Year(), d.Month(), 1, 0, 0, 0, 0, d.Location())
 	}
 	return d
 }
@@ -105,48 +116,28 @@ func nextPeriod(d time.Time, unit string) time.Time {
 	return d.AddDate(0, 0, 1)
 }
 
-var (
-	monthsDE = [...]string{"Jan.", "Feb.", "März", "Apr.", "Mai", "Juni", "Juli", "Aug.", "Sept.", "Okt.", "Nov.", "Dez."}
-	monthsEN = [...]string{"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"}
-)
-
 // Label names the period in full, for the table beside the chart: "KW 14/2026 (30.03.–05.04.)".
-func (b Bucket) Label(lang string) string {
+func (b Bucket) Label(lang i18n.Lang) string {
 	last := b.End.AddDate(0, 0, -1)
-	switch {
-	case b.Unit == Week && lang == "en":
-		y, w := b.Start.ISOWeek()
-		return fmt.Sprintf("Week %d/%d (%s – %s)", w, y, b.Start.Format("2 Jan"), last.Format("2 Jan"))
-	case b.Unit == Week:
-		y, w := b.Start.ISOWeek()
-		return fmt.Sprintf("KW %d/%d (%s–%s)", w, y, b.Start.Format("02.01."), last.Format("02.01."))
-	case b.Unit == Month && lang == "en":
-		return fmt.Sprintf("%s %d", monthsEN[b.Start.Month()-1], b.Start.Year())
-	case b.Unit == Month:
-		return fmt.Sprintf("%s %d", monthsDE[b.Start.Month()-1], b.Start.Year())
-	case lang == "en":
-		return b.Start.Format("Mon 2 Jan 2006")
-	}
-	return b.Start.Format("02.01.2006")
-}
-
-// Short is the axis label under a bar: "14/26", "02.04." or "Apr 26".
-func (b Bucket) Short(lang string) string {
 	switch b.Unit {
 	case Week:
 		y, w := b.Start.ISOWeek()
-		if lang == "en" {
-			return fmt.Sprintf("W%d/%02d", w, y%100)
-		}
-		return fmt.Sprintf("KW %d/%02d", w, y%100)
+		return i18n.T(lang, "trainer.timeline.week", "Week", w, "Year", y,
+			"From", b.Start.Format(i18n.T(lang, "date.day_month")), "To", last.Format(i18n.T(lang, "date.day_month")))
 	case Month:
-		if lang == "en" {
-			return fmt.Sprintf("%s %02d", monthsEN[b.Start.Month()-1], b.Start.Year()%100)
-		}
-		return fmt.Sprintf("%s %02d", monthsDE[b.Start.Month()-1], b.Start.Year()%100)
+		return i18n.MonthYear(lang, b.Start)
 	}
-	if lang == "en" {
-		return b.Start.Format("2 Jan")
+	return i18n.NumericDate(lang, b.Start, b.Start.Location())
+}
+
+// Short is the axis label under a bar: "KW 14/26", "02.04." or "Apr. 26".
+func (b Bucket) Short(lang i18n.Lang) string {
+	switch b.Unit {
+	case Week:
+		y, w := b.Start.ISOWeek()
+		return i18n.T(lang, "trainer.timeline.week_short", "Week", w, "Year", fmt.Sprintf("%02d", y%100))
+	case Month:
+		return i18n.T(lang, "date.month_short."+strconv.Itoa(int(b.Start.Month()))) + " " + fmt.Sprintf("%02d", b.Start.Year()%100)
 	}
-	return b.Start.Format("02.01.")
+	return b.Start.Format(i18n.T(lang, "date.day_month"))
 }

@@ -6,6 +6,8 @@ package content
 import (
 	"html/template"
 	"slices"
+
+	"saferspaces/internal/i18n"
 )
 
 // Question kinds.
@@ -14,29 +16,45 @@ const (
 	Multiple = "multiple" // one or more correct choices; shown as checkboxes
 )
 
-// Text is a text in both content languages.
-type Text struct{ DE, EN string }
+// Text is a text in the content languages. Validated content always has the required ones
+// (German and English); the others may be missing while a translation is under way.
+type Text map[i18n.Lang]string
 
-// In returns the text in lang ("en" gives English, anything else German). Validated content
-// has both; the fallback only keeps a half-filled Text readable.
-func (t Text) In(lang string) string {
-	if lang == "en" {
-		if t.EN != "" {
-			return t.EN
+// In returns the text in lang, or in the first of i18n.Fallbacks(lang) that it has.
+func (t Text) In(lang i18n.Lang) string {
+	for _, l := range i18n.Fallbacks(lang) {
+		if s := t[l]; s != "" {
+			return s
 		}
-		return t.DE
 	}
-	if t.DE != "" {
-		return t.DE
-	}
-	return t.EN
+	return ""
 }
 
-// Catalog is the validated content, modules in dashboard order.
+// Catalog is the validated content: the modules in dashboard order, and the glossary, case
+// library and working tools they link to.
 type Catalog struct {
-	Modules []*Module
+	Modules  []*Module
+	Glossary []*Term
+	Cases    []*Doc
+	Tools    []*Doc
+	// Warnings are what does not stop the platform but should be fixed: incomplete translations,
+	// self-checks that can be guessed, lessons without a summary. `modules check` prints them.
+	Warnings []Problem
+
 	byID    map[string]*Module
+	cases   map[string]*Doc
+	tools   map[string]*Doc
+	glossed map[string]*Term
 }
+
+// Case returns the case-library entry with the given id, or nil.
+func (c *Catalog) Case(id string) *Doc { return c.cases[id] }
+
+// Tool returns the working tool with the given id, or nil.
+func (c *Catalog) Tool(id string) *Doc { return c.tools[id] }
+
+// Term returns the glossary term with the given id, or nil.
+func (c *Catalog) Term(id string) *Term { return c.glossed[id] }
 
 // Module returns the module with the given id, or nil.
 func (c *Catalog) Module(id string) *Module {
@@ -70,6 +88,8 @@ type Module struct {
 	Minutes    int // estimated study time for the whole module
 	Lessons    []*Lesson
 	Check      *Check
+	// Media maps a file name in the module's media/ folder to its path in the content fs.FS.
+	Media map[string]string
 }
 
 // Lesson returns the lesson with the given id, or nil.
@@ -81,12 +101,32 @@ func (m *Module) Lesson(id string) *Lesson {
 	return m.Lessons[i]
 }
 
-// Lesson is one lesson, rendered in both languages.
+// Doc is a Markdown document of the content in every language it exists in: a lesson, a case of
+// the case library or a working tool.
+type Doc struct {
+	ID      string
+	Title   Text
+	Summary map[i18n.Lang][]string      // "Das Wichtigste in Kürze": the key points, by language
+	Body    map[i18n.Lang]template.HTML // rendered from trusted, HTML-escaped Markdown
+	Source  map[i18n.Lang][]byte        // the Markdown body, for renderings other than HTML (PDF)
+	Words   map[i18n.Lang]int           // words of the Markdown source, for reading time
+	Langs   []i18n.Lang                 // the languages it exists in, in i18n order
+}
+
+// In returns the language of the document to show to a reader of lang: lang if it exists in it,
+// else the first fallback it exists in.
+func (d *Doc) In(lang i18n.Lang) i18n.Lang {
+	for _, l := range i18n.Fallbacks(lang) {
+		if slices.Contains(d.Langs, l) {
+			return l
+		}
+	}
+	return d.Langs[0]
+}
+
+// Lesson is one lesson of a module.
 type Lesson struct {
-	ID     string
-	Title  Text
-	Body   map[string]template.HTML // by language; rendered from trusted, HTML-escaped Markdown
-	Words  map[string]int           // words of the Markdown source by language, for reading time
+	Doc
 	Module *Module
 	Index  int // position in Module.Lessons
 }
@@ -109,8 +149,19 @@ func (l *Lesson) Next() *Lesson {
 
 // Check is a module's self-check.
 type Check struct {
-	PassMark  int // percent of questions right needed to pass
+	PassMark int // percent of questions right needed to pass
+	// Draw is how many questions of the pool one attempt shows; the whole pool when it is as
+	// large or larger.
+	Draw      int
 	Questions []*Question
+}
+
+// Drawn is how many questions an attempt shows.
+func (c *Check) Drawn() int {
+	if c.Draw <= 0 || c.Draw > len(c.Questions) {
+		return len(c.Questions)
+	}
+	return c.Draw
 }
 
 // Question returns the question with the given id, or nil.
@@ -126,8 +177,11 @@ func (c *Check) Question(id string) *Question {
 type Question struct {
 	ID      string
 	Kind    string // Single or Multiple
+	Lesson  string // id of the lesson in the same module that teaches it; "" if not given
 	Text    Text
 	Choices []*Choice
+
+	line, lessonLine int // where the question and its lesson key are, for problems found later
 }
 
 // Choice returns the choice with the given id, or nil.
@@ -165,4 +219,13 @@ type Choice struct {
 	Text        Text
 	Correct     bool
 	Explanation Text // shown after submitting, whether the choice was ticked or not
+}
+
+// Term is one entry of the glossary.
+type Term struct {
+	ID         string
+	Term       Text
+	Definition Text
+	Source     string   // where the definition comes from; "" if not given
+	See        []string // ids of related terms
 }

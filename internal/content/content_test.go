@@ -2,11 +2,13 @@ package content_test
 
 import (
 	"errors"
+	"maps"
 	"strings"
 	"testing"
 	"testing/fstest"
 
 	"saferspaces/internal/content"
+	"saferspaces/internal/i18n"
 )
 
 // The fixture is one small, valid module. Line numbers matter: the problem tests below expect
@@ -111,9 +113,9 @@ func TestLoadValid(t *testing.T) {
 	if m == nil || cat.Module("nope") != nil {
 		t.Fatalf("Module lookup: basics=%v nope=%v", m, cat.Module("nope"))
 	}
-	if m.Folder != "01-basics" || m.Title != (content.Text{DE: "Grundlagen", EN: "Basics"}) ||
-		m.Summary.EN != "What it is about." || m.Minutes != 30 ||
-		len(m.Objectives) != 1 || m.Objectives[0].DE != "Ziel eins" {
+	if m.Folder != "01-basics" || !maps.Equal(m.Title, content.Text{"de": "Grundlagen", "en": "Basics"}) ||
+		m.Summary["en"] != "What it is about." || m.Minutes != 30 ||
+		len(m.Objectives) != 1 || m.Objectives[0]["de"] != "Ziel eins" {
 		t.Errorf("module = %+v", m)
 	}
 
@@ -124,7 +126,7 @@ func TestLoadValid(t *testing.T) {
 	if start.Index != 0 || start.Prev() != nil || start.Next() != more || more.Prev() != start || more.Next() != nil {
 		t.Error("Prev/Next do not follow the NN order")
 	}
-	if start.Module != m || start.Title != (content.Text{DE: "Anfang", EN: "Start"}) {
+	if start.Module != m || !maps.Equal(start.Title, content.Text{"de": "Anfang", "en": "Start"}) {
 		t.Errorf("lesson = %+v", start)
 	}
 	if got := more.Words["en"]; got != 4 { // "Back to the [start](…)."
@@ -156,21 +158,23 @@ func TestLoadValid(t *testing.T) {
 
 	q := m.Check.Question("second")
 	if m.Check.PassMark != 50 || len(m.Check.Questions) != 2 || q == nil || q.Kind != content.Multiple ||
-		len(q.Choices) != 3 || !q.Choice("b").Correct || q.Choice("c").Correct || q.Choice("c").Explanation.EN != "C." {
+		len(q.Choices) != 3 || !q.Choice("b").Correct || q.Choice("c").Correct || q.Choice("c").Explanation["en"] != "C." {
 		t.Errorf("check = %+v, second = %+v", m.Check, q)
 	}
 }
 
 func TestTextIn(t *testing.T) {
 	for _, tc := range []struct {
-		text       content.Text
-		lang, want string
+		text content.Text
+		lang i18n.Lang
+		want string
 	}{
-		{content.Text{DE: "de", EN: "en"}, "en", "en"},
-		{content.Text{DE: "de", EN: "en"}, "de", "de"},
-		{content.Text{DE: "de", EN: "en"}, "fr", "de"},
-		{content.Text{DE: "de"}, "en", "de"},
-		{content.Text{EN: "en"}, "de", "en"},
+		{content.Text{"de": "de", "en": "en"}, "en", "en"},
+		{content.Text{"de": "de", "en": "en"}, "de", "de"},
+		{content.Text{"de": "de", "en": "en"}, "fr", "en"}, // English is read by more learners abroad
+		{content.Text{"de": "de", "en": "en", "fr": "fr"}, "fr", "fr"},
+		{content.Text{"de": "de"}, "en", "de"},
+		{content.Text{"en": "en"}, "de", "en"},
 	} {
 		if got := tc.text.In(tc.lang); got != tc.want {
 			t.Errorf("%+v.In(%q) = %q, want %q", tc.text, tc.lang, got, tc.want)
@@ -244,7 +248,7 @@ func TestLoadCollectsAllProblems(t *testing.T) {
 		`01-basics/lessons/02-more.en.md:4: link /modules/basics/lessons/gone: module "basics" has no lesson "gone"`,
 		`01-basics/module.yaml:2: title: missing "en"`,
 		`01-basics/module.yaml:10: minutes: 0 is outside 1–1000`,
-		`extra: folder name must be NN-slug: two digits, a dash, then a-z, 0-9 and -`,
+		`extra: folder name must be NN-slug (two digits, a dash, then a-z, 0-9 and -), cases or tools`,
 	}
 	got := problemsOf(t, fsys)
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {

@@ -10,31 +10,58 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+
+	"saferspaces/internal/i18n"
 )
 
 var (
 	folderPattern = regexp.MustCompile(`^[0-9]{2}-[a-z0-9][a-z0-9-]*$`)
-	lessonPattern = regexp.MustCompile(`^([0-9]{2})-([a-z0-9][a-z0-9-]*)\.(de|en)\.md$`)
+	docPattern    = regexp.MustCompile(`^([0-9]{2})-([a-z0-9][a-z0-9-]*)\.([a-z]{2})\.md$`)
+	mediaPattern  = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]*\.(svg|png|jpg|jpeg|webp)$`)
 )
 
-// Load reads and validates every NN-slug folder at the root of fsys and renders all lessons.
-// Files at the root (FORMAT.md, embed.go) and hidden entries are ignored. When the content has
-// problems, Load returns a *ValidationError listing all of them and no catalog: the platform
-// must not start on half-valid content, since progress is stored against its ids.
+// Folders and files at the root of the content beside the module folders.
+const (
+	casesFolder  = "cases"
+	toolsFolder  = "tools"
+	glossaryFile = "glossary.yaml"
+	mediaFolder  = "media"
+)
+
+// maxMedia bounds a media file: figures are drawings and photos for the web, not print masters.
+const maxMedia = 2 << 20
+
+// Load reads and validates the content at the root of fsys — every NN-slug module folder, and the
+// optional cases/ and tools/ folders and glossary.yaml — and renders every document. Other root
+// files (FORMAT.md, embed.go) and hidden entries are ignored. When the content has problems,
+// Load returns a *ValidationError listing all of them and no catalog: the platform must not start
+// on half-valid content, since progress is stored against its ids. Things to fix that do not
+// stop the platform are in Catalog.Warnings.
 func Load(fsys fs.FS) (*Catalog, error) {
 	entries, err := fs.ReadDir(fsys, ".")
 	if err != nil {
 		return nil, fmt.Errorf("content: read modules: %w", err)
 	}
 	l := &loader{fsys: fsys}
-	cat := &Catalog{byID: map[string]*Module{}}
+	cat := &Catalog{byID: map[string]*Module{}, cases: map[string]*Doc{}, tools: map[string]*Doc{}, glossed: map[string]*Term{}}
 	for _, e := range entries { // ReadDir sorts by name, which is the NN order
 		name := e.Name()
-		if !e.IsDir() || strings.HasPrefix(name, ".") {
+		switch {
+		case strings.HasPrefix(name, "."):
 			continue
-		}
-		if !folderPattern.MatchString(name) {
-			l.ps.add(name, 0, "folder name must be NN-slug: two digits, a dash, then a-z, 0-9 and -")
+		case !e.IsDir() && name == glossaryFile:
+			cat.Glossary = l.glossary()
+			continue
+		case !e.IsDir():
+			continue
+		case name == casesFolder:
+			cat.Cases = l.docs(casesFolder, "case", "")
+			continue
+		case name == toolsFolder:
+			cat.Tools = l.docs(toolsFolder, "tool", "")
+			continue
+		case !folderPattern.MatchString(name):
+			l.ps.add(name, 0, "folder name must be NN-slug (two digits, a dash, then a-z, 0-9 and -), %s or %s", casesFolder, toolsFolder)
 			continue
 		}
 		m, idLine := l.module(name)
@@ -50,20 +77,41 @@ func Load(fsys fs.FS) (*Catalog, error) {
 	if len(cat.Modules) == 0 && len(l.ps) == 0 {
 		l.ps.add(".", 0, "no module folders (NN-slug) found")
 	}
+	for _, d := range cat.Cases {
+		cat.cases[d.ID] = d
+	}
+	for _, d := range cat.Tools {
+		cat.tools[d.ID] = d
+	}
+	for _, t := range cat.Glossary {
+		cat.glossed[t.ID] = t
+	}
 	l.checkLinks(cat)
+	l.checkGlossary(cat)
+	sortProblems(l.ps)
 	if len(l.ps) > 0 {
-		slices.SortStableFunc(l.ps, func(a, b Problem) int {
-			return cmp.Or(strings.Compare(a.File, b.File), cmp.Compare(a.Line, b.Line))
-		})
 		return nil, &ValidationError{Problems: l.ps}
 	}
+	cat.Warnings = l.warnings(cat)
+	sortProblems(cat.Warnings)
 	return cat, nil
 }
 
+func sortProblems(ps []Problem) {
+	slices.SortStableFunc(ps, func(a, b Problem) int {
+		return cmp.Or(strings.Compare(a.File, b.File), cmp.Compare(a.Line, b.Line))
+	})
+}
+
 type loader struct {
-	fsys  fs.FS
-	ps    problems
-	links []link
+	fsys   fs.FS
+	ps     problems
+	links  []link
+	images []image
+	// docFiles records which language files each document was read from, for the translation
+	// warnings: document key (folder/slug) → language → file.
+	docFiles map[string]map[i18n.Lang]string
+	seeLines map[*Term]int // where each glossary term's "see" list is
 }
 
 // read returns a file's bytes, or reports why it cannot.
@@ -88,108 +136,222 @@ func (l *loader) module(folder string) (*Module, int) {
 		m, idLine = decodeModule(src, folder+"/module.yaml", &l.ps)
 	}
 	m.Folder = folder
-	l.lessons(m)
+	l.media(m)
+	mediaBase := ""
+	if m.ID != "" {
+		mediaBase = "/modules/" + m.ID + "/media/"
+	}
+	for i, d := range l.docs(folder+"/lessons", "lesson", mediaBase) {
+		m.Lessons = append(m.Lessons, &Lesson{Doc: *d, Module: m, Index: i})
+	}
+	if len(m.Lessons) == 0 {
+		l.ps.add(m.Folder, 0, "module has no lessons: add lessons/NN-slug.de.md and lessons/NN-slug.en.md")
+	}
 	m.Check = &Check{}
 	if src, ok := l.read(folder + "/check.yaml"); ok {
 		m.Check = decodeCheck(src, folder+"/check.yaml", &l.ps)
 	}
+	for _, q := range m.Check.Questions {
+		if q.Lesson != "" && len(m.Lessons) > 0 && m.Lesson(q.Lesson) == nil {
+			l.ps.add(folder+"/check.yaml", q.lessonLine, "question %q: lesson: module has no lesson %q", q.ID, q.Lesson)
+		}
+	}
 	return m, idLine
 }
 
-// lessonPair is the files of one lesson by language.
-type lessonPair struct {
-	num, slug string
-	files     map[string]string // lang → file
-}
-
-func (l *loader) lessons(m *Module) {
-	dir := m.Folder + "/lessons"
+// media lists the module's media/ folder and checks each file; images in lessons are matched
+// against it after the lessons are read.
+func (l *loader) media(m *Module) {
+	dir := m.Folder + "/" + mediaFolder
 	entries, err := fs.ReadDir(l.fsys, dir)
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+	if errors.Is(err, fs.ErrNotExist) {
+		return
+	}
+	if err != nil {
 		l.ps.add(dir, 0, "cannot read: %v", err)
 		return
 	}
-	var pairs []*lessonPair
-	bySlug := map[string]*lessonPair{}
+	m.Media = map[string]string{}
+	for _, e := range entries {
+		name, file := e.Name(), path.Join(dir, e.Name())
+		if strings.HasPrefix(name, ".") {
+			continue
+		}
+		if e.IsDir() || !mediaPattern.MatchString(name) {
+			l.ps.add(file, 0, "media file name must be lower-case a-z, 0-9, . _ - with .svg, .png, .jpg, .jpeg or .webp")
+			continue
+		}
+		b, ok := l.read(file)
+		if !ok {
+			continue
+		}
+		if len(b) > maxMedia {
+			l.ps.add(file, 0, "file has %d KiB; media files may have at most %d KiB", len(b)>>10, maxMedia>>10)
+			continue
+		}
+		if strings.HasSuffix(name, ".svg") {
+			if why := unsafeSVG(b); why != "" {
+				l.ps.add(file, 0, "SVG %s; figures are drawings without scripts or outside references", why)
+				continue
+			}
+		}
+		m.Media[name] = file
+	}
+}
+
+// unsafeSVGPattern finds what an SVG served from the platform's own origin must not contain:
+// scripts, event handlers, embedded HTML and references to anything outside the file.
+var unsafeSVGPattern = regexp.MustCompile(`(?i)<script|<foreignobject|\son[a-z]+\s*=|(?:xlink:)?href\s*=\s*["']\s*(?:[a-z][a-z0-9+.-]*:|//)|url\(\s*["']?\s*(?:[a-z][a-z0-9+.-]*:|//)|<!entity|@import`)
+
+func unsafeSVG(b []byte) string {
+	if m := unsafeSVGPattern.Find(b); m != nil {
+		return fmt.Sprintf("contains %q", m)
+	}
+	return ""
+}
+
+// docs reads a folder of NN-slug.LANG.md documents (lessons, cases, tools: what) in NN order.
+// Every document needs the required languages; the others may be missing. mediaBase as for
+// decodeDoc.
+func (l *loader) docs(dir, what, mediaBase string) []*Doc {
+	rel := path.Base(dir) // how authors know the folder: "lessons", "cases"
+	entries, err := fs.ReadDir(l.fsys, dir)
+	if err != nil {
+		if !errors.Is(err, fs.ErrNotExist) {
+			l.ps.add(dir, 0, "cannot read: %v", err)
+		}
+		return nil
+	}
+	type docFiles struct {
+		num, slug string
+		files     map[i18n.Lang]string
+	}
+	var all []*docFiles
+	bySlug := map[string]*docFiles{}
 	for _, e := range entries {
 		name, file := e.Name(), path.Join(dir, e.Name())
 		if strings.HasPrefix(name, ".") { // editor and OS droppings, not content
 			continue
 		}
-		match := lessonPattern.FindStringSubmatch(name)
-		if e.IsDir() || match == nil {
-			l.ps.add(file, 0, "file name must be NN-slug.LANG.md with LANG de or en (slug: a-z, 0-9 and -)")
+		match := docPattern.FindStringSubmatch(name)
+		lang, known := i18n.Lang(""), false
+		if match != nil {
+			lang, known = i18n.Parse(match[3])
+		}
+		if e.IsDir() || match == nil || !known {
+			l.ps.add(file, 0, "file name must be NN-slug.LANG.md with LANG one of %s (slug: a-z, 0-9 and -)", i18n.List())
 			continue
 		}
-		num, slug, lang := match[1], match[2], match[3]
-		p := bySlug[slug]
-		if p == nil {
-			p = &lessonPair{num: num, slug: slug, files: map[string]string{}}
-			bySlug[slug] = p
-			pairs = append(pairs, p)
-		} else if p.num != num {
-			l.ps.add(file, 0, "lesson id %q is already used by lessons/%s-%s", slug, p.num, slug)
+		num, slug := match[1], match[2]
+		d := bySlug[slug]
+		if d == nil {
+			d = &docFiles{num: num, slug: slug, files: map[i18n.Lang]string{}}
+			bySlug[slug] = d
+			all = append(all, d)
+		} else if d.num != num {
+			l.ps.add(file, 0, "%s id %q is already used by %s/%s-%s", what, slug, rel, d.num, slug)
 			continue
 		}
-		p.files[lang] = file
+		d.files[lang] = file
 	}
-	if len(pairs) == 0 {
-		l.ps.add(m.Folder, 0, "module has no lessons: add lessons/NN-slug.de.md and lessons/NN-slug.en.md")
-		return
+	if l.docFiles == nil {
+		l.docFiles = map[string]map[i18n.Lang]string{}
 	}
-	// ReadDir order already sorts by NN, then slug; lessons keep that order.
-	for _, p := range pairs {
-		lesson := &Lesson{
-			ID:     p.slug,
-			Body:   map[string]template.HTML{},
-			Words:  map[string]int{},
-			Module: m,
-			Index:  len(m.Lessons),
+	// ReadDir order already sorts by NN, then slug; documents keep that order.
+	var out []*Doc
+	for _, df := range all {
+		doc := &Doc{ID: df.slug, Title: Text{}, Summary: map[i18n.Lang][]string{}, Body: map[i18n.Lang]template.HTML{},
+			Source: map[i18n.Lang][]byte{}, Words: map[i18n.Lang]int{}}
+		l.docFiles[dir+"/"+df.slug] = df.files
+		for _, lang := range i18n.Required {
+			if _, ok := df.files[lang]; !ok {
+				var some string
+				for _, f := range df.files {
+					some = f
+				}
+				l.ps.add(some, 0, "%s has no %q version: add %s/%s-%s.%s.md", what, lang, rel, df.num, df.slug, lang)
+			}
 		}
-		for _, lang := range []string{"de", "en"} {
-			file, ok := p.files[lang]
+		for _, lang := range i18n.Languages() {
+			file, ok := df.files[lang]
 			if !ok {
-				other := p.files["de"] + p.files["en"] // exactly one exists
-				l.ps.add(other, 0, "lesson has no %q version: add lessons/%s-%s.%s.md", lang, p.num, p.slug, lang)
 				continue
 			}
 			src, ok := l.read(file)
 			if !ok {
 				continue
 			}
-			lf := decodeLesson(src, file, &l.ps)
-			if lang == "en" {
-				lesson.Title.EN = lf.title
-			} else {
-				lesson.Title.DE = lf.title
+			f := decodeDoc(src, file, what, lang, mediaBase, &l.ps)
+			if f.title != "" {
+				doc.Title[lang] = f.title
 			}
-			lesson.Body[lang], lesson.Words[lang] = lf.body, lf.words
-			l.links = append(l.links, lf.links...)
+			if len(f.summary) > 0 {
+				doc.Summary[lang] = f.summary
+			}
+			doc.Body[lang], doc.Source[lang], doc.Words[lang] = f.body, f.source, f.words
+			doc.Langs = append(doc.Langs, lang)
+			l.links = append(l.links, f.links...)
+			for _, img := range f.images {
+				img.dir = path.Join(path.Dir(dir), mediaFolder)
+				l.images = append(l.images, img)
+			}
 		}
-		m.Lessons = append(m.Lessons, lesson)
+		if len(doc.Langs) > 0 {
+			out = append(out, doc)
+		}
 	}
+	return out
 }
 
-// checkLinks reports links to modules or lessons that do not exist. It runs after every module
-// is read because lessons link across modules.
+
+// checkLinks reports links to modules, lessons, cases, tools or glossary terms that do not
+// exist, and images whose file is not in the module's media folder. It runs after everything is
+// read because documents link across modules.
 func (l *loader) checkLinks(cat *Catalog) {
 	// A module whose id could not be read may be the target of any link; reporting those links
 	// too would bury the one real problem under its echoes.
 	idUnknown := slices.ContainsFunc(cat.Modules, func(m *Module) bool { return m.ID == "" })
 	for _, ln := range l.links {
-		p, _, _ := strings.Cut(ln.dest, "#")
+		p, frag, _ := strings.Cut(ln.dest, "#")
 		p, _, _ = strings.Cut(p, "?")
-		parts := strings.Split(strings.Trim(p, "/"), "/") // "modules", module, "lessons", lesson
-		if len(parts) < 2 {
-			continue // the module list itself
+		parts := strings.Split(strings.Trim(p, "/"), "/")
+		switch parts[0] {
+		case "glossary":
+			if len(parts) > 1 {
+				l.ps.add(ln.file, ln.line, "link %s: the glossary is /glossary#TERM", ln.dest)
+			} else if frag != "" && cat.Term(frag) == nil {
+				l.ps.add(ln.file, ln.line, "link %s: the glossary has no term %q", ln.dest, frag)
+			}
+		case casesFolder:
+			if len(parts) != 2 || cat.Case(parts[1]) == nil {
+				l.ps.add(ln.file, ln.line, "link %s: the case library has no case %q", ln.dest, strings.Join(parts[1:], "/"))
+			}
+		case toolsFolder:
+			if len(parts) != 2 || cat.Tool(strings.TrimSuffix(parts[1], ".pdf")) == nil {
+				l.ps.add(ln.file, ln.line, "link %s: there is no tool %q", ln.dest, strings.Join(parts[1:], "/"))
+			}
+		case "modules":
+			if len(parts) < 2 {
+				continue // the module list itself
+			}
+			m := cat.Module(parts[1])
+			switch {
+			case m == nil && idUnknown:
+			case m == nil:
+				l.ps.add(ln.file, ln.line, "link %s: no module with id %q", ln.dest, parts[1])
+			case len(parts) >= 4 && parts[2] == "lessons" && m.Lesson(parts[3]) == nil:
+				l.ps.add(ln.file, ln.line, "link %s: module %q has no lesson %q", ln.dest, m.ID, parts[3])
+			}
 		}
-		m := cat.Module(parts[1])
-		switch {
-		case m == nil && idUnknown:
-		case m == nil:
-			l.ps.add(ln.file, ln.line, "link %s: no module with id %q", ln.dest, parts[1])
-		case len(parts) >= 4 && parts[2] == "lessons" && m.Lesson(parts[3]) == nil:
-			l.ps.add(ln.file, ln.line, "link %s: module %q has no lesson %q", ln.dest, m.ID, parts[3])
+	}
+	for _, img := range l.images {
+		folder, _, _ := strings.Cut(img.dir, "/")
+		i := slices.IndexFunc(cat.Modules, func(m *Module) bool { return m.Folder == folder })
+		if i < 0 {
+			continue
+		}
+		if _, ok := cat.Modules[i].Media[img.name]; !ok {
+			l.ps.add(img.file, img.line, "image media/%s: no such file in %s", img.name, img.dir)
 		}
 	}
 }

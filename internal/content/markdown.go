@@ -15,6 +15,8 @@ import (
 	"github.com/yuin/goldmark/renderer"
 	"github.com/yuin/goldmark/text"
 	"github.com/yuin/goldmark/util"
+
+	"saferspaces/internal/i18n"
 )
 
 // markdown renders lesson bodies. It stays without html.WithUnsafe: content is trusted but
@@ -22,8 +24,10 @@ import (
 // up escaped, which escapedHTML below does instead of goldmark's silent omission.
 var markdown = goldmark.New(
 	goldmark.WithExtensions(extension.GFM, extension.Footnote),
-	goldmark.WithParserOptions(parser.WithAutoHeadingID()),
-	goldmark.WithRendererOptions(renderer.WithNodeRenderers(util.Prioritized(escapedHTML{}, 100))),
+	goldmark.WithParserOptions(parser.WithAutoHeadingID(), parser.WithHeadingAttribute(),
+		parser.WithASTTransformers(util.Prioritized(blockTransformer{}, 100))),
+	goldmark.WithRendererOptions(renderer.WithNodeRenderers(util.Prioritized(escapedHTML{}, 100),
+		util.Prioritized(blockRenderer{}, 100))),
 )
 
 // escapedHTML renders raw HTML as visible text, so an author sees what was not rendered
@@ -60,24 +64,39 @@ func (escapedHTML) RegisterFuncs(r renderer.NodeRendererFuncRegisterer) {
 	})
 }
 
-// link is a link from a lesson into the platform, checked once every module is known.
+// link is a link from a document into the platform, checked once every module is known.
 type link struct {
 	file string
 	line int
 	dest string
 }
 
-// lessonFile is one language of a lesson.
-type lessonFile struct {
-	title string
-	body  template.HTML
-	words int
-	links []link
+// image is an image in a lesson, checked against the module's media/ folder.
+type image struct {
+	file string
+	line int
+	name string // file name in media/
+	dir  string // the module's media folder, filled by the loader
 }
 
-// decodeLesson reads one lessons/NN-slug.LANG.md file.
-func decodeLesson(src []byte, file string, ps *problems) lessonFile {
-	var lf lessonFile
+// docFile is one language of a Markdown document (lesson, case, tool).
+type docFile struct {
+	title   string
+	summary []string
+	body    template.HTML
+	source  []byte
+	words   int
+	links   []link
+	images  []image
+}
+
+// internalPrefixes are the paths of the platform that documents link to and that are checked.
+var internalPrefixes = []string{"/modules/", "/glossary", "/cases/", "/tools/"}
+
+// decodeDoc reads one NN-slug.LANG.md file of a document (what: lesson, case, tool). mediaBase is the URL path that media/NAME images
+// resolve to ("/modules/{module}/media/"); "" means the document may not have images.
+func decodeDoc(src []byte, file, what string, lang i18n.Lang, mediaBase string, ps *problems) docFile {
+	var lf docFile
 	s := strings.TrimPrefix(strings.ReplaceAll(string(src), "\r\n", "\n"), "\ufeff")
 	front, body, bodyLine, problem := splitFrontMatter(s)
 	if problem != "" {
@@ -88,22 +107,56 @@ func decodeLesson(src []byte, file string, ps *problems) lessonFile {
 	if n, ok := y.parse([]byte(front)); ok {
 		if n == nil {
 			ps.add(file, 1, `front matter: missing key "title"`)
-		} else if f, ok := y.mappingOf(n, 2, "front matter: ", "must be a mapping with title", "title"); ok {
+		} else if f, ok := y.mappingOf(n, 2, "front matter: ", "must be a mapping with title and summary", "title", "summary"); ok {
 			lf.title = f.str("title")
+			if f.optional("summary") {
+				var line int
+				lf.summary, line = f.strList("summary")
+				if n := len(lf.summary); n > 0 && (n < 2 || n > 6) {
+					f.errorf(line, "summary", "has %d points; give 2 to 6", n)
+				}
+			}
 		}
 	}
 
 	lf.words = len(strings.Fields(body))
 	if lf.words == 0 {
-		ps.add(file, bodyLine, "lesson text is empty")
+		ps.add(file, bodyLine, "%s text is empty", what)
 	}
 	source := []byte(body)
+	lf.source = source
 	ctx := parser.NewContext(parser.WithIDs(&headingIDs{seen: map[string]bool{}}))
 	doc := markdown.Parser().Parse(text.NewReader(source), parser.WithContext(ctx))
+	lineOf := func(n ast.Node) int { return bodyLine + bytes.Count(source[:offsetOf(n)], []byte("\n")) }
 	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
-		if l, isLink := n.(*ast.Link); entering && isLink && strings.HasPrefix(string(l.Destination), "/modules/") {
-			line := bodyLine + bytes.Count(source[:offsetOf(l)], []byte("\n"))
-			lf.links = append(lf.links, link{file: file, line: line, dest: string(l.Destination)})
+		if !entering {
+			return ast.WalkContinue, nil
+		}
+		switch n := n.(type) {
+		case *ast.Link:
+			dest := string(n.Destination)
+			for _, p := range internalPrefixes {
+				if strings.HasPrefix(dest, p) {
+					lf.links = append(lf.links, link{file: file, line: lineOf(n), dest: dest})
+					break
+				}
+			}
+		case *ast.Image:
+			line := lineOf(n)
+			dest := string(n.Destination)
+			name, ok := strings.CutPrefix(dest, "media/")
+			switch {
+			case mediaBase == "":
+				ps.add(file, line, "image %s: only lessons can have images", dest)
+			case !ok || name == "" || strings.ContainsAny(name, "/\\?#") || strings.HasPrefix(name, "."):
+				ps.add(file, line, "image %s: images must be files of the module's media folder, written media/FILE", dest)
+			default:
+				lf.images = append(lf.images, image{file: file, line: line, name: name})
+				n.Destination = []byte(mediaBase + name)
+			}
+			if strings.TrimSpace(string(altText(n, source))) == "" {
+				ps.add(file, line, "image %s has no alt text: write ![what the image shows](%s)", dest, dest)
+			}
 		}
 		return ast.WalkContinue, nil
 	})
@@ -111,18 +164,28 @@ func decodeLesson(src []byte, file string, ps *problems) lessonFile {
 	if err := markdown.Renderer().Render(&buf, source, doc); err != nil {
 		ps.add(file, 0, "cannot render Markdown: %v", err)
 	}
-	lf.body = template.HTML(scrollableTables(buf.String(), strings.HasSuffix(file, ".en.md"))) // goldmark escapes text and raw HTML, and drops unsafe URLs
+	lf.body = template.HTML(scrollableTables(buf.String(), lang)) // goldmark escapes text and raw HTML, and drops unsafe URLs
 	return lf
+}
+
+// altText is the text of an image's description, as goldmark collects it.
+func altText(n ast.Node, source []byte) []byte {
+	var b bytes.Buffer
+	for c := n.FirstChild(); c != nil; c = c.NextSibling() {
+		if t, ok := c.(*ast.Text); ok {
+			b.Write(t.Segment.Value(source))
+		} else {
+			b.Write(altText(c, source))
+		}
+	}
+	return b.Bytes()
 }
 
 // scrollableTables puts every table in a named, keyboard-focusable region that scrolls sideways,
 // so a wide table neither breaks a narrow screen nor hides columns from keyboard users (WCAG
 // 1.4.10, 2.1.1). A literal "<table>" can only come from goldmark: raw HTML in lessons is escaped.
-func scrollableTables(html string, en bool) string {
-	label := "Tabelle, seitlich scrollbar"
-	if en {
-		label = "Table, scrolls sideways"
-	}
+func scrollableTables(html string, lang i18n.Lang) string {
+	label := i18n.T(lang, "content.table_region")
 	html = strings.ReplaceAll(html, "<table>", `<div class="table-scroll" role="region" tabindex="0" aria-label="`+label+`"><table>`)
 	return strings.ReplaceAll(html, "</table>", "</table></div>")
 }

@@ -52,11 +52,14 @@ func decodeCheck(src []byte, file string, ps *problems) *Check {
 		y.errorf(0, "file is empty")
 		return c
 	}
-	f, ok := y.mappingOf(body, 1, "", "must be a mapping of pass_mark and questions", "pass_mark", "questions")
+	f, ok := y.mappingOf(body, 1, "", "must be a mapping of pass_mark, draw and questions", "pass_mark", "draw", "questions")
 	if !ok {
 		return c
 	}
 	c.PassMark = f.number("pass_mark", 1, 100)
+	if f.optional("draw") {
+		c.Draw = f.number("draw", 1, 1000)
+	}
 	items, ok := f.list("questions")
 	if !ok {
 		return c
@@ -76,19 +79,26 @@ func decodeCheck(src []byte, file string, ps *problems) *Check {
 		}
 		c.Questions = append(c.Questions, q)
 	}
+	if c.Draw > len(c.Questions) && len(c.Questions) > 0 {
+		f.errorf(f.vals["draw"].keyLine, "draw", "%d is more than the %d questions of the pool", c.Draw, len(c.Questions))
+	}
 	return c
 }
 
 func decodeQuestion(y *yamlFile, n ast.Node, i int) (*Question, int) {
 	q := &Question{}
 	prefix := itemPrefix(n, "question", i)
-	f, ok := y.mappingOf(n, y.line(n), prefix, "must be a mapping of id, kind, text, choices",
-		"id", "kind", "text", "choices")
+	f, ok := y.mappingOf(n, y.line(n), prefix, "must be a mapping of id, kind, lesson, text, choices",
+		"id", "kind", "lesson", "text", "choices")
 	if !ok {
 		return q, 0
 	}
 	var idLine int
 	q.ID, idLine = f.id("id")
+	q.line = f.line
+	if f.optional("lesson") {
+		q.Lesson, q.lessonLine = f.id("lesson")
+	}
 	q.Kind = f.str("kind")
 	if q.Kind != "" && q.Kind != Single && q.Kind != Multiple {
 		f.errorf(f.vals["kind"].keyLine, "kind", "unknown kind %q (use %s or %s)", q.Kind, Single, Multiple)

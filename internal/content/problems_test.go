@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
+
+	"saferspaces/internal/i18n"
 )
 
 // Each case breaks one thing in the valid fixture and expects exactly the problems it causes.
@@ -15,6 +17,11 @@ func TestLoadProblems(t *testing.T) {
 		en    = "01-basics/lessons/01-start.en.md"
 		de    = "01-basics/lessons/01-start.de.md"
 	)
+	var codes []string
+	for _, l := range i18n.Languages() {
+		codes = append(codes, string(l))
+	}
+	langs := strings.Join(codes, ", ")
 	type change func(t *testing.T, fsys fstest.MapFS)
 	replace := func(file, old, new string) change {
 		return func(t *testing.T, fsys fstest.MapFS) { edit(t, fsys, file, old, new) }
@@ -60,7 +67,7 @@ func TestLoadProblems(t *testing.T) {
 		{"empty text", []change{replace(mod, `de: "Grundlagen"`, `de: "  "`)},
 			[]string{mod + `:3: title: "de" is empty`}},
 		{"text not a mapping", []change{replace(mod, "title:\n  de: \"Grundlagen\"\n  en: \"Basics\"", `title: "Basics"`)},
-			[]string{mod + `:2: title: must be {de: "…", en: "…"}`}},
+			[]string{mod + `:2: title: must be a text per language, e.g. {de: "…", en: "…"}`}},
 		{"unknown language", []change{replace(mod, `  en: "Basics"`, `  en: "Basics"`+"\n  fr: \"Bases\"")},
 			[]string{mod + `:5: title: unknown key "fr" (allowed: de, en)`}},
 		{"objective missing language", []change{replace(mod, "    en: \"Goal one\"\n", "")},
@@ -72,13 +79,13 @@ func TestLoadProblems(t *testing.T) {
 		{"unknown key in module.yaml", []change{replace(mod, "minutes: 30\n", "minutes: 30\ncolour: red\n")},
 			[]string{mod + `:12: unknown key "colour" (allowed: id, title, summary, objectives, minutes)`}},
 		{"unknown key in check.yaml", []change{replace(check, "pass_mark: 50\n", "pass_mark: 50\nretries: 3\n")},
-			[]string{check + `:2: unknown key "retries" (allowed: pass_mark, questions)`}},
+			[]string{check + `:2: unknown key "retries" (allowed: pass_mark, draw, questions)`}},
 		{"unknown key in question", []change{replace(check, "    kind: single\n", "    kind: single\n    hint: x\n")},
-			[]string{check + `:5: question "first": unknown key "hint" (allowed: id, kind, text, choices)`}},
+			[]string{check + `:5: question "first": unknown key "hint" (allowed: id, kind, lesson, text, choices)`}},
 		{"unknown key in choice", []change{replace(check, "        correct: true\n", "        correct: true\n        weight: 2\n")},
 			[]string{check + `:10: question "first": choice "a": unknown key "weight" ` + allowedChoice}},
 		{"unknown key in front matter", []change{replace(en, `title: "Start"`, "title: \"Start\"\nauthor: me")},
-			[]string{en + `:3: front matter: unknown key "author" (allowed: title)`}},
+			[]string{en + `:3: front matter: unknown key "author" (allowed: title, summary)`}},
 		{"duplicate key", []change{replace(mod, "minutes: 30\n", "minutes: 30\nminutes: 40\n")},
 			[]string{mod + `:12: duplicate key "minutes" (first on line 11)`}},
 
@@ -173,15 +180,43 @@ func TestLoadProblems(t *testing.T) {
 			[]string{mod + `: file is missing`}},
 		{"lesson in one language", []change{remove("01-basics/lessons/02-more.en.md")},
 			[]string{`01-basics/lessons/02-more.de.md: lesson has no "en" version: add lessons/02-more.en.md`}},
-		{"badly named lesson", []change{put("01-basics/lessons/03-extra.fr.md", moreEN), put("01-basics/lessons/notes.txt", "x")},
+		{"badly named lesson", []change{put("01-basics/lessons/03-extra.xx.md", moreEN), put("01-basics/lessons/notes.txt", "x")},
 			[]string{
-				`01-basics/lessons/03-extra.fr.md: file name must be NN-slug.LANG.md with LANG de or en (slug: a-z, 0-9 and -)`,
-				`01-basics/lessons/notes.txt: file name must be NN-slug.LANG.md with LANG de or en (slug: a-z, 0-9 and -)`,
+				`01-basics/lessons/03-extra.xx.md: file name must be NN-slug.LANG.md with LANG one of ` + langs + ` (slug: a-z, 0-9 and -)`,
+				`01-basics/lessons/notes.txt: file name must be NN-slug.LANG.md with LANG one of ` + langs + ` (slug: a-z, 0-9 and -)`,
 			}},
 		{"badly named folder", []change{copyModule("2-other")},
-			[]string{`2-other: folder name must be NN-slug: two digits, a dash, then a-z, 0-9 and -`}},
+			[]string{`2-other: folder name must be NN-slug (two digits, a dash, then a-z, 0-9 and -), cases or tools`}},
 		{"no modules", []change{remove(mod, check, de, en, "01-basics/lessons/02-more.de.md", "01-basics/lessons/02-more.en.md", "01-basics/lessons/.01-start.en.swp")},
 			[]string{`.: no module folders (NN-slug) found`}},
+
+		// second edition: pools, lesson pointers, summaries, media, glossary, cases, tools
+		{"draw larger than the pool", []change{replace(check, "pass_mark: 50", "pass_mark: 50\ndraw: 3")},
+			[]string{check + `:2: draw: 3 is more than the 2 questions of the pool`}},
+		{"question naming an unknown lesson", []change{replace(check, "kind: single", "kind: single\n    lesson: nope")},
+			[]string{check + `:5: question "first": lesson: module has no lesson "nope"`}},
+		{"summary of one point", []change{replace(en, `title: "Start"`, `title: "Start"`+"\nsummary:\n  - \"Only one.\"")},
+			[]string{en + `:3: front matter: summary: has 1 points; give 2 to 6`}},
+		{"image without alt text", []change{put("01-basics/media/plan.svg", svg), replace(en, "# Getting started", "![](media/plan.svg)\n\n# Getting started")},
+			[]string{en + `:4: image media/plan.svg has no alt text: write ![what the image shows](media/plan.svg)`}},
+		{"image file missing", []change{replace(en, "# Getting started", "![A plan](media/plan.svg)\n\n# Getting started")},
+			[]string{en + `:4: image media/plan.svg: no such file in 01-basics/media`}},
+		{"image outside media", []change{put("01-basics/media/plan.svg", svg), replace(en, "# Getting started", "![A plan](https://example.org/x.png)\n\n# Getting started")},
+			[]string{en + `:4: image https://example.org/x.png: images must be files of the module's media folder, written media/FILE`}},
+		{"SVG with a script", []change{put("01-basics/media/plan.svg", `<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>`)},
+			[]string{`01-basics/media/plan.svg: SVG contains "<script"; figures are drawings without scripts or outside references`}},
+		{"SVG with an outside reference", []change{put("01-basics/media/plan.svg", `<svg xmlns="http://www.w3.org/2000/svg"><image href="https://evil.example/x.png"/></svg>`)},
+			[]string{`01-basics/media/plan.svg: SVG contains "href=\"https:"; figures are drawings without scripts or outside references`}},
+		{"link to unknown glossary term", []change{put("glossary.yaml", glossary), replace(en, "the next lesson", "[CPTED](/glossary#nope) and the next lesson")},
+			[]string{en + `:14: link /glossary#nope: the glossary has no term "nope"`}},
+		{"glossary see to unknown term", []change{put("glossary.yaml", strings.Replace(glossary, "see: [risk]", "see: [gone]", 1))},
+			[]string{`glossary.yaml:8: term "cpted": see: "gone" is not another term of the glossary`}},
+		{"link to unknown case and tool", []change{replace(en, "the next lesson", "[a](/cases/nope) [b](/tools/nope.pdf) the next lesson")},
+			[]string{en + `:14: link /cases/nope: the case library has no case "nope"`, en + `:14: link /tools/nope.pdf: there is no tool "nope.pdf"`}},
+		{"case in one language", []change{put("cases/01-event.de.md", moreDE)},
+			[]string{`cases/01-event.de.md: case has no "en" version: add cases/01-event.en.md`}},
+		{"image in a tool", []change{put("tools/01-sheet.de.md", "---\ntitle: Bogen\n---\n![Plan](media/x.svg)\n"), put("tools/01-sheet.en.md", moreEN)},
+			[]string{`tools/01-sheet.de.md:4: image media/x.svg: only lessons can have images`}},
 
 		// links
 		{"link to unknown lesson", []change{replace(en, "lessons/more", "lessons/nope")},
@@ -204,3 +239,18 @@ func TestLoadProblems(t *testing.T) {
 		})
 	}
 }
+
+const svg = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10" role="img"><title>Plan</title><rect width="10" height="10" fill="#fff"/></svg>`
+
+const glossary = `terms:
+  - id: cpted
+    term: {de: "CPTED", en: "CPTED"}
+    definition:
+      de: "Kriminalprävention durch Gestaltung."
+      en: "Crime prevention through environmental design."
+    source: "CEN/TS 14383-2:2022"
+    see: [risk]
+  - id: risk
+    term: {de: "Risiko", en: "Risk"}
+    definition: {de: "Plausibilität und Folgen.", en: "Plausibility and consequences."}
+`

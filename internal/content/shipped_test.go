@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"saferspaces/internal/content"
+	"saferspaces/internal/i18n"
 	"saferspaces/modules"
 )
 
@@ -23,13 +24,15 @@ func TestShippedContent(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	if len(cat.Modules) != 7 {
-		t.Errorf("%d modules, want 7", len(cat.Modules))
+	if len(cat.Modules) != 9 {
+		t.Errorf("%d modules, want 9", len(cat.Modules))
 	}
 	both := func(where string, text content.Text) {
 		t.Helper()
-		if text.DE == "" || text.EN == "" {
-			t.Errorf("%s: %+v lacks a language", where, text)
+		for _, lang := range i18n.Required {
+			if text[lang] == "" {
+				t.Errorf("%s: %+v lacks %s", where, text, lang)
+			}
 		}
 	}
 	for _, m := range cat.Modules {
@@ -43,7 +46,7 @@ func TestShippedContent(t *testing.T) {
 		}
 		for _, l := range m.Lessons {
 			both(m.Folder+"/"+l.ID+" title", l.Title)
-			for _, lang := range []string{"de", "en"} {
+			for _, lang := range i18n.Required {
 				if l.Body[lang] == "" {
 					t.Errorf("%s/lessons/%s.%s.md: no body", m.Folder, l.ID, lang)
 				}

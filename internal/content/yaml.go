@@ -11,6 +11,8 @@ import (
 	"github.com/goccy/go-yaml/ast"
 	"github.com/goccy/go-yaml/parser"
 	"github.com/goccy/go-yaml/token"
+
+	"saferspaces/internal/i18n"
 )
 
 // idPattern is the shape of every id: they appear in URLs, form field names and stored progress.
@@ -280,7 +282,7 @@ func (m *mapping) list(key string) ([]ast.Node, bool) {
 	return seq.Values, true
 }
 
-// text reads a required {de, en} text.
+// text reads a required text in the content languages.
 func (m *mapping) text(key string) Text {
 	e, ok := m.get(key)
 	if !ok {
@@ -289,31 +291,65 @@ func (m *mapping) text(key string) Text {
 	return m.y.text(e.value, e.keyLine, m.prefix+key)
 }
 
-// text reads n as a {de, en} text; where names it in messages.
+// text reads n as a text by language ({de: "…", en: "…", fr: "…"}); where names it in
+// messages. The required languages must be there; the others may be missing.
 func (y *yamlFile) text(n ast.Node, line int, where string) Text {
-	m, ok := y.mappingOf(n, line, where+": ", `must be {de: "…", en: "…"}`, "de", "en")
+	langs := i18n.Languages()
+	keys := make([]string, len(langs))
+	for i, l := range langs {
+		keys[i] = string(l)
+	}
+	m, ok := y.mappingOf(n, line, where+": ", `must be a text per language, e.g. {de: "…", en: "…"}`, keys...)
 	if !ok {
 		return Text{}
 	}
-	var t Text
-	for _, l := range []struct {
-		lang string
-		dst  *string
-	}{{"de", &t.DE}, {"en", &t.EN}} {
-		lang, dst := l.lang, l.dst
-		e, ok := m.vals[lang]
+	t := Text{}
+	for _, lang := range langs {
+		e, ok := m.vals[string(lang)]
 		if !ok {
-			y.errorf(line, "%s: missing %q", where, lang)
+			if slices.Contains(i18n.Required, lang) {
+				y.errorf(line, "%s: missing %q", where, lang)
+			}
 			continue
 		}
 		s, isScalar := scalar(e.value)
-		*dst = strings.TrimSpace(s)
+		s = strings.TrimSpace(s)
 		switch {
 		case e.value != nil && !isScalar:
 			y.errorf(y.line(e.value), "%s: %q must be a single text", where, lang)
-		case *dst == "":
+		case s == "":
 			y.errorf(e.keyLine, "%s: %q is empty", where, lang)
+		default:
+			t[lang] = s
 		}
 	}
 	return t
+}
+
+// optional reports whether key is present, for keys that may be left out.
+func (m *mapping) optional(key string) bool {
+	_, ok := m.vals[key]
+	return ok
+}
+
+// strList reads a required list of non-empty strings.
+func (m *mapping) strList(key string) ([]string, int) {
+	items, ok := m.list(key)
+	if !ok {
+		return nil, m.vals[key].keyLine
+	}
+	var out []string
+	for i, n := range items {
+		s, isScalar := scalar(n)
+		s = strings.TrimSpace(s)
+		switch {
+		case !isScalar:
+			m.errorf(m.y.line(n), key, "item %d must be a single text", i+1)
+		case s == "":
+			m.errorf(m.y.line(n), key, "item %d is empty", i+1)
+		default:
+			out = append(out, s)
+		}
+	}
+	return out, m.vals[key].keyLine
 }

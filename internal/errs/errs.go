@@ -22,8 +22,61 @@ const (
 // Error is an error with a kind and a message that is safe to show to the user.
 type Error struct {
 	Kind    Kind
-	Message string // shown to users; never contains secrets
-	Err     error  // the cause, for logs
+	Message string  // shown to users; never contains secrets
+	Err     error   // the cause, for logs
+	Fields  []Field // for Invalid input: what is wrong with which field, for forms to show in place
+}
+
+// Field is one problem with one input field. Code names the rule that failed ("required",
+// "too_long", "control_chars" …) and is what the web layer translates; Args fill its text
+// (e.g. "Max": 80). The domain defines the rules once; forms and the command line report them.
+type Field struct {
+	Name string
+	Code string
+	Args map[string]any
+}
+
+// Fields collects field problems while validating.
+type Fields []Field
+
+// Add records that field name broke rule code; args are pairs (name, value) for the message.
+func (f *Fields) Add(name, code string, args ...any) {
+	var m map[string]any
+	if len(args) > 1 {
+		m = make(map[string]any, len(args)/2)
+		for i := 0; i+1 < len(args); i += 2 {
+			m[fmt.Sprint(args[i])] = args[i+1]
+		}
+	}
+	*f = append(*f, Field{Name: name, Code: code, Args: m})
+}
+
+// Has reports whether field name has a problem.
+func (f Fields) Has(name string) bool {
+	for _, p := range f {
+		if p.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// Err is nil without problems, else an Invalid error carrying them, with the message made of
+// format and args (for logs and command lines).
+func (f Fields) Err(format string, args ...any) error {
+	if len(f) == 0 {
+		return nil
+	}
+	return &Error{Kind: Invalid, Message: fmt.Sprintf(format, args...), Fields: f}
+}
+
+// FieldsOf returns the field problems of the first *Error in err's chain.
+func FieldsOf(err error) Fields {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Fields
+	}
+	return nil
 }
 
 func (e *Error) Error() string {

@@ -12,6 +12,7 @@ import (
 
 	"saferspaces/internal/content"
 	"saferspaces/internal/errs"
+	"saferspaces/internal/i18n"
 	"saferspaces/internal/mail"
 	"saferspaces/internal/sqlite"
 )
@@ -32,10 +33,10 @@ type Certificate struct {
 func (c *Certificate) Programme() bool { return c.ModuleID == ProgrammeID }
 
 // Title is what the certificate is for, in lang.
-func (c *Certificate) Title(lang string) string {
+func (c *Certificate) Title(lang i18n.Lang) string {
 	switch {
 	case c.Programme():
-		return content.Text{DE: "Gesamtprogramm", EN: "Whole programme"}.In(lang)
+		return i18n.T(lang, "certificate.programme_title")
 	case c.Module != nil:
 		return c.Module.Title.In(lang)
 	}
@@ -159,8 +160,9 @@ func (s *Service) mailCertificate(ctx context.Context, tx *sql.Tx, c *Certificat
 	if status == "erased" {
 		return nil
 	}
-	msg, err := mail.Compose(mail.KindCertificate, lang, mail.Data{
-		Name: name, Email: email, Module: c.Title(lang), Link: s.link(c.Path()),
+	l := i18n.OrDefault(lang)
+	msg, err := mail.Compose(mail.KindCertificate, l, mail.Data{
+		Name: name, Email: email, Module: c.Title(l), Link: s.link(c.Path()),
 	})
 	if err == nil {
 		_, err = mail.Enqueue(ctx, tx, msg, now)

@@ -1,8 +1,13 @@
 package learning
 
-import "io"
+import (
+	"io"
+	"time"
+
+	"saferspaces/internal/i18n"
+)
 
 // WritePDFUncompressed writes the PDF with plain-text streams, so tests can look into them.
-func (c *Certificate) WritePDFUncompressed(w io.Writer, lang, verifyURL string) error {
-	return writePDF(w, c, lang, verifyURL, false)
+func (c *Certificate) WritePDFUncompressed(w io.Writer, lang i18n.Lang, verifyURL string, loc *time.Location) error {
+	return writePDF(w, c, lang, verifyURL, loc, false)
 }

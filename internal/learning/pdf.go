@@ -11,6 +11,8 @@ import (
 	"golang.org/x/image/font/gofont/gobold"
 	"golang.org/x/image/font/gofont/goitalic"
 	"golang.org/x/image/font/gofont/goregular"
+
+	"saferspaces/internal/i18n"
 )
 
 // Platform is the issuing platform named on certificates.
@@ -25,49 +27,18 @@ func QRPNG(url string, size int) ([]byte, error) {
 	return png, nil
 }
 
-// certTexts are the fixed texts of a certificate, per language.
-type certTexts struct {
-	heading, platformLine, certify, module, programme, completedOn, verify, code string
+// WritePDF writes the certificate as an A4 landscape PDF in lang, dated in loc. c must carry the
+// holder's name (CertificateByCode fills it); verifyURL is the public verification page, printed
+// and encoded in the QR code. The fonts are the Go fonts, embedded as TrueType with Unicode, so
+// umlauts and ß in names and titles print as they are.
+func (c *Certificate) WritePDF(w io.Writer, lang i18n.Lang, verifyURL string, loc *time.Location) error {
+	return writePDF(w, c, lang, verifyURL, loc, true)
 }
 
-var pdfTexts = map[string]certTexts{
-	"de": {
-		heading:      "Teilnahmebescheinigung",
-		platformLine: "Online-Schulung zum Schutz öffentlicher Räume",
-		certify:      "Hiermit wird bestätigt, dass",
-		module:       "das Modul",
-		programme:    "das Gesamtprogramm der Schulung „Sichere öffentliche Räume“",
-		completedOn:  "am %s erfolgreich abgeschlossen hat.",
-		verify:       "Echtheit prüfen:",
-		code:         "Prüfcode",
-	},
-	"en": {
-		heading:      "Certificate of completion",
-		platformLine: "Online training on protecting public spaces",
-		certify:      "This is to certify that",
-		module:       "successfully completed the module",
-		programme:    "successfully completed the whole programme of the training “Safer public spaces”",
-		completedOn:  "on %s.",
-		verify:       "Verify at:",
-		code:         "Verification code",
-	},
-}
-
-// WritePDF writes the certificate as an A4 landscape PDF in lang. c must carry the holder's name
-// (CertificateByCode fills it); verifyURL is the public verification page, printed and encoded in
-// the QR code. The fonts are the Go fonts, embedded as TrueType with Unicode, so umlauts and ß in
-// names and titles print as they are.
-func (c *Certificate) WritePDF(w io.Writer, lang, verifyURL string) error {
-	return writePDF(w, c, lang, verifyURL, true)
-}
-
-func writePDF(w io.Writer, c *Certificate, lang, verifyURL string, compress bool) error {
-	if lang != "en" {
-		lang = "de"
-	}
-	tx := pdfTexts[lang]
+func writePDF(w io.Writer, c *Certificate, lang i18n.Lang, verifyURL string, loc *time.Location, compress bool) error {
+	tr := func(id string, kv ...any) string { return i18n.T(lang, "certificate.pdf."+id, kv...) }
 	title := c.Title(lang)
-	date := FormatDate(lang, c.IssuedAt)
+	date := i18n.Date(lang, c.IssuedAt, loc)
 
 	pdf := fpdf.New("L", "mm", "A4", "")
 	pdf.SetCompression(compress)
@@ -76,11 +47,11 @@ func writePDF(w io.Writer, c *Certificate, lang, verifyURL string, compress bool
 	pdf.AddUTF8FontFromBytes("go", "I", goitalic.TTF)
 	// The document's metadata repeat what it certifies, so a file browser or screen reader shows
 	// whose certificate it is without opening it.
-	pdf.SetTitle(tx.heading+": "+c.Name, true)
+	pdf.SetTitle(tr("heading")+": "+c.Name, true)
 	pdf.SetSubject(title, true)
 	pdf.SetAuthor(Platform, true)
 	pdf.SetCreator(Platform, true)
-	pdf.SetLang(lang)
+	pdf.SetLang(i18n.Tag(lang))
 	// A fixed date makes the same certificate the same file, whenever it is downloaded.
 	pdf.SetCreationDate(c.IssuedAt)
 	pdf.SetModificationDate(c.IssuedAt)
@@ -105,24 +76,24 @@ func writePDF(w io.Writer, c *Certificate, lang, verifyURL string, compress bool
 	pdf.SetY(24)
 	line("B", 16, 8, Platform)
 	pdf.SetTextColor(80, 80, 80)
-	line("", 11, 6, tx.platformLine)
+	line("", 11, 6, tr("platform_line"))
 	pdf.SetTextColor(20, 20, 20)
 	pdf.SetY(50)
-	line("B", 30, 14, tx.heading)
+	line("B", 30, 14, tr("heading"))
 	pdf.Ln(6)
-	line("", 13, 7, tx.certify)
+	line("", 13, 7, tr("certify"))
 	pdf.Ln(3)
 	line("B", 24, 12, c.Name)
 	pdf.Ln(3)
 	if c.Programme() {
-		line("", 13, 7, tx.programme)
+		line("", 13, 7, tr("programme"))
 	} else {
-		line("", 13, 7, tx.module)
+		line("", 13, 7, tr("module"))
 		pdf.Ln(1)
-		line("B", 17, 9, "„"+title+"“")
+		line("B", 17, 9, tr("quoted", "Title", title))
 	}
 	pdf.Ln(2)
-	line("", 13, 7, fmt.Sprintf(tx.completedOn, date))
+	line("", 13, 7, tr("completed_on", "Date", date))
 
 	// Verification: code and address on the left, the QR code to the same address on the right.
 	png, err := QRPNG(verifyURL, 512)
@@ -136,13 +107,13 @@ func writePDF(w io.Writer, c *Certificate, lang, verifyURL string, compress bool
 	pdf.SetTextColor(60, 60, 60)
 	pdf.SetXY(25, pageH-44)
 	pdf.SetFont("go", "", 10)
-	pdf.CellFormat(textW-qrSize-10, 6, tx.code+": ", "", 0, "L", false, 0, "")
+	pdf.CellFormat(textW-qrSize-10, 6, tr("code")+": ", "", 0, "L", false, 0, "")
 	pdf.SetXY(25, pageH-38)
 	pdf.SetFont("go", "B", 14)
 	pdf.CellFormat(textW-qrSize-10, 7, c.Code, "", 1, "L", false, 0, "")
 	pdf.SetX(25)
 	pdf.SetFont("go", "", 10)
-	pdf.CellFormat(textW-qrSize-10, 6, tx.verify, "", 1, "L", false, 0, "")
+	pdf.CellFormat(textW-qrSize-10, 6, tr("verify"), "", 1, "L", false, 0, "")
 	pdf.SetX(25)
 	pdf.SetFont("go", "I", 10)
 	pdf.CellFormat(textW-qrSize-10, 6, verifyURL, "", 1, "L", false, 0, verifyURL)
@@ -152,15 +123,3 @@ func writePDF(w io.Writer, c *Certificate, lang, verifyURL string, compress bool
 	}
 	return pdf.Output(w)
 }
-
-// FormatDate writes a date as people write it: "2. Januar 2026" or "2 January 2026".
-func FormatDate(lang string, t time.Time) string {
-	t = t.Local() // the operator's zone (serve --timezone); stored times are UTC
-	if lang == "en" {
-		return t.Format("2 January 2006")
-	}
-	return fmt.Sprintf("%d. %s %d", t.Day(), germanMonths[t.Month()-1], t.Year())
-}
-
-var germanMonths = [...]string{"Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August",
-	"September", "Oktober", "November", "Dezember"}

@@ -10,8 +10,10 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf16"
 
+	"saferspaces/internal/i18n"
 	"saferspaces/internal/learning"
 )
 
@@ -34,7 +36,7 @@ func issuedCertificate(t *testing.T) *learning.Certificate {
 func TestPDFStructure(t *testing.T) {
 	c := issuedCertificate(t)
 	var buf bytes.Buffer
-	if err := c.WritePDF(&buf, "de", verifyURL+c.Code); err != nil {
+	if err := c.WritePDF(&buf, "de", verifyURL+c.Code, time.UTC); err != nil {
 		t.Fatal(err)
 	}
 	b := buf.Bytes()
@@ -79,9 +81,9 @@ func TestPDFStructure(t *testing.T) {
 func TestPDFContainsTheNameWithUmlauts(t *testing.T) {
 	c := issuedCertificate(t)
 	const name = "Jürgen Müßig"
-	for _, lang := range []string{"de", "en"} {
+	for _, lang := range []i18n.Lang{"de", "en"} {
 		var buf bytes.Buffer
-		if err := c.WritePDFUncompressed(&buf, lang, verifyURL+c.Code); err != nil {
+		if err := c.WritePDFUncompressed(&buf, lang, verifyURL+c.Code, time.UTC); err != nil {
 			t.Fatal(err)
 		}
 		b := buf.Bytes()
@@ -99,7 +101,7 @@ func TestPDFContainsTheNameWithUmlauts(t *testing.T) {
 		if !bytes.Contains(b, []byte("<0000> <FFFF> <0000>")) || !bytes.Contains(b, []byte("/Encoding /Identity-H")) {
 			t.Errorf("%s: the font's ToUnicode map is not the identity", lang)
 		}
-		heading := map[string]string{"de": "Teilnahmebescheinigung", "en": "Certificate of completion"}[lang]
+		heading := map[i18n.Lang]string{"de": "Teilnahmebescheinigung", "en": "Certificate of completion"}[lang]
 		if !bytes.Contains(b, []byte("("+pdfEscape(utf16BE(heading))+")Tj")) {
 			t.Errorf("%s: heading %q not drawn", lang, heading)
 		}
@@ -117,7 +119,7 @@ func TestPDFReadsBackWithPdftotext(t *testing.T) {
 	}
 	c := issuedCertificate(t)
 	var buf bytes.Buffer
-	if err := c.WritePDF(&buf, "de", verifyURL+c.Code); err != nil {
+	if err := c.WritePDF(&buf, "de", verifyURL+c.Code, time.UTC); err != nil {
 		t.Fatal(err)
 	}
 	file := filepath.Join(t.TempDir(), "c.pdf")

@@ -1,25 +1,16 @@
-// Package mail composes the platform's e-mails from embedded templates, keeps them in an outbox
+// Package mail composes the platform's e-mails from the message catalogs (mail.LANG.yaml), keeps them in an outbox
 // table written in the same transaction as the event that causes them, and delivers them with a
 // retrying worker through SMTP or, without an SMTP server, into a folder of .eml files.
 package mail
 
 import (
-	"bytes"
-	"embed"
 	"fmt"
 	"slices"
 	"strings"
-	"text/template"
 
 	"saferspaces/internal/errs"
+	"saferspaces/internal/i18n"
 )
-
-// templateFS holds one plain-text template per kind and language, plus a shared footer.
-// Each file starts with a "Subject: …" line and a blank line, so translators edit subject and body
-// in one place.
-//
-//go:embed templates/*.txt
-var templateFS embed.FS
 
 // Kind names an e-mail's purpose; it is stored in the outbox and picks the template.
 type Kind string
@@ -43,7 +34,11 @@ func AllKinds() []Kind {
 
 // Message is one e-mail ready for the outbox.
 type Message struct {
-	To, ToName, Lang, Kind, Subject, Body string
+	To, ToName string
+	Lang       i18n.Lang
+	Kind       string
+	Subject    string
+	Body       string
 }
 
 // Data fills the templates. Name and Email are the recipient's, except for KindRegistrationNew,
@@ -63,23 +58,15 @@ type Data struct {
 // Platform is the name that starts every subject.
 const Platform = "saferspaces"
 
-// Lang maps any language tag to one the templates exist in: "en" is English, everything else German
-// (the platform's default language).
-func Lang(lang string) string {
-	if strings.EqualFold(strings.TrimSpace(lang), "en") {
-		return "en"
-	}
-	return "de"
-}
-
-// Compose renders the e-mail of the given kind in the given language. Templates are parsed on every
-// call: mail is rare, and it keeps the package free of parsed global state; CheckTemplates proves
-// at start-up that every template parses and renders.
-func Compose(kind Kind, lang string, data Data) (Message, error) {
+// Compose renders the e-mail of the given kind in the given language from the catalogs:
+// mail.KIND.subject and mail.KIND.body, followed by mail.footer.
+func Compose(kind Kind, lang i18n.Lang, data Data) (Message, error) {
 	if !validKind(kind) {
 		return Message{}, errs.E(errs.Invalid, "unknown e-mail kind %q", kind)
 	}
-	lang = Lang(lang)
+	if _, ok := i18n.Parse(string(lang)); !ok {
+		lang = i18n.Default
+	}
 	if data.Platform == "" {
 		data.Platform = Platform
 	}
@@ -100,20 +87,14 @@ func Compose(kind Kind, lang string, data Data) (Message, error) {
 			return Message{}, errs.E(errs.Invalid, "e-mail %s needs a link", kind)
 		}
 	}
-
-	file := string(kind) + "." + lang + ".txt"
-	t, err := template.New(file).ParseFS(templateFS, "templates/footer."+lang+".txt", "templates/"+file)
-	if err != nil {
-		return Message{}, fmt.Errorf("mail template %s: %w", file, err)
-	}
-	var buf bytes.Buffer
-	if err := t.ExecuteTemplate(&buf, file, data); err != nil {
-		return Message{}, fmt.Errorf("mail template %s: %w", file, err)
-	}
-	head, body, ok := strings.Cut(buf.String(), "\n\n")
-	subject, hasSubject := strings.CutPrefix(head, "Subject: ")
-	if !ok || !hasSubject {
-		return Message{}, fmt.Errorf("mail template %s: must start with a \"Subject: \" line and a blank line", file)
+	kv := []any{"Name", data.Name, "Email", data.Email, "Organisation", data.Organisation, "Position", data.Position,
+		"Link", data.Link, "Reason", data.Reason, "Module", data.Module, "BaseURL", data.BaseURL, "Platform", data.Platform}
+	key := "mail." + string(kind)
+	subject, body, footer := i18n.T(lang, key+".subject", kv...), i18n.T(lang, key+".body", kv...), i18n.T(lang, "mail.footer", kv...)
+	for _, s := range []string{subject, body, footer} {
+		if strings.HasPrefix(s, "[mail.") {
+			return Message{}, fmt.Errorf("e-mail %s in %s: %s is missing from the catalog", kind, lang, s)
+		}
 	}
 	m := Message{
 		To:     data.Email,
@@ -122,7 +103,7 @@ func Compose(kind Kind, lang string, data Data) (Message, error) {
 		Kind:   string(kind),
 		// A name typed into a form must not be able to add header lines.
 		Subject: oneLine(subject),
-		Body:    strings.TrimRight(body, " \n") + "\n",
+		Body:    strings.TrimRight(body, " \n") + "\n\n" + strings.TrimRight(footer, " \n") + "\n",
 	}
 	if kind == KindRegistrationNew {
 		m.To, m.ToName = "", ""
@@ -137,7 +118,7 @@ func CheckTemplates() error {
 		Position: "Sachbearbeitung", Link: "https://example.org/x", Reason: "Test", Module: "Test",
 		BaseURL: "https://example.org"}
 	for _, k := range AllKinds() {
-		for _, lang := range []string{"de", "en"} {
+		for _, lang := range i18n.Languages() {
 			if _, err := Compose(k, lang, sample); err != nil {
 				return err
 			}

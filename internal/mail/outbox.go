@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"saferspaces/internal/errs"
+	"saferspaces/internal/i18n"
 	"saferspaces/internal/sqlite"
 )
 
@@ -46,7 +47,7 @@ func Enqueue(ctx context.Context, tx *sql.Tx, m Message, now time.Time) (int64, 
 	res, err := tx.ExecContext(ctx, `INSERT INTO mail_outbox
 		(to_addr, to_name, lang, kind, subject, body, status, attempts, next_attempt_at, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?)`,
-		m.To, m.ToName, Lang(m.Lang), m.Kind, m.Subject, m.Body, StatusPending, now.Unix(), now.Unix())
+		m.To, m.ToName, i18n.OrDefault(string(m.Lang)), m.Kind, m.Subject, m.Body, StatusPending, now.Unix(), now.Unix())
 	if err != nil {
 		return 0, fmt.Errorf("enqueue mail: %w", err)
 	}

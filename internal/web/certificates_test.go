@@ -32,7 +32,7 @@ func TestPassingIssuesAVerifiableCertificate(t *testing.T) {
 	mustContain(t, b.get("/"), "100 % erledigt · 2 von 2 Lektionen erledigt", "Modul abgeschlossen.", `href="`+path+`"`,
 		"Meine Zertifikate (1)")
 	mustContain(t, b.get("/modules/alpha"), "Modul abgeschlossen.", `href="`+path+`"`)
-	mustContain(t, b.get("/certificates"), "Modul Alpha über Plätze", code, "4. Mai 2026", path+"/pdf")
+	mustContain(t, b.get("/certificates"), "Modul Alpha über Plätze", code, "4.\u00a0Mai 2026", path+"/pdf")
 	if got := h.lastLink(u.Email, "/certificates/"); got != path {
 		t.Errorf("certificate mail links %q, want %q", got, path)
 	}
@@ -43,7 +43,7 @@ func TestPassingIssuesAVerifiableCertificate(t *testing.T) {
 	if p.Status != http.StatusOK {
 		t.Fatalf("verification page: %d", p.Status)
 	}
-	mustContain(t, p, "Jürgen Müßig", "Modul Alpha über Plätze", "4. Mai 2026", `datetime="2026-05-04"`, "saferspaces", code,
+	mustContain(t, p, "Jürgen Müßig", "Modul Alpha über Plätze", "4.\u00a0Mai 2026", `datetime="2026-05-04"`, "saferspaces", code,
 		`<img src="`+path+`/qr.png"`, "Druckfunktion Ihres Browsers", path+"/pdf")
 	if strings.Contains(strings.ToLower(p.Body), "<script") {
 		t.Error("the certificate page carries a script")

@@ -5,6 +5,7 @@ import (
 	"strconv"
 
 	"saferspaces/internal/errs"
+	"saferspaces/internal/i18n"
 )
 
 type errorData struct {
@@ -50,7 +51,7 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 func (s *Server) page(w http.ResponseWriter, r *http.Request, status int, name string, data pageData) {
 	if status == http.StatusUnprocessableEntity {
 		b := data.base()
-		b.Title = s.tr.T(b.Lang, "error.title_prefix") + " " + b.Title
+		b.Title = i18n.T(b.Lang, "error.title_prefix") + " " + b.Title
 	}
 	if err := s.render.render(w, status, name, data); err != nil {
 		s.fail(w, r, err)

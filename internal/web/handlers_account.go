@@ -9,6 +9,7 @@ import (
 
 	"saferspaces/internal/account"
 	"saferspaces/internal/errs"
+	"saferspaces/internal/i18n"
 	"saferspaces/internal/learning"
 )
 
@@ -62,11 +63,11 @@ func (s *Server) accountPassword(w http.ResponseWriter, r *http.Request) {
 	var te *account.ThrottleError
 	switch {
 	case errors.As(err, &pe):
-		d.Errors.add("password", s.tr.T(lang, pe.Key, "Min", pe.Min, "Max", pe.Max))
+		d.Errors.add("password", i18n.T(lang, pe.Key, "Min", pe.Min, "Max", pe.Max))
 		s.accountPage(w, r, http.StatusUnprocessableEntity, d)
 		return
 	case errors.Is(err, account.ErrWrongPassword):
-		d.Errors.add("current_password", s.tr.T(lang, "auth.account.error.wrong_current"))
+		d.Errors.add("current_password", i18n.T(lang, "auth.account.error.wrong_current"))
 		s.accountPage(w, r, http.StatusUnprocessableEntity, d)
 		return
 	case errors.As(err, &te):
@@ -90,10 +91,10 @@ func (s *Server) accountPassword(w http.ResponseWriter, r *http.Request) {
 func (s *Server) accountLanguage(w http.ResponseWriter, r *http.Request) {
 	lang := supported(r.PostFormValue("language"))
 	if lang == "" {
-		s.fail(w, r, errs.E(errs.Invalid, "%s", s.tr.T(state(r).lang, "error.lang")))
+		s.fail(w, r, errs.E(errs.Invalid, "%s", i18n.T(state(r).lang, "error.lang")))
 		return
 	}
-	if err := s.acc.SetLanguage(r.Context(), state(r).user.ID, lang); err != nil {
+	if err := s.acc.SetLanguage(r.Context(), state(r).user.ID, string(lang)); err != nil {
 		s.fail(w, r, err)
 		return
 	}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -11,6 +12,7 @@ import (
 	"saferspaces/internal/account"
 	"saferspaces/internal/audit"
 	"saferspaces/internal/errs"
+	"saferspaces/internal/i18n"
 	"saferspaces/internal/mail"
 )
 
@@ -53,7 +55,7 @@ func (s *Server) refuse(w http.ResponseWriter, r *http.Request, err error, again
 
 // refusal translates an admin action's expected failures into a status and a message in the
 // admin's language; ok is false for errors that are not the admin's to fix.
-func (s *Server) refusal(lang string, err error) (status int, msg string, ok bool) {
+func (s *Server) refusal(lang i18n.Lang, err error) (status int, msg string, ok bool) {
 	for _, c := range []struct {
 		err error
 		key string
@@ -71,14 +73,14 @@ func (s *Server) refusal(lang string, err error) (status int, msg string, ok boo
 			if errs.Is(err, errs.Invalid) {
 				status = http.StatusUnprocessableEntity
 			}
-			return status, s.tr.T(lang, c.key), true
+			return status, i18n.T(lang, c.key), true
 		}
 	}
 	switch errs.KindOf(err) {
 	case errs.Conflict:
-		return http.StatusConflict, s.tr.T(lang, "admin.error.conflict"), true
+		return http.StatusConflict, i18n.T(lang, "admin.error.conflict"), true
 	case errs.Invalid:
-		return http.StatusUnprocessableEntity, s.tr.T(lang, "admin.error.invalid"), true
+		return http.StatusUnprocessableEntity, i18n.T(lang, "admin.error.invalid"), true
 	}
 	return 0, "", false
 }
@@ -183,7 +185,7 @@ func (s *Server) adminApprove(w http.ResponseWriter, r *http.Request) {
 	lang, u := state(r).lang, state(r).user
 	cohort, ok := s.cohortField(r, r.PostFormValue("cohort"))
 	if !ok {
-		s.registrationsPage(w, r, http.StatusUnprocessableEntity, id, s.tr.T(lang, "admin.error.no_cohort"), "")
+		s.registrationsPage(w, r, http.StatusUnprocessableEntity, id, i18n.T(lang, "admin.error.no_cohort"), "")
 		return
 	}
 	if err := s.acc.Approve(r.Context(), u.ID, u.Email, id, cohort, clientIP(r)); err != nil {
@@ -201,7 +203,7 @@ func (s *Server) adminReject(w http.ResponseWriter, r *http.Request) {
 	lang, u := state(r).lang, state(r).user
 	reason := strings.TrimSpace(r.PostFormValue("reason"))
 	if reason == "" || utf8.RuneCountInString(reason) > account.MaxRejectReason {
-		s.registrationsPage(w, r, http.StatusUnprocessableEntity, id, s.tr.T(lang, "admin.reg.error.reason"), reason)
+		s.registrationsPage(w, r, http.StatusUnprocessableEntity, id, i18n.T(lang, "admin.reg.error.reason"), reason)
 		return
 	}
 	if err := s.acc.Reject(r.Context(), u.ID, u.Email, id, reason, clientIP(r)); err != nil {
@@ -217,20 +219,23 @@ func (s *Server) registrationRefused(w http.ResponseWriter, r *http.Request, id 
 
 // --- declarations ---
 
-type declarationForm struct {
-	TextDE string `form:"text_de" validate:"required,max=50000"`
-	TextEN string `form:"text_en" validate:"required,max=50000"`
+// declarationText is the form field of one language's text.
+type declarationText struct {
+	Lang     i18n.Lang
+	Name     string // text_LANG
+	Text     string
+	Required bool
 }
 
 type declarationsData struct {
 	adminBase
 	Current  *account.Declaration
 	Versions []account.Declaration
-	Form     declarationForm
+	Texts    []declarationText
 	Errors   formErrors
 }
 
-func (s *Server) declarationsPage(w http.ResponseWriter, r *http.Request, status int, form *declarationForm, fe formErrors) {
+func (s *Server) declarationsPage(w http.ResponseWriter, r *http.Request, status int, texts map[i18n.Lang]string, fe formErrors) {
 	versions, err := s.acc.Declarations(r.Context())
 	if err != nil {
 		s.fail(w, r, err)
@@ -242,10 +247,12 @@ func (s *Server) declarationsPage(w http.ResponseWriter, r *http.Request, status
 	}
 	d := &declarationsData{adminBase: s.adminBase(w, r, "admin.decl.title", "declarations"), Current: &versions[0],
 		Versions: versions, Errors: fe}
-	if form != nil {
-		d.Form = *form
-	} else {
-		d.Form = declarationForm{TextDE: versions[0].TextDE, TextEN: versions[0].TextEN}
+	if texts == nil {
+		texts = versions[0].Texts
+	}
+	for _, l := range i18n.Languages() {
+		d.Texts = append(d.Texts, declarationText{Lang: l, Name: "text_" + string(l), Text: texts[l],
+			Required: slices.Contains(i18n.Required, l)})
 	}
 	s.page(w, r, status, "admin_declarations", d)
 }
@@ -255,26 +262,33 @@ func (s *Server) adminDeclarations(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) adminPublishDeclaration(w http.ResponseWriter, r *http.Request) {
-	lang, u := state(r).lang, state(r).user
-	f := declarationForm{TextDE: strings.TrimSpace(r.PostFormValue("text_de")), TextEN: strings.TrimSpace(r.PostFormValue("text_en"))}
-	fe := s.checkForm(lang, "admin.decl.error", f)
-	if !fe.Any() {
-		cur, err := s.acc.CurrentDeclaration(r.Context())
-		if err != nil {
+	lang := state(r).lang
+	texts := map[i18n.Lang]string{}
+	for _, l := range i18n.Languages() {
+		texts[l] = strings.TrimSpace(r.PostFormValue("text_" + string(l)))
+	}
+	cur, err := s.acc.CurrentDeclaration(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var fe formErrors
+	if !slices.ContainsFunc(i18n.Languages(), func(l i18n.Lang) bool { return normalLines(texts[l]) != normalLines(cur.Texts[l]) }) {
+		// Publishing the same text would make every user accept it again for nothing.
+		fe.add("text_"+string(i18n.Default), i18n.T(lang, "admin.decl.error.unchanged"))
+	} else if _, err := s.acc.PublishDeclaration(r.Context(), s.actor(r), texts); err != nil {
+		fields := errs.FieldsOf(err)
+		if fields == nil {
 			s.fail(w, r, err)
 			return
 		}
-		if normalLines(f.TextDE) == normalLines(cur.TextDE) && normalLines(f.TextEN) == normalLines(cur.TextEN) {
-			// Publishing the same text would make every user accept it again for nothing.
-			fe.add("text_de", s.tr.T(lang, "admin.decl.error.unchanged"))
+		for _, f := range fields {
+			l, _ := strings.CutPrefix(f.Name, "text_")
+			fe.add(f.Name, i18n.T(lang, "admin.decl.error.text", "Language", i18n.Name(i18n.Lang(l)), "Max", account.MaxDeclarationLen))
 		}
 	}
 	if fe.Any() {
-		s.declarationsPage(w, r, http.StatusUnprocessableEntity, &f, fe)
-		return
-	}
-	if _, err := s.acc.PublishDeclaration(r.Context(), u.ID, u.Email, f.TextDE, f.TextEN, clientIP(r)); err != nil {
-		s.fail(w, r, err)
+		s.declarationsPage(w, r, http.StatusUnprocessableEntity, texts, fe)
 		return
 	}
 	s.done(w, r, "/admin/declarations", "published")
@@ -373,7 +387,7 @@ func (s *Server) adminMailRetry(w http.ResponseWriter, r *http.Request) {
 	}
 	if err := s.mailbox().Retry(r.Context(), id); err != nil {
 		if errs.Is(err, errs.Conflict) {
-			s.mailPage(w, r, http.StatusConflict, s.tr.T(state(r).lang, "admin.mail.error.sent"))
+			s.mailPage(w, r, http.StatusConflict, i18n.T(state(r).lang, "admin.mail.error.sent"))
 			return
 		}
 		s.fail(w, r, err)

@@ -9,6 +9,7 @@ import (
 
 	"saferspaces/internal/account"
 	"saferspaces/internal/errs"
+	"saferspaces/internal/i18n"
 )
 
 var (
@@ -220,10 +221,10 @@ func (s *Server) adminCreateCohort(w http.ResponseWriter, r *http.Request) {
 	if _, err := s.acc.NewCohort(r.Context(), u.ID, u.Email, f.Name, f.Code, clientIP(r)); err != nil {
 		switch errs.KindOf(err) {
 		case errs.Conflict:
-			fe.add("name", s.tr.T(lang, "admin.cohorts.error.taken"))
+			fe.add("name", i18n.T(lang, "admin.cohorts.error.taken"))
 			s.cohortsPage(w, r, http.StatusConflict, f, fe, "")
 		case errs.Invalid:
-			fe.add("code", s.tr.T(lang, "admin.cohorts.error.code"))
+			fe.add("code", i18n.T(lang, "admin.cohorts.error.code"))
 			s.cohortsPage(w, r, http.StatusUnprocessableEntity, f, fe, "")
 		default:
 			s.fail(w, r, err)
@@ -241,7 +242,7 @@ func (s *Server) adminAddTrainer(w http.ResponseWriter, r *http.Request) {
 	u := state(r).user
 	trainer, ok := optionalID(r.PostFormValue("user"))
 	if !ok || trainer == 0 {
-		s.cohortsPage(w, r, http.StatusUnprocessableEntity, cohortForm{}, formErrors{}, s.tr.T(state(r).lang, "admin.error.not_leader"))
+		s.cohortsPage(w, r, http.StatusUnprocessableEntity, cohortForm{}, formErrors{}, i18n.T(state(r).lang, "admin.error.not_leader"))
 		return
 	}
 	if err := s.acc.AddCohortTrainer(r.Context(), u.ID, u.Email, id, trainer, clientIP(r)); err != nil {

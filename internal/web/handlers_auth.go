@@ -9,6 +9,7 @@ import (
 
 	"saferspaces/internal/account"
 	"saferspaces/internal/errs"
+	"saferspaces/internal/i18n"
 )
 
 // loginForm is the sign-in form; the field names are part of SPEC. Next is where to go afterwards.
@@ -29,7 +30,7 @@ type loginData struct {
 func (s *Server) loginPage(w http.ResponseWriter, r *http.Request, status int, d *loginData) {
 	d.Base = s.base(r, "auth.login.title")
 	if r.Method == http.MethodGet && r.URL.Query().Has("signed_out") {
-		d.Notice = s.tr.T(d.Lang, "auth.logout.done")
+		d.Notice = i18n.T(d.Lang, "auth.logout.done")
 	}
 	d.Form.Password = ""
 	if d.Form.Next == "/" {
@@ -184,7 +185,7 @@ func (s *Server) tokenPost(purpose string) http.HandlerFunc {
 		signedIn, err := set(r.Context(), raw, f.Password, clientIP(r), r.UserAgent())
 		var pe *account.PasswordError
 		if errors.As(err, &pe) {
-			fe.add("password", s.tr.T(lang, pe.Key, "Min", pe.Min, "Max", pe.Max))
+			fe.add("password", i18n.T(lang, pe.Key, "Min", pe.Min, "Max", pe.Max))
 			s.setPasswordPage(w, r, http.StatusUnprocessableEntity, purpose, u, fe)
 			return
 		}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"saferspaces/internal/content"
+	"saferspaces/internal/i18n"
 )
 
 // healthz answers 200 once the database answers.
@@ -42,18 +43,18 @@ func (s *Server) cacheStatic(next http.Handler) http.Handler {
 func (s *Server) setLanguage(w http.ResponseWriter, r *http.Request) {
 	lang := supported(r.PostFormValue("lang"))
 	if lang == "" {
-		s.errorPageMsg(w, r, http.StatusBadRequest, s.tr.T(state(r).lang, "error.lang"))
+		s.errorPageMsg(w, r, http.StatusBadRequest, i18n.T(state(r).lang, "error.lang"))
 		return
 	}
 	if u := state(r).user; u != nil && s.acc != nil {
 		// A signed-in user's setting wins over the cookie, so it is the one to change.
-		if err := s.acc.SetLanguage(r.Context(), u.ID, lang); err != nil {
+		if err := s.acc.SetLanguage(r.Context(), u.ID, string(lang)); err != nil {
 			s.fail(w, r, err)
 			return
 		}
 	}
 	http.SetCookie(w, &http.Cookie{
-		Name: langCookie, Value: lang, Path: "/", MaxAge: int((365 * 24 * time.Hour).Seconds()),
+		Name: langCookie, Value: string(lang), Path: "/", MaxAge: int((365 * 24 * time.Hour).Seconds()),
 		HttpOnly: true, Secure: s.cfg.Secure(), SameSite: http.SameSiteLaxMode,
 	})
 	http.Redirect(w, r, localPath(r.PostFormValue("next")), http.StatusSeeOther)

@@ -68,7 +68,7 @@ func (s *Server) certificatePDF(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var buf bytes.Buffer
-	if err := c.WritePDF(&buf, state(r).lang, s.absURL(r, c.Path())); err != nil {
+	if err := c.WritePDF(&buf, state(r).lang, s.absURL(r, c.Path()), s.loc); err != nil {
 		s.fail(w, r, err)
 		return
 	}

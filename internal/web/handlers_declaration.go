@@ -6,6 +6,7 @@ import (
 
 	"saferspaces/internal/account"
 	"saferspaces/internal/errs"
+	"saferspaces/internal/i18n"
 )
 
 type declarationData struct {
@@ -45,7 +46,7 @@ func (s *Server) declarationPost(w http.ResponseWriter, r *http.Request) {
 	next := r.PostFormValue("next")
 	if r.PostFormValue("accept") != "yes" {
 		var fe formErrors
-		fe.add("accept", s.tr.T(state(r).lang, "decl.error.accept"))
+		fe.add("accept", i18n.T(state(r).lang, "decl.error.accept"))
 		s.declarationPage(w, r, http.StatusUnprocessableEntity, next, fe, false)
 		return
 	}

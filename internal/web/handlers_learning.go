@@ -8,6 +8,7 @@ import (
 
 	"saferspaces/internal/content"
 	"saferspaces/internal/errs"
+	"saferspaces/internal/i18n"
 	"saferspaces/internal/learning"
 )
 
@@ -64,9 +65,10 @@ func (s *Server) modulePage(w http.ResponseWriter, r *http.Request) {
 
 type lessonData struct {
 	Base
-	Lesson *content.Lesson // its Module, Prev and Next give the breadcrumb and the pager
-	Body   template.HTML
-	Done   bool
+	Lesson   *content.Lesson // its Module, Prev and Next give the breadcrumb and the pager
+	Body     template.HTML
+	BodyLang i18n.Lang // the language the body is in: the reader's, or a fallback while it is translated
+	Done     bool
 }
 
 // lessonPage renders a lesson in the user's language and remembers it as the place to continue.
@@ -88,10 +90,8 @@ func (s *Server) lessonPage(w http.ResponseWriter, r *http.Request) {
 	}
 	d := &lessonData{Base: s.base(r, ""), Lesson: l, Done: p.Done[l.ID]}
 	d.Title = l.Title.In(d.Lang) + " – " + l.Module.Title.In(d.Lang)
-	d.Body = l.Body[d.Lang]
-	if d.Body == "" {
-		d.Body = l.Body[Languages[0]]
-	}
+	d.BodyLang = l.In(d.Lang)
+	d.Body = l.Body[d.BodyLang]
 	d.Notice = s.learningNotice(w, r)
 	s.page(w, r, http.StatusOK, "lesson", d)
 }
@@ -152,7 +152,7 @@ func (s *Server) checkData(w http.ResponseWriter, r *http.Request) (*checkData, 
 		return nil, false
 	}
 	d := &checkData{Base: s.base(r, ""), P: p, Check: p.Module.Check, Attempts: attempts}
-	d.Title = s.tr.T(d.Lang, "learning.check.title") + " – " + p.Module.Title.In(d.Lang)
+	d.Title = i18n.T(d.Lang, "learning.check.title") + " – " + p.Module.Title.In(d.Lang)
 	return d, true
 }
 
@@ -166,7 +166,7 @@ type resultData struct {
 // page at once (200, no redirect), so the result is what the POST returns.
 func (s *Server) checkSubmit(w http.ResponseWriter, r *http.Request) {
 	if err := r.ParseForm(); err != nil {
-		s.fail(w, r, errs.Wrap(errs.Invalid, err, s.tr.T(state(r).lang, "learning.check.error.form")))
+		s.fail(w, r, errs.Wrap(errs.Invalid, err, i18n.T(state(r).lang, "learning.check.error.form")))
 		return
 	}
 	uid := state(r).user.ID
@@ -219,7 +219,7 @@ func (s *Server) attemptPage(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
-	d.Title = s.tr.T(d.Lang, "learning.result.title") + " – " + d.P.Module.Title.In(d.Lang)
+	d.Title = i18n.T(d.Lang, "learning.result.title") + " – " + d.P.Module.Title.In(d.Lang)
 	s.page(w, r, http.StatusOK, "check_result", &resultData{checkData: *d, Result: res, Submitted: submitted})
 }
 

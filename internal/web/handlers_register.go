@@ -11,6 +11,7 @@ import (
 
 	"saferspaces/internal/account"
 	"saferspaces/internal/errs"
+	"saferspaces/internal/i18n"
 )
 
 // formCheck validates form structs; field errors are reported under the field's `form` name, which
@@ -18,6 +19,8 @@ import (
 var formCheck = func() *validator.Validate {
 	v := validator.New(validator.WithRequiredStructEnabled())
 	v.RegisterTagNameFunc(func(f reflect.StructField) string { return f.Tag.Get("form") })
+	// lang: one of the platform's languages (package i18n knows which).
+	_ = v.RegisterValidation("lang", func(fl validator.FieldLevel) bool { return supported(fl.Field().String()) != "" })
 	return v
 }()
 
@@ -50,17 +53,17 @@ func (e *formErrors) Any() bool { return len(e.List) > 0 }
 
 // checkForm validates form and translates each failed field to the message prefix.FIELD (one clear
 // message per field that states its rule, rather than one per failed tag).
-func (s *Server) checkForm(lang, prefix string, form any) formErrors {
+func (s *Server) checkForm(lang i18n.Lang, prefix string, form any) formErrors {
 	var fe formErrors
 	var ves validator.ValidationErrors
 	if err := formCheck.Struct(form); errors.As(err, &ves) {
 		for _, v := range ves {
-			fe.add(v.Field(), s.tr.T(lang, prefix+"."+v.Field()))
+			fe.add(v.Field(), i18n.T(lang, prefix+"."+v.Field()))
 		}
 	} else if err != nil {
 		// Only a programming error (an unsupported struct) ends up here.
 		s.log.Error("form validation", "err", err)
-		fe.add("form", s.tr.T(lang, "error.400.text"))
+		fe.add("form", i18n.T(lang, "error.400.text"))
 	}
 	return fe
 }
@@ -71,7 +74,7 @@ type registerForm struct {
 	Email        string `form:"email" validate:"required,email,max=254"`
 	Organisation string `form:"organisation" validate:"required,min=2,max=200"`
 	Position     string `form:"position" validate:"required,min=2,max=200"`
-	Language     string `form:"language" validate:"oneof=de en"`
+	Language     string `form:"language" validate:"lang"`
 	CohortCode   string `form:"cohort_code" validate:"max=64"`
 	Accept       string `form:"accept" validate:"eq=yes"`
 	Version      int    `form:"declaration_version"`
@@ -94,7 +97,7 @@ func (s *Server) registerPage(w http.ResponseWriter, r *http.Request, status int
 	data := &registerData{Base: s.base(r, "reg.title"), Declaration: d, Form: form, Errors: fe, Stale: stale}
 	data.Form.Version = d.Version
 	if data.Form.Language == "" {
-		data.Form.Language = data.Lang
+		data.Form.Language = string(data.Lang)
 	}
 	s.page(w, r, status, "register", data)
 }
@@ -126,7 +129,7 @@ func (s *Server) registerPost(w http.ResponseWriter, r *http.Request) {
 	if fe.Field["email"] == "" && !account.ValidEmail(f.Email) {
 		// validator's email rule and net/mail (which the outbox uses) disagree on a few exotic
 		// forms; the stricter one wins.
-		fe.add("email", s.tr.T(lang, "reg.error.email"))
+		fe.add("email", i18n.T(lang, "reg.error.email"))
 	}
 	if fe.Any() {
 		f.Accept = ""
@@ -144,7 +147,7 @@ func (s *Server) registerPost(w http.ResponseWriter, r *http.Request) {
 		return
 	case errs.Is(err, errs.Invalid):
 		// The form checks above mirror the account rules, so this is rare; say so generally.
-		fe.add("form", s.tr.T(lang, "reg.error.form"))
+		fe.add("form", i18n.T(lang, "reg.error.form"))
 		f.Accept = ""
 		s.registerPage(w, r, http.StatusUnprocessableEntity, f, fe, false)
 		return

@@ -10,6 +10,7 @@ import (
 	"saferspaces/internal/account"
 	"saferspaces/internal/cohort"
 	"saferspaces/internal/errs"
+	"saferspaces/internal/i18n"
 )
 
 type trainerData struct {
@@ -58,7 +59,7 @@ func (s *Server) trainerCohortCSV(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var buf bytes.Buffer
-	if err := cohort.WriteCSV(&buf, rep, state(r).lang); err != nil {
+	if err := cohort.WriteCSV(&buf, rep, state(r).lang, s.loc); err != nil {
 		s.fail(w, r, err)
 		return
 	}
@@ -106,7 +107,7 @@ type chartTick struct {
 	Value int
 }
 
-func newChart(t cohort.Timeline, lang string) chart {
+func newChart(t cohort.Timeline, lang i18n.Lang) chart {
 	c := chart{Width: 720, Height: 240, Left: 40, Top: 12, Right: 712, Bottom: 200,
 		Unit: t.Unit, Total: t.Total}
 	n := len(t.Buckets)

@@ -2,73 +2,40 @@ package web
 
 import (
 	"io/fs"
-	"maps"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
-	"slices"
 	"strings"
 	"testing"
 
-	"github.com/goccy/go-yaml"
-
+	"saferspaces/internal/i18n"
 	webfs "saferspaces/web"
 )
 
-// Every interface text must exist in both languages: a key missing in one catalog would show as
-// [key] to half of the users.
-func TestCatalogsHaveTheSameKeys(t *testing.T) {
-	keys := map[string]map[string]bool{}
-	files, _ := fs.Glob(webfs.I18n, "i18n/*.yaml")
-	for _, f := range files {
-		b, err := fs.ReadFile(webfs.I18n, f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var m map[string]string
-		if err := yaml.Unmarshal(b, &m); err != nil {
-			t.Fatalf("%s: %v", f, err)
-		}
-		parts := strings.Split(f, ".")
-		lang := parts[len(parts)-2]
-		if keys[lang] == nil {
-			keys[lang] = map[string]bool{}
-		}
-		for k, v := range m {
-			if strings.TrimSpace(v) == "" {
-				t.Errorf("%s: %s is empty", f, k)
-			}
-			keys[lang][k] = true
-		}
-	}
-	if len(keys) != len(Languages) {
-		t.Fatalf("catalog languages = %v, want %v", slices.Collect(maps.Keys(keys)), Languages)
-	}
-	for k := range keys["de"] {
-		if !keys["en"][k] {
-			t.Errorf("%s: in German, missing in English", k)
-		}
-	}
-	for k := range keys["en"] {
-		if !keys["de"][k] {
-			t.Errorf("%s: in English, missing in German", k)
-		}
-	}
-}
-
 func TestRequestLanguage(t *testing.T) {
-	tr, err := NewTranslator(webfs.I18n)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := tr.T("en", "nav.login"); got != "Sign in" {
-		t.Errorf("en nav.login = %q", got)
-	}
-	if got := tr.T("de", "nav.login"); got != "Anmelden" {
-		t.Errorf("de nav.login = %q", got)
-	}
-	if got := tr.T("de", "no.such.key"); got != "[no.such.key]" {
-		t.Errorf("missing key = %q", got)
+	for _, tc := range []struct {
+		user, cookie, accept string
+		want                 i18n.Lang
+	}{
+		{"en", "de", "de", "en"},     // the signed-in user's setting wins
+		{"", "en", "de", "en"},       // then the switch's cookie
+		{"", "xx", "en-GB,de", "en"}, // an unknown cookie is ignored
+		{"", "", "en-US;q=0.9", "en"},
+		{"", "", "ja", i18n.Default},
+		{"", "", "", i18n.Default},
+	} {
+		r := httptest.NewRequest("GET", "/", nil)
+		if tc.cookie != "" {
+			r.AddCookie(&http.Cookie{Name: langCookie, Value: tc.cookie})
+		}
+		if tc.accept != "" {
+			r.Header.Set("Accept-Language", tc.accept)
+		}
+		if got := requestLanguage(r, tc.user); got != tc.want {
+			t.Errorf("%+v: %q", tc, got)
+		}
 	}
 }
 
@@ -94,11 +61,7 @@ func TestLocalPath(t *testing.T) {
 // Every literal key that a template or handler asks for exists in the catalogs; a typo would
 // otherwise show as [key] on a page that no test happens to render.
 func TestUsedKeysExist(t *testing.T) {
-	tr, err := NewTranslator(webfs.I18n)
-	if err != nil {
-		t.Fatal(err)
-	}
-	uses := regexp.MustCompile(`(?:\bt \$?\.Lang|\.T\([^,()]+,) "([a-z0-9_.]+)"`)
+	uses := regexp.MustCompile(`(?:\b[tn] \$?\.Lang|i18n\.[TN]\([^,()]+,) "([a-z0-9_.]+)"\s*[,)}]`)
 	var sources []string
 	fs.WalkDir(webfs.Templates, "templates", func(p string, d fs.DirEntry, err error) error {
 		if err == nil && !d.IsDir() {
@@ -107,7 +70,7 @@ func TestUsedKeysExist(t *testing.T) {
 		}
 		return nil
 	})
-	goFiles, _ := filepath.Glob("*.go")
+	goFiles, _ := filepath.Glob("../*/*.go")
 	for _, f := range goFiles {
 		if strings.HasSuffix(f, "_test.go") {
 			continue
@@ -120,8 +83,8 @@ func TestUsedKeysExist(t *testing.T) {
 		name, body, _ := strings.Cut(src, "\x00")
 		for _, m := range uses.FindAllStringSubmatch(body, -1) {
 			n++
-			for _, lang := range Languages {
-				if got := tr.T(lang, m[1]); got == "["+m[1]+"]" {
+			for _, lang := range i18n.Languages() {
+				if !i18n.Has(lang, m[1]) {
 					t.Errorf("%s: key %q missing in %s", name, m[1], lang)
 				}
 			}

@@ -2,10 +2,13 @@ package web
 
 import (
 	"context"
+
 	"fmt"
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"saferspaces/internal/audit"
+	"saferspaces/internal/i18n"
 	"strings"
 	"time"
 )
@@ -16,12 +19,12 @@ type CurrentUser struct {
 	Name  string
 	Email string
 	Role  string // learner, trainer, admin
-	Lang  string
+	Lang  i18n.Lang
 }
 
 // reqState travels in the request context; middlewares fill it in, handlers read it.
 type reqState struct {
-	lang string
+	lang i18n.Lang
 	user *CurrentUser
 	ip   string // the client's address (see resolveIP)
 }
@@ -32,7 +35,17 @@ func state(r *http.Request) *reqState {
 	if st, ok := r.Context().Value(ctxKey{}).(*reqState); ok {
 		return st
 	}
-	return &reqState{lang: Languages[0]}
+	return &reqState{lang: i18n.Default}
+}
+
+// actor is who makes the request, for the audit lines of what it changes.
+func (s *Server) actor(r *http.Request) audit.Actor {
+	st := state(r)
+	a := audit.Actor{IP: st.ip}
+	if st.user != nil {
+		a.ID, a.Email = st.user.ID, st.user.Email
+	}
+	return a
 }
 
 // base fills the part of the page data that every page has.
@@ -40,7 +53,7 @@ func (s *Server) base(r *http.Request, titleID string) Base {
 	st := state(r)
 	b := Base{Lang: st.lang, Path: r.URL.Path, User: st.user}
 	if titleID != "" {
-		b.Title = s.tr.T(st.lang, titleID)
+		b.Title = i18n.T(st.lang, titleID)
 	}
 	if r.URL.RawQuery != "" {
 		b.Path += "?" + r.URL.RawQuery

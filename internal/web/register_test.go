@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"saferspaces/internal/account"
+	"saferspaces/internal/audit"
+	"saferspaces/internal/i18n"
 )
 
 // regForm is a complete, valid registration as the form sends it.
@@ -179,7 +181,7 @@ func TestRegisterKnownAddressGetsTheSameAnswer(t *testing.T) {
 // new text, keeps their values and must accept again.
 func TestRegisterWithStaleDeclaration(t *testing.T) {
 	h := newHarness(t)
-	if _, err := h.acc.PublishDeclaration(t.Context(), 0, "test", "Zweite Fassung der Erklärung", "Second version", ""); err != nil {
+	if _, err := h.acc.PublishDeclaration(t.Context(), audit.CLI, map[i18n.Lang]string{"de": "Zweite Fassung der Erklärung", "en": "Second version"}); err != nil {
 		t.Fatal(err)
 	}
 	p := h.browser().post("/register", regForm("spaet@stadt.example"))

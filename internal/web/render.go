@@ -11,11 +11,13 @@ import (
 	"path"
 	"strings"
 	"time"
+
+	"saferspaces/internal/i18n"
 )
 
 // Base is what every page's data carries; each page has its own struct that embeds it.
 type Base struct {
-	Lang   string
+	Lang   i18n.Lang
 	Title  string // already translated; the layout appends the platform name
 	Path   string // the request path, for the language switch
 	User   *CurrentUser
@@ -30,12 +32,12 @@ type pageData interface{ base() *Base }
 // renderer holds every page template, parsed once at start-up.
 type renderer struct {
 	pages  map[string]*template.Template
-	tr     *Translator
 	assets map[string]string // static path → content hash, for cache-busting URLs
 }
 
-func newRenderer(templates, static fs.FS, tr *Translator) (*renderer, error) {
-	r := &renderer{pages: map[string]*template.Template{}, tr: tr, assets: map[string]string{}}
+// newRenderer parses every page; dates on pages are shown in loc.
+func newRenderer(templates, static fs.FS, loc *time.Location) (*renderer, error) {
+	r := &renderer{pages: map[string]*template.Template{}, assets: map[string]string{}}
 	err := fs.WalkDir(static, "static", func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
@@ -52,19 +54,14 @@ func newRenderer(templates, static fs.FS, tr *Translator) (*renderer, error) {
 		return nil, fmt.Errorf("static files: %w", err)
 	}
 	funcs := template.FuncMap{
-		"t":      tr.T,
-		"static": r.static,
-		"date":   formatDate,
-		"datetime": func(lang string, t time.Time) string {
-			if t.IsZero() {
-				return "–"
-			}
-			t = t.Local()
-			if lang == "en" {
-				return t.Format("2 Jan 2006, 15:04")
-			}
-			return t.Format("02.01.2006, 15:04")
-		},
+		"t":        i18n.T,
+		"n":        i18n.N,
+		"static":   r.static,
+		"date":     func(lang i18n.Lang, t time.Time) string { return i18n.Date(lang, t, loc) },
+		"datetime": func(lang i18n.Lang, t time.Time) string { return i18n.DateTime(lang, t, loc) },
+		"pct":      i18n.Percent,
+		"langs":    i18n.Languages,
+		"langname": i18n.Name,
 		"percent": func(n, of int) int {
 			if of <= 0 {
 				return 0
@@ -93,19 +90,6 @@ func newRenderer(templates, static fs.FS, tr *Translator) (*renderer, error) {
 	}
 	return r, nil
 }
-
-func formatDate(lang string, t time.Time) string {
-	if t.IsZero() {
-		return "–"
-	}
-	t = t.Local()
-	if lang == "en" {
-		return t.Format("2 January 2006")
-	}
-	return fmt.Sprintf("%d. %s %d", t.Day(), germanMonths[t.Month()-1], t.Year())
-}
-
-var germanMonths = [...]string{"Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September", "Oktober", "November", "Dezember"}
 
 // static returns the URL of a static file with a content hash, so it can be cached for a year.
 func (r *renderer) static(name string) string {

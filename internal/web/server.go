@@ -31,7 +31,7 @@ type Server struct {
 	db     *sqlite.DB
 	now    func() time.Time
 	render *renderer
-	tr     *Translator
+	loc    *time.Location // the operator's zone: dates on pages, certificates and exports
 	static http.Handler
 
 	acc      *account.Service
@@ -68,11 +68,8 @@ type Deps struct {
 
 // New parses templates and catalogs (a missing template stops start-up) and builds the server.
 func New(d Deps) (*Server, error) {
-	tr, err := NewTranslator(webfs.I18n)
-	if err != nil {
-		return nil, err
-	}
-	rd, err := newRenderer(webfs.Templates, webfs.Static, tr)
+	loc := d.Config.Location()
+	rd, err := newRenderer(webfs.Templates, webfs.Static, loc)
 	if err != nil {
 		return nil, err
 	}
@@ -95,7 +92,7 @@ func New(d Deps) (*Server, error) {
 		}
 	}
 	if d.Cohorts == nil {
-		d.Cohorts = cohort.New(d.DB, d.Learning.Catalog(), d.Now)
+		d.Cohorts = cohort.New(d.DB, d.Learning.Catalog(), d.Now, loc)
 	}
 	proxies, err := d.Config.Proxies()
 	if err != nil {
@@ -108,7 +105,7 @@ func New(d Deps) (*Server, error) {
 		db:      d.DB,
 		now:     d.Now,
 		render:  rd,
-		tr:      tr,
+		loc:     loc,
 		static:  http.FileServerFS(staticFS),
 
 		acc:      d.Accounts,

@@ -7,6 +7,7 @@ import (
 
 	"saferspaces/internal/account"
 	"saferspaces/internal/errs"
+	"saferspaces/internal/i18n"
 )
 
 // withSession loads the request's session and, if it belongs to a user who may still sign in,
@@ -29,7 +30,7 @@ func (s *Server) withSession(next http.Handler) http.Handler {
 			switch {
 			case err == nil && u.Active():
 				st := state(r)
-				st.user = &CurrentUser{ID: u.ID, Name: u.Name, Email: u.Email, Role: u.Role, Lang: u.Lang}
+				st.user = &CurrentUser{ID: u.ID, Name: u.Name, Email: u.Email, Role: u.Role, Lang: i18n.OrDefault(u.Lang)}
 				st.lang = requestLanguage(r, u.Lang)
 			case err == nil || errs.Is(err, errs.NotFound):
 				if err := s.sessions.Drop(w, r); err != nil {
@@ -129,5 +130,5 @@ func (s *Server) takeNotice(w http.ResponseWriter, r *http.Request) string {
 	if err := sess.Save(r, w); err != nil {
 		s.log.Warn("clear notice", "err", err)
 	}
-	return s.tr.T(state(r).lang, key)
+	return i18n.T(state(r).lang, key)
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"saferspaces/internal/content"
+	"saferspaces/internal/i18n"
 	"saferspaces/internal/sqlite"
 )
 
@@ -207,9 +208,9 @@ func (e *exporter) statement(ev *event, key, verb string, obj Activity) *Stateme
 	return &Statement{
 		ID:        uuid5(e.ns, key),
 		Actor:     e.actor(ev.user),
-		Verb:      Verb{ID: verb, Display: verbDisplay[verb]},
+		Verb:      Verb{ID: verb, Display: languageMap(func(l i18n.Lang) string { return i18n.T(l, verbKeys[verb]) })},
 		Object:    obj,
-		Context:   Context{Platform: Platform, Language: locale[ev.user.lang]},
+		Context:   Context{Platform: Platform, Language: i18n.Tag(i18n.OrDefault(ev.user.lang))},
 		Timestamp: ev.at.Format(time.RFC3339),
 		Version:   "1.0.3",
 	}
@@ -233,8 +234,11 @@ func (e *exporter) lessonActivity(m *content.Module, l *content.Lesson) Activity
 }
 
 func (e *exporter) checkActivity(m *content.Module) Activity {
-	return activity(e.base+"/modules/"+m.ID+"/check", TypeAssessment,
-		content.Text{DE: "Selbsttest: " + m.Title.DE, EN: "Self-check: " + m.Title.EN})
+	name := content.Text{}
+	for _, l := range i18n.Languages() {
+		name[l] = i18n.T(l, "xapi.check_name", "Module", m.Title.In(l))
+	}
+	return activity(e.base+"/modules/"+m.ID+"/check", TypeAssessment, name)
 }
 
 func (e *exporter) parent(m *content.Module) Activity {
@@ -243,17 +247,27 @@ func (e *exporter) parent(m *content.Module) Activity {
 
 func activity(id, typ string, name content.Text) Activity {
 	return Activity{ObjectType: "Activity", ID: id,
-		Definition: &Definition{Name: map[string]string{"de-DE": name.DE, "en-US": name.EN}, Type: typ}}
+		Definition: &Definition{Name: languageMap(func(l i18n.Lang) string { return name[l] }), Type: typ}}
 }
 
-var verbDisplay = map[string]map[string]string{
-	VerbCompleted:  {"de-DE": "abgeschlossen", "en-US": "completed"},
-	VerbPassed:     {"de-DE": "bestanden", "en-US": "passed"},
-	VerbFailed:     {"de-DE": "nicht bestanden", "en-US": "failed"},
-	VerbProgressed: {"de-DE": "fortgeschritten", "en-US": "progressed"},
+// languageMap is an xAPI language map of every language that has a text.
+func languageMap(text func(i18n.Lang) string) map[string]string {
+	m := map[string]string{}
+	for _, l := range i18n.Languages() {
+		if s := text(l); s != "" {
+			m[i18n.Tag(l)] = s
+		}
+	}
+	return m
 }
 
-var locale = map[string]string{"de": "de-DE", "en": "en-US"}
+// verbKeys are the catalog entries of the verbs' display names.
+var verbKeys = map[string]string{
+	VerbCompleted:  "xapi.verb.completed",
+	VerbPassed:     "xapi.verb.passed",
+	VerbFailed:     "xapi.verb.failed",
+	VerbProgressed: "xapi.verb.progressed",
+}
 
 // hasCheck matches package learning: a module without questions has no self-check unit.
 func hasCheck(m *content.Module) bool { return m.Check != nil && len(m.Check.Questions) > 0 }

@@ -165,13 +165,13 @@ func TestExportStatements(t *testing.T) {
 	}
 
 	// Types, names and parents.
-	if d := sts[0].Object.Definition; d.Type != xapi.TypeLesson || d.Name["de-DE"] != "Eins" || d.Name["en-US"] != "One" {
+	if d := sts[0].Object.Definition; d.Type != xapi.TypeLesson || d.Name["de-DE"] != "Eins" || d.Name["en-GB"] != "One" {
 		t.Errorf("lesson definition = %+v", d)
 	}
 	if p := sts[0].Context.ContextActivities; p == nil || p.Parent[0].ID != a {
 		t.Errorf("lesson parent = %+v", p)
 	}
-	if d := sts[4].Object.Definition; d.Type != xapi.TypeAssessment || d.Name["en-US"] != "Self-check: Basics" {
+	if d := sts[4].Object.Definition; d.Type != xapi.TypeAssessment || d.Name["en-GB"] != "Self-check: Basics" {
 		t.Errorf("check definition = %+v", d)
 	}
 	if d := sts[6].Object.Definition; d.Type != xapi.TypeModule || d.Name["de-DE"] != "Grundlagen" {
