@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"flag"
 	"fmt"
@@ -62,14 +61,8 @@ func cmdExportXAPI(ctx context.Context, args []string, getenv func(string) strin
 		}
 		out = f
 	}
-	err = db.Tx(ctx, func(tx *sql.Tx) error {
-		return audit.Record(ctx, tx, audit.Event{At: time.Now(), Actor: cliActor, Action: "xapi.exported",
-			Detail: "all learning records to " + target})
-	})
 	lines := &lineCounter{w: out}
-	if err == nil {
-		err = xapi.Export(ctx, lines, db, cat, cfg.BaseURL)
-	}
+	err = xapi.New(db, cat, cfg.BaseURL, time.Now).Export(ctx, lines, audit.CLI, target)
 	if f != nil {
 		if err == nil {
 			err = f.Sync()

@@ -8,11 +8,9 @@ import (
 	"net"
 	"os/signal"
 	"syscall"
-	"time"
 
-	"saferspaces/internal/account"
+	"saferspaces/internal/app"
 	"saferspaces/internal/config"
-	"saferspaces/internal/learning"
 	"saferspaces/internal/sqlite"
 	"saferspaces/internal/web"
 )
@@ -64,7 +62,7 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	defer db.Close()
 	log.Info("database ready", "path", db.Path, "schema_version", version)
-	keys, err := account.LoadOrCreateKeys(cfg.Data)
+	keys, err := web.LoadOrCreateKeys(cfg.Data)
 	if err != nil {
 		return err
 	}
@@ -76,20 +74,25 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	if cfg.BaseURL == "" {
 		cfg.BaseURL = "http://" + ln.Addr().String()
 	}
-	g, err := startGate(ctx, cfg, db, keys, log, stdout)
+	sender, err := mailSender(cfg, log)
 	if err != nil {
 		ln.Close()
 		return err
 	}
-	defer g.Stop()
-	learn := learning.New(db, cat, time.Now)
-	learn.MailCertificates(cfg.Link)
-	srv, err := web.New(web.Deps{Config: cfg, Log: log, DB: db, Now: time.Now, Content: cat, Learning: learn,
-		Accounts: g.acc, Sessions: g.sessions, Outbox: g.outbox})
+	svc := app.New(app.Parts{Config: cfg, DB: db, Content: cat, Sender: sender, Log: log})
+	if cfg.Demo {
+		if err := printDemo(ctx, svc.Accounts, stdout); err != nil {
+			ln.Close()
+			return err
+		}
+	}
+	srv, err := web.New(web.Deps{Config: cfg, Log: log, Ready: db.Ping, Keys: keys, Services: svc})
 	if err != nil {
 		ln.Close()
 		return err
 	}
+	stopWorkers := startWorkers(ctx, svc)
+	defer stopWorkers()
 	fmt.Fprintf(stdout, "saferspaces listening on http://%s (public URL %s)\n", ln.Addr(), cfg.BaseURL)
 	log.Info("listening", "addr", ln.Addr().String(), "base_url", cfg.BaseURL)
 	if err := srv.Serve(ctx, ln); err != nil {

@@ -84,4 +84,3 @@ func cmdUserCreate(ctx context.Context, args []string, getenv func(string) strin
 	fmt.Fprintf(stdout, "\nthe activation e-mail is queued (sent by the running server); the link is valid for 72 hours:\n%s\n", link)
 	return nil
 }
-

@@ -60,7 +60,7 @@ func TestUserCreate(t *testing.T) {
 		"missing name":  {"--email", "x@stadt.example"},
 		"missing email": {"--name", "X"},
 		"bad e-mail":    {"--email", "x at stadt", "--name", "X"},
-		"bad language":  {"--email", "x@stadt.example", "--name", "X", "--lang", "fr"},
+		"bad language":  {"--email", "x@stadt.example", "--name", "X", "--lang", "xx"},
 		"argument":      {"--email", "x@stadt.example", "--name", "X", "extra"},
 	} {
 		_, stderr, err := userCreate(args...)

@@ -2,13 +2,13 @@ package account_test
 
 import (
 	"context"
+	"crypto/rand"
 	"io"
-	"net/http"
-	"net/http/httptest"
 	"testing"
 	"time"
 
 	"saferspaces/internal/account"
+	"saferspaces/internal/errs"
 	"saferspaces/internal/sqlite"
 	"saferspaces/internal/testkit"
 )
@@ -19,7 +19,6 @@ type authEnv struct {
 	t     *testing.T
 	db    *sqlite.DB
 	acc   *account.Service
-	st    *account.SessionStore
 	clock *testkit.Clock
 }
 
@@ -27,14 +26,9 @@ func newAuthEnv(t *testing.T) *authEnv {
 	t.Helper()
 	dir := t.TempDir()
 	db := testkit.OpenDBIn(t, dir)
-	keys, err := account.LoadOrCreateKeys(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
 	e := &authEnv{t: t, db: db, clock: testkit.NewClock(time.Date(2026, 4, 14, 8, 0, 0, 0, time.UTC))}
 	log := testkit.Logger(io.Discard)
 	e.acc = account.New(db, e.clock.Now, func(p string) string { return "https://ss.example" + p }, log)
-	e.st = account.NewSessionStore(db, e.clock.Now, keys, true, log)
 	return e
 }
 
@@ -64,36 +58,34 @@ func (e *authEnv) count(query string, args ...any) int {
 	return testkit.Count(e.t, e.db, query, args...)
 }
 
-// login signs userID in through the session store and returns the session cookie.
-func (e *authEnv) login(userID int64, cookies ...*http.Cookie) *http.Cookie {
+// login starts a session of userID as the web layer does and returns its id hash. Sessions given
+// in end are deleted first, as a new sign-in replaces the old session.
+func (e *authEnv) login(userID int64, end ...[]byte) []byte {
 	e.t.Helper()
-	r := httptest.NewRequest("POST", "/login", nil)
-	for _, c := range cookies {
-		r.AddCookie(c)
-	}
-	w := httptest.NewRecorder()
-	if _, err := e.st.Login(w, r, userID); err != nil {
-		e.t.Fatal(err)
-	}
-	for _, c := range w.Result().Cookies() {
-		if c.Name == account.SessionCookie {
-			return c
+	for _, h := range end {
+		if err := e.acc.DeleteSession(context.Background(), h); err != nil {
+			e.t.Fatal(err)
 		}
 	}
-	e.t.Fatal("no session cookie set")
-	return nil
+	h := make([]byte, 32)
+	rand.Read(h)
+	if err := e.acc.SaveSession(context.Background(), h, account.Session{UserID: userID}, true); err != nil {
+		e.t.Fatal(err)
+	}
+	return h
 }
 
-// sessionUser loads the session a cookie names, as the middleware would.
-func (e *authEnv) sessionUser(c *http.Cookie) (int64, bool) {
+// sessionUser loads the session, as the web layer does on every request.
+func (e *authEnv) sessionUser(h []byte) (int64, bool) {
 	e.t.Helper()
-	r := httptest.NewRequest("GET", "/", nil)
-	r.AddCookie(c)
-	sess, err := e.st.Get(r, account.SessionCookie)
+	s, err := e.acc.Session(context.Background(), h)
+	if errs.Is(err, errs.NotFound) {
+		return 0, false
+	}
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	return account.SessionUserID(sess)
+	return s.UserID, s.UserID > 0
 }
 
 func tokenOf(link string) string {

@@ -3,6 +3,7 @@ package account
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -159,3 +160,84 @@ func (s *Service) AddTrainer(ctx context.Context, tx *sql.Tx, cohortID, userID i
 	}
 	return nil
 }
+
+// Member is a learner of a cohort as trainers' reports show them: approved and disabled accounts
+// (applicants and the erased are no learners).
+type Member struct {
+	CohortID     int64
+	ID           int64
+	Name         string
+	Email        string
+	Organisation string
+	Disabled     bool // switched off by an admin: listed for the record
+	JoinedAt     time.Time
+	LastLoginAt  time.Time // zero: never signed in
+}
+
+// CohortsLedBy lists, by name, the cohorts that viewer leads; an admin leads every cohort.
+func (s *Service) CohortsLedBy(ctx context.Context, viewerID int64, viewerRole string) ([]Cohort, error) {
+	where, args := `c.id IN (SELECT cohort_id FROM cohort_trainers WHERE user_id = ?)`, []any{viewerID}
+	if viewerRole == RoleAdmin {
+		where, args = `1 = 1`, nil
+	}
+	var out []Cohort
+	err := sqlite.Each(ctx, s.db.R, `SELECT `+cohortColumns+` FROM cohorts c WHERE `+where+` ORDER BY c.name, c.id`, args,
+		func(scan func(...any) error) error {
+			c, err := scanCohort(scanFunc(scan))
+			if err == nil {
+				out = append(out, *c)
+			}
+			return err
+		})
+	if err != nil {
+		return nil, fmt.Errorf("cohorts led by user %d: %w", viewerID, err)
+	}
+	return out, nil
+}
+
+// LedCohort returns the cohort if viewer leads it (an admin leads every cohort). A cohort that
+// does not exist and one the viewer does not lead are both errs.NotFound, so ids cannot be probed.
+func (s *Service) LedCohort(ctx context.Context, cohortID, viewerID int64, viewerRole string) (*Cohort, error) {
+	q, args := `SELECT `+cohortColumns+` FROM cohorts c WHERE c.id = ? AND EXISTS
+		(SELECT 1 FROM cohort_trainers t WHERE t.cohort_id = c.id AND t.user_id = ?)`, []any{cohortID, viewerID}
+	if viewerRole == RoleAdmin {
+		q, args = `SELECT `+cohortColumns+` FROM cohorts c WHERE c.id = ?`, []any{cohortID}
+	}
+	c, err := scanCohort(s.db.R.QueryRowContext(ctx, q, args...))
+	return c, sqlite.NotFound(err, "cohort")
+}
+
+// Members lists the members of the given cohorts by cohort, each list by name.
+func (s *Service) Members(ctx context.Context, cohortIDs ...int64) (map[int64][]Member, error) {
+	out := map[int64][]Member{}
+	if len(cohortIDs) == 0 {
+		return out, nil
+	}
+	ids, _ := json.Marshal(cohortIDs)
+	err := sqlite.Each(ctx, s.db.R, `SELECT m.cohort_id, u.id, u.name, u.email, u.organisation, u.status, m.joined_at,
+			coalesce(u.last_login_at, 0)
+		FROM cohort_members m JOIN users u ON u.id = m.user_id
+		WHERE m.cohort_id IN (SELECT value FROM json_each(?)) AND u.status IN (?, ?)
+		ORDER BY u.name COLLATE NOCASE, u.id`, []any{string(ids), StatusApproved, StatusDisabled},
+		func(scan func(...any) error) error {
+			var m Member
+			var status string
+			var joined, login int64
+			if err := scan(&m.CohortID, &m.ID, &m.Name, &m.Email, &m.Organisation, &status, &joined, &login); err != nil {
+				return err
+			}
+			m.Disabled = status == StatusDisabled
+			m.JoinedAt, m.LastLoginAt = sqlite.Time(joined), sqlite.Time(login)
+			out[m.CohortID] = append(out[m.CohortID], m)
+			return nil
+		})
+	if err != nil {
+		return nil, fmt.Errorf("cohort members: %w", err)
+	}
+	return out, nil
+}
+
+// scanFunc adapts a row's Scan to the scanner the scan helpers take.
+type scanFunc func(...any) error
+
+func (f scanFunc) Scan(dest ...any) error { return f(dest...) }

@@ -194,7 +194,7 @@ func TestRegisterRefusesStaleDeclarationAndBadInput(t *testing.T) {
 	for name, mod := range map[string]func(*account.Registration){
 		"no name":         func(r *account.Registration) { r.Name = " " },
 		"bad email":       func(r *account.Registration) { r.Email = "Erika <a@example.org>" },
-		"bad language":    func(r *account.Registration) { r.Lang = "fr" },
+		"bad language":    func(r *account.Registration) { r.Lang = "xx" },
 		"long code":       func(r *account.Registration) { r.CohortCode = strings.Repeat("x", 65) },
 		"no position":     func(r *account.Registration) { r.Position = "" },
 		"long name":       func(r *account.Registration) { r.Name = strings.Repeat("ä", 201) },

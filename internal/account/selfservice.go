@@ -9,7 +9,6 @@ import (
 	"saferspaces/internal/audit"
 	"saferspaces/internal/errs"
 	"saferspaces/internal/i18n"
-	"saferspaces/internal/sqlite"
 )
 
 // SetLanguage stores the user's interface and e-mail language.
@@ -94,22 +93,14 @@ func (s *Service) ExportUser(ctx context.Context, userID int64) (*Export, error)
 	if e.DeclarationAcceptances == nil {
 		e.DeclarationAcceptances = []AcceptanceRecord{}
 	}
-	rows, err := s.db.R.QueryContext(ctx, `SELECT at, action, ip FROM audit_log WHERE target_id = ? OR actor_id = ?
-		ORDER BY id DESC LIMIT ?`, userID, userID, maxExportEvents)
+	events, err := audit.About(ctx, s.db.R, userID, maxExportEvents)
 	if err != nil {
 		return nil, fmt.Errorf("export events: %w", err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var ev ExportEvent
-		var at int64
-		if err := rows.Scan(&at, &ev.Action, &ev.IP); err != nil {
-			return nil, fmt.Errorf("export events: %w", err)
-		}
-		ev.At = sqlite.Time(at)
-		e.SecurityEvents = append(e.SecurityEvents, ev)
+	for _, ev := range events {
+		e.SecurityEvents = append(e.SecurityEvents, ExportEvent{At: ev.At, Action: ev.Action, IP: ev.IP})
 	}
-	return e, rows.Err()
+	return e, nil
 }
 
 // tokenRetention keeps used and expired tokens a day, for the audit of a disputed link.

@@ -5,6 +5,7 @@ package account
 
 import (
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"saferspaces/internal/sqlite"
@@ -20,6 +21,8 @@ type Service struct {
 	// hashes bounds the argon2id computations running at once (19 MiB each), so a login storm
 	// queues instead of exhausting memory.
 	hashes chan struct{}
+	// sessionsSwept is when expired session rows were last deleted (unix seconds).
+	sessionsSwept atomic.Int64
 }
 
 // New builds the service. link turns a path such as /activate/TOKEN into an absolute URL.

@@ -138,9 +138,7 @@ func (s *Service) recordFailure(ctx context.Context, email, ip string, u *User, 
 // recordThrottled writes "login.throttled" at most once a minute per e-mail and address, so an
 // attacker hammering a locked account cannot flood the audit log.
 func (s *Service) recordThrottled(ctx context.Context, email, ip string, wait time.Duration, now time.Time) error {
-	var recent int
-	err := s.db.R.QueryRowContext(ctx, `SELECT count(*) FROM audit_log WHERE at > ? AND action = 'login.throttled' AND actor = ? COLLATE NOCASE AND ip = ?`,
-		now.Add(-throttleAuditEvery).Unix(), email, ip).Scan(&recent)
+	recent, err := audit.Recent(ctx, s.db.R, "login.throttled", email, ip, now.Add(-throttleAuditEvery))
 	if err != nil || recent > 0 {
 		return err
 	}

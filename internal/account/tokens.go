@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"saferspaces/internal/errs"
+	"saferspaces/internal/paths"
 )
 
 // Token purposes and how long a token of each stays valid.
@@ -74,9 +75,9 @@ func (s *Service) IssueToken(ctx context.Context, tx *sql.Tx, userID int64, purp
 // TokenLink is the absolute link for a token: /activate/TOKEN or /password/reset/TOKEN.
 func (s *Service) TokenLink(purpose, raw string) string {
 	if purpose == PurposeReset {
-		return s.link("/password/reset/" + raw)
+		return s.link(paths.Reset(raw))
 	}
-	return s.link("/activate/" + raw)
+	return s.link(paths.Activation(raw))
 }
 
 // LookupToken reports whose token raw is, without using it up: for the page that shows the

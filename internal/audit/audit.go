@@ -80,10 +80,15 @@ func List(ctx context.Context, db Querier, filter string, limit, offset int) ([]
 	if err := db.QueryRowContext(ctx, "SELECT count(*) FROM audit_log"+where, args...).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("count audit: %w", err)
 	}
+	out, err := list(ctx, db, where, args, limit, offset)
+	return out, total, err
+}
+
+func list(ctx context.Context, db Querier, where string, args []any, limit, offset int) ([]Event, error) {
 	rows, err := db.QueryContext(ctx, `SELECT id, at, coalesce(actor_id, 0), actor, action, coalesce(target_id, 0), target, detail, ip
 		FROM audit_log`+where+` ORDER BY id DESC LIMIT ? OFFSET ?`, append(args, limit, offset)...)
 	if err != nil {
-		return nil, 0, fmt.Errorf("list audit: %w", err)
+		return nil, fmt.Errorf("list audit: %w", err)
 	}
 	defer rows.Close()
 	var out []Event
@@ -91,12 +96,12 @@ func List(ctx context.Context, db Querier, filter string, limit, offset int) ([]
 		var e Event
 		var at int64
 		if err := rows.Scan(&e.ID, &at, &e.ActorID, &e.Actor, &e.Action, &e.TargetID, &e.Target, &e.Detail, &e.IP); err != nil {
-			return nil, 0, err
+			return nil, err
 		}
 		e.At = time.Unix(at, 0).UTC()
 		out = append(out, e)
 	}
-	return out, total, rows.Err()
+	return out, rows.Err()
 }
 
 // Pseudonymise replaces a user's e-mail in the log with "user #ID" when their data is erased,
@@ -120,4 +125,32 @@ func escapeLike(s string) string {
 		out = append(out, r)
 	}
 	return string(out)
+}
+
+// Recent counts the events of action by the actor named actor (any case) from ip since since, for
+// rate-limiting what is written about the same thing.
+func Recent(ctx context.Context, db Querier, action, actor, ip string, since time.Time) (int, error) {
+	var n int
+	err := db.QueryRowContext(ctx, `SELECT count(*) FROM audit_log WHERE at > ? AND action = ? AND actor = ? COLLATE NOCASE AND ip = ?`,
+		since.Unix(), action, actor, ip).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("count audit: %w", err)
+	}
+	return n, nil
+}
+
+// About lists the newest events done by or to a user, up to limit, for their data export.
+func About(ctx context.Context, db Querier, userID int64, limit int) ([]Event, error) {
+	return list(ctx, db, ` WHERE target_id = ? OR actor_id = ?`, []any{userID, userID}, limit, 0)
+}
+
+// Trail is the audit log as a service, for the pages that list it.
+type Trail struct{ db Querier }
+
+// NewTrail is the log over db (its read pool).
+func NewTrail(db Querier) *Trail { return &Trail{db: db} }
+
+// List is List over the trail's database.
+func (l *Trail) List(ctx context.Context, filter string, limit, offset int) ([]Event, int, error) {
+	return List(ctx, l.db, filter, limit, offset)
 }

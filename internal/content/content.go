@@ -92,6 +92,10 @@ type Module struct {
 	Media map[string]string
 }
 
+// HasCheck reports whether the module has a self-check to pass: validated content always has one,
+// but a module without questions must not become impossible to complete.
+func (m *Module) HasCheck() bool { return m.Check != nil && len(m.Check.Questions) > 0 }
+
 // Lesson returns the lesson with the given id, or nil.
 func (m *Module) Lesson(id string) *Lesson {
 	i := slices.IndexFunc(m.Lessons, func(l *Lesson) bool { return l.ID == id })

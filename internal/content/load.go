@@ -303,7 +303,6 @@ func (l *loader) docs(dir, what, mediaBase string) []*Doc {
 	return out
 }
 
-
 // checkLinks reports links to modules, lessons, cases, tools or glossary terms that do not
 // exist, and images whose file is not in the module's media folder. It runs after everything is
 // read because documents link across modules.

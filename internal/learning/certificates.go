@@ -14,6 +14,7 @@ import (
 	"saferspaces/internal/errs"
 	"saferspaces/internal/i18n"
 	"saferspaces/internal/mail"
+	"saferspaces/internal/paths"
 	"saferspaces/internal/sqlite"
 )
 
@@ -44,7 +45,7 @@ func (c *Certificate) Title(lang i18n.Lang) string {
 }
 
 // Path is the public verification page of the certificate.
-func (c *Certificate) Path() string { return "/certificates/" + c.Code }
+func (c *Certificate) Path() string { return paths.Certificate(c.Code) }
 
 // codeAlphabet is Crockford's base32: no I, L, O or U, so a code read aloud or typed from paper
 // is not misread. 32 symbols divide 256, so masking a random byte keeps every symbol equally likely.
@@ -98,7 +99,7 @@ func NormalizeCode(s string) (code string, ok bool) {
 // certificate are committed together. Issuing also covers modules completed earlier under other
 // content, which is harmless: a certificate once issued is never taken back.
 func (s *Service) issue(ctx context.Context, tx *sql.Tx, userID int64, now time.Time) ([]Certificate, error) {
-	rec, err := loadRecords(ctx, tx, userID)
+	rec, err := loadRecord(ctx, tx, userID)
 	if err != nil {
 		return nil, err
 	}

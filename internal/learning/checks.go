@@ -30,7 +30,7 @@ func (s *Service) SubmitCheck(ctx context.Context, userID int64, moduleID string
 	if err != nil {
 		return Result{}, err
 	}
-	if !hasCheck(m) {
+	if !m.HasCheck() {
 		return Result{}, errs.E(errs.NotFound, "this module has no self-check")
 	}
 	answers = cleanAnswers(m.Check, answers)
@@ -110,7 +110,7 @@ func (s *Service) Review(a *Attempt) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	if !hasCheck(m) {
+	if !m.HasCheck() {
 		return Result{}, errs.E(errs.NotFound, "this module has no self-check")
 	}
 	res := Grade(m.Check, a.Answers)

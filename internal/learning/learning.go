@@ -52,10 +52,6 @@ func (s *Service) module(id string) (*content.Module, error) {
 	return m, nil
 }
 
-// hasCheck reports whether a module's self-check counts: validated content always has one, but a
-// module without questions must not become impossible to complete.
-func hasCheck(m *content.Module) bool { return m.Check != nil && len(m.Check.Questions) > 0 }
-
 // querier is a *sql.DB or *sql.Tx, so the same reads serve pages and the issuing transaction.
 type querier interface {
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)

@@ -8,13 +8,48 @@ import (
 
 	"saferspaces/internal/content"
 	"saferspaces/internal/errs"
+	"saferspaces/internal/paths"
 )
 
-// ModuleProgress is where one learner stands in one module. Counts cover only lessons that exist
-// in the content; progress on lessons that were removed is kept in the database but not counted.
-//
-// Units: every lesson is one unit and the passed self-check is one more, so a module of four
-// lessons is 20 % done after one lesson and 100 % only once the check is passed.
+// Units is the progress rule, the one every page, report and export uses: every lesson of a module
+// that exists in the content is one unit and the passed self-check is one more, so a module of
+// four lessons is 20 % done after one lesson and complete only once the check is passed.
+// Progress on lessons that were removed from the content is kept in the database but not counted.
+type Units struct{ Done, Total int }
+
+// ModuleUnits counts a module's units for a learner who has done the lessons for which done
+// reports true and has (or has not) passed the self-check.
+func ModuleUnits(m *content.Module, done func(lessonID string) bool, checkPassed bool) Units {
+	u := Units{Total: len(m.Lessons)}
+	for _, l := range m.Lessons {
+		if done(l.ID) {
+			u.Done++
+		}
+	}
+	if m.HasCheck() {
+		u.Total++
+		if checkPassed {
+			u.Done++
+		}
+	}
+	return u
+}
+
+// Add sums units, for the programme.
+func (u Units) Add(v Units) Units { return Units{Done: u.Done + v.Done, Total: u.Total + v.Total} }
+
+// Percent is Done of Total, rounded down, so that 100 means really complete; 0 without units.
+func (u Units) Percent() int {
+	if u.Total == 0 {
+		return 0
+	}
+	return u.Done * 100 / u.Total
+}
+
+// Complete reports whether every unit is done.
+func (u Units) Complete() bool { return u.Done == u.Total }
+
+// ModuleProgress is where one learner stands in one module, by the rule of Units.
 type ModuleProgress struct {
 	Module       *content.Module
 	Done         map[string]bool // lesson id → completed
@@ -29,6 +64,7 @@ type ModuleProgress struct {
 	Percent      int // UnitsDone of UnitsTotal, rounded down, so 100 means really complete
 	MinutesLeft  int // Module.Minutes × remaining units / total units, rounded up
 	Complete     bool
+	CompletedAt  time.Time // when the last unit was done (the later of the last lesson and the first pass); zero unless Complete
 	LastActivity time.Time // latest visit, completion or attempt; zero if none
 	// Continue is where "continue where you left off" leads: the last opened lesson if it is not
 	// done, else the next lesson not done (after the last opened one, wrapping round), else the
@@ -56,28 +92,19 @@ type Programme struct {
 // HoursLeft is MinutesLeft in whole hours, rounded up, for long estimates.
 func (p Programme) HoursLeft() int { return (p.MinutesLeft + 59) / 60 }
 
-// ModulePath is the URL path of a module page; LessonPath and CheckPath those of its parts.
-func ModulePath(moduleID string) string { return "/modules/" + moduleID }
-
-// LessonPath is the URL path of a lesson.
-func LessonPath(moduleID, lessonID string) string {
-	return "/modules/" + moduleID + "/lessons/" + lessonID
-}
-
-// CheckPath is the URL path of a module's self-check.
-func CheckPath(moduleID string) string { return "/modules/" + moduleID + "/check" }
-
 // progress lays a learner's records over one module of the content.
 func progress(rec *records, m *content.Module) ModuleProgress {
-	p := ModuleProgress{Module: m, Done: map[string]bool{}, LessonsTotal: len(m.Lessons), HasCheck: hasCheck(m)}
+	p := ModuleProgress{Module: m, Done: map[string]bool{}, LessonsTotal: len(m.Lessons), HasCheck: m.HasCheck()}
 	done := rec.done[m.ID]
+	var lastLesson time.Time
 	for _, l := range m.Lessons {
 		if at, ok := done[l.ID]; ok {
 			p.Done[l.ID] = true
 			p.LessonsDone++
-			p.LastActivity = later(p.LastActivity, at)
+			lastLesson = later(lastLesson, at)
 		}
 	}
+	p.LastActivity = lastLesson
 	st := rec.checks[m.ID]
 	p.Attempts, p.BestScore, p.Passed = st.attempts, st.best, st.passed
 	p.LastActivity = later(p.LastActivity, st.last)
@@ -86,27 +113,23 @@ func progress(rec *records, m *content.Module) ModuleProgress {
 		p.LastActivity = later(p.LastActivity, v.at)
 	}
 
-	p.UnitsTotal, p.UnitsDone = p.LessonsTotal, p.LessonsDone
-	if p.HasCheck {
-		p.UnitsTotal++
-		if p.Passed {
-			p.UnitsDone++
-		}
+	u := ModuleUnits(m, func(id string) bool { return p.Done[id] }, p.Passed)
+	p.UnitsDone, p.UnitsTotal, p.Percent, p.Complete = u.Done, u.Total, u.Percent(), u.Complete()
+	if u.Total > 0 {
+		p.MinutesLeft = (m.Minutes*(u.Total-u.Done) + u.Total - 1) / u.Total
 	}
-	p.Complete = p.UnitsDone == p.UnitsTotal
-	if p.UnitsTotal > 0 {
-		p.Percent = p.UnitsDone * 100 / p.UnitsTotal
-		left := p.UnitsTotal - p.UnitsDone
-		p.MinutesLeft = (m.Minutes*left + p.UnitsTotal - 1) / p.UnitsTotal
+	if p.Complete {
+		// The check unit was done at the first passing attempt; later attempts change nothing.
+		p.CompletedAt = later(lastLesson, st.firstPass)
 	}
 	p.Certificate = rec.certs[m.ID]
 
-	p.Continue = ModulePath(m.ID)
+	p.Continue = paths.Module(m.ID)
 	if l := nextLesson(m, p.Done, v.lesson); l != nil {
 		p.ContinueLesson = l
-		p.Continue = LessonPath(m.ID, l.ID)
+		p.Continue = paths.Lesson(m.ID, l.ID)
 	} else if p.HasCheck && !p.Passed {
-		p.Continue = CheckPath(m.ID)
+		p.Continue = paths.Check(m.ID)
 	}
 	return p
 }
@@ -141,16 +164,17 @@ func (s *Service) programme(rec *records) ([]ModuleProgress, Programme) {
 	mods := make([]ModuleProgress, len(s.cat.Modules))
 	var pr Programme
 	pr.ModulesTotal = len(mods)
+	var units Units
 	for i, m := range s.cat.Modules {
 		p := progress(rec, m)
 		mods[i] = p
-		pr.UnitsDone += p.UnitsDone
-		pr.UnitsTotal += p.UnitsTotal
+		units = units.Add(Units{Done: p.UnitsDone, Total: p.UnitsTotal})
 		pr.MinutesLeft += p.MinutesLeft
 		if p.Complete {
 			pr.ModulesDone++
 		}
 	}
+	pr.UnitsDone, pr.UnitsTotal, pr.Percent = units.Done, units.Total, units.Percent()
 	for i := range mods {
 		p := &mods[i]
 		if p.Complete {
@@ -160,9 +184,6 @@ func (s *Service) programme(rec *records) ([]ModuleProgress, Programme) {
 			pr.Resume = p
 		}
 	}
-	if pr.UnitsTotal > 0 {
-		pr.Percent = pr.UnitsDone * 100 / pr.UnitsTotal
-	}
 	pr.Complete = pr.ModulesTotal > 0 && pr.ModulesDone == pr.ModulesTotal
 	pr.Certificate = rec.certs[ProgrammeID]
 	return mods, pr
@@ -170,7 +191,7 @@ func (s *Service) programme(rec *records) ([]ModuleProgress, Programme) {
 
 // Dashboard is a learner's progress in every module, in content order, and in the programme.
 func (s *Service) Dashboard(ctx context.Context, userID int64) ([]ModuleProgress, Programme, error) {
-	rec, err := loadRecords(ctx, s.db.R, userID)
+	rec, err := loadRecord(ctx, s.db.R, userID)
 	if err != nil {
 		return nil, Programme{}, err
 	}
@@ -184,7 +205,7 @@ func (s *Service) ModuleProgress(ctx context.Context, userID int64, moduleID str
 	if err != nil {
 		return ModuleProgress{}, err
 	}
-	rec, err := loadRecords(ctx, s.db.R, userID)
+	rec, err := loadRecord(ctx, s.db.R, userID)
 	if err != nil {
 		return ModuleProgress{}, err
 	}
@@ -233,4 +254,27 @@ func (s *Service) VisitLesson(ctx context.Context, userID int64, moduleID, lesso
 		return fmt.Errorf("record visit: %w", err)
 	}
 	return nil
+}
+
+// Overview is where one learner stands in every module and in the programme, for reports and
+// exports about many learners.
+type Overview struct {
+	Modules      []ModuleProgress // in content order
+	Programme    Programme
+	LastActivity time.Time // latest lesson visit, completion or attempt, also in content that was removed
+}
+
+// Overviews is the progress of many learners at once, by the same rule as the dashboard: one
+// query per kind of record, whatever the number of learners.
+func (s *Service) Overviews(ctx context.Context, userIDs []int64) (map[int64]Overview, error) {
+	recs, err := loadRecords(ctx, s.db.R, userIDs...)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[int64]Overview, len(recs))
+	for id, rec := range recs {
+		mods, pr := s.programme(rec)
+		out[id] = Overview{Modules: mods, Programme: pr, LastActivity: rec.lastActivity()}
+	}
+	return out, nil
 }

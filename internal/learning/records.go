@@ -2,6 +2,7 @@ package learning
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"time"
 
@@ -24,27 +25,66 @@ type visit struct {
 }
 
 type checkStats struct {
-	attempts int
-	best     int
-	passed   bool
-	last     time.Time
+	attempts  int
+	best      int
+	passed    bool
+	firstPass time.Time // zero if never passed
+	last      time.Time
 }
 
-// loadRecords reads a learner's records: four indexed queries, whatever the number of modules.
-func loadRecords(ctx context.Context, q querier, userID int64) (*records, error) {
-	rec := &records{
+func newRecords() *records {
+	return &records{
 		done:   map[string]map[string]time.Time{},
 		visits: map[string]visit{},
 		checks: map[string]checkStats{},
 		certs:  map[string]*Certificate{},
 	}
-	err := sqlite.Each(ctx, q, `SELECT module_id, lesson_id, completed_at FROM lesson_completions WHERE user_id = ?`,
-		[]any{userID}, func(scan func(...any) error) error {
+}
+
+// lastActivity is the latest of everything recorded, including progress on lessons and modules
+// that have since left the content: it is still activity.
+func (r *records) lastActivity() time.Time {
+	var t time.Time
+	for _, lessons := range r.done {
+		for _, at := range lessons {
+			t = later(t, at)
+		}
+	}
+	for _, v := range r.visits {
+		t = later(t, v.at)
+	}
+	for _, st := range r.checks {
+		t = later(t, st.last)
+	}
+	return t
+}
+
+// userSet is the SQL condition and argument that select the rows of the given users: one JSON
+// array as the only parameter, so a cohort of any size is one statement with one bound value.
+func userSet(column string, ids []int64) (string, any) {
+	b, _ := json.Marshal(ids) // []int64 always marshals
+	return column + ` IN (SELECT value FROM json_each(?))`, string(b)
+}
+
+// loadRecords reads the records of the given learners: four indexed queries, whatever the number
+// of learners and modules. Every id gets a (possibly empty) record.
+func loadRecords(ctx context.Context, q querier, userIDs ...int64) (map[int64]*records, error) {
+	out := make(map[int64]*records, len(userIDs))
+	for _, id := range userIDs {
+		out[id] = newRecords()
+	}
+	if len(userIDs) == 0 {
+		return out, nil
+	}
+	where, arg := userSet("user_id", userIDs)
+	err := sqlite.Each(ctx, q, `SELECT user_id, module_id, lesson_id, completed_at FROM lesson_completions WHERE `+where,
+		[]any{arg}, func(scan func(...any) error) error {
+			var u, at int64
 			var m, l string
-			var at int64
-			if err := scan(&m, &l, &at); err != nil {
+			if err := scan(&u, &m, &l, &at); err != nil {
 				return err
 			}
+			rec := out[u]
 			if rec.done[m] == nil {
 				rec.done[m] = map[string]time.Time{}
 			}
@@ -54,41 +94,57 @@ func loadRecords(ctx context.Context, q querier, userID int64) (*records, error)
 	if err != nil {
 		return nil, fmt.Errorf("read completions: %w", err)
 	}
-	err = sqlite.Each(ctx, q, `SELECT module_id, lesson_id, visited_at FROM lesson_visits WHERE user_id = ?`,
-		[]any{userID}, func(scan func(...any) error) error {
+	err = sqlite.Each(ctx, q, `SELECT user_id, module_id, lesson_id, visited_at FROM lesson_visits WHERE `+where,
+		[]any{arg}, func(scan func(...any) error) error {
+			var u, at int64
 			var m, l string
-			var at int64
-			if err := scan(&m, &l, &at); err != nil {
+			if err := scan(&u, &m, &l, &at); err != nil {
 				return err
 			}
-			rec.visits[m] = visit{lesson: l, at: sqlite.Time(at)}
+			out[u].visits[m] = visit{lesson: l, at: sqlite.Time(at)}
 			return nil
 		})
 	if err != nil {
 		return nil, fmt.Errorf("read visits: %w", err)
 	}
-	err = sqlite.Each(ctx, q, `SELECT module_id, count(*), max(score), max(passed), max(submitted_at)
-		FROM check_attempts WHERE user_id = ? GROUP BY module_id`,
-		[]any{userID}, func(scan func(...any) error) error {
+	err = sqlite.Each(ctx, q, `SELECT user_id, module_id, count(*), max(score), max(passed),
+			coalesce(min(CASE WHEN passed = 1 THEN submitted_at END), 0), max(submitted_at)
+		FROM check_attempts WHERE `+where+` GROUP BY user_id, module_id`,
+		[]any{arg}, func(scan func(...any) error) error {
+			var u, firstPass, last int64
 			var m string
 			var st checkStats
-			var at int64
-			if err := scan(&m, &st.attempts, &st.best, &st.passed, &at); err != nil {
+			if err := scan(&u, &m, &st.attempts, &st.best, &st.passed, &firstPass, &last); err != nil {
 				return err
 			}
-			st.last = sqlite.Time(at)
-			rec.checks[m] = st
+			st.firstPass, st.last = sqlite.Time(firstPass), sqlite.Time(last)
+			out[u].checks[m] = st
 			return nil
 		})
 	if err != nil {
 		return nil, fmt.Errorf("read attempts: %w", err)
 	}
-	certs, err := certificatesOf(ctx, q, userID)
+	cwhere, carg := userSet("c.user_id", userIDs)
+	err = sqlite.Each(ctx, q, `SELECT `+certColumns+` FROM certificates c WHERE `+cwhere+` ORDER BY c.issued_at, c.id`,
+		[]any{carg}, func(scan func(...any) error) error {
+			c, err := scanCertificate(scan)
+			if err != nil {
+				return err
+			}
+			out[c.UserID].certs[c.ModuleID] = &c
+			return nil
+		})
+	if err != nil {
+		return nil, fmt.Errorf("read certificates: %w", err)
+	}
+	return out, nil
+}
+
+// loadRecord reads one learner's records.
+func loadRecord(ctx context.Context, q querier, userID int64) (*records, error) {
+	recs, err := loadRecords(ctx, q, userID)
 	if err != nil {
 		return nil, err
 	}
-	for i := range certs {
-		rec.certs[certs[i].ModuleID] = &certs[i]
-	}
-	return rec, nil
+	return recs[userID], nil
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"saferspaces/internal/audit"
 	"saferspaces/internal/errs"
 	"saferspaces/internal/sqlite"
 )
@@ -76,7 +77,7 @@ func (o *Outbox) List(ctx context.Context, status string, limit, offset int) ([]
 // history, so a mail that had failed gets exactly one more attempt before it counts as failed again;
 // an admin retries after fixing the cause, and wants to see the outcome at once. A sent mail cannot
 // be retried: its body (and token) is gone; re-send the credential instead.
-func (o *Outbox) Retry(ctx context.Context, id int64) error {
+func (o *Outbox) Retry(ctx context.Context, act audit.Actor, id int64) error {
 	err := o.db.Tx(ctx, func(tx *sql.Tx) error {
 		var status string
 		err := tx.QueryRowContext(ctx, `SELECT status FROM mail_outbox WHERE id = ?`, id).Scan(&status)
@@ -86,9 +87,11 @@ func (o *Outbox) Retry(ctx context.Context, id int64) error {
 		if status == StatusSent {
 			return errs.E(errs.Conflict, "this mail has already been sent")
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE mail_outbox SET status = ?, next_attempt_at = ? WHERE id = ?`,
-			StatusPending, o.now().Unix(), id)
-		return err
+		if _, err = tx.ExecContext(ctx, `UPDATE mail_outbox SET status = ?, next_attempt_at = ? WHERE id = ?`,
+			StatusPending, o.now().Unix(), id); err != nil {
+			return err
+		}
+		return audit.Log(ctx, tx, o.now(), act, "mail.retried", 0, "", fmt.Sprintf("outbox mail #%d", id))
 	})
 	if err != nil {
 		return fmt.Errorf("retry mail %d: %w", id, err)

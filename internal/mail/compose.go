@@ -10,6 +10,7 @@ import (
 
 	"saferspaces/internal/errs"
 	"saferspaces/internal/i18n"
+	"saferspaces/internal/paths"
 )
 
 // Kind names an e-mail's purpose; it is stored in the outbox and picks the template.
@@ -75,9 +76,9 @@ func Compose(kind Kind, lang i18n.Lang, data Data) (Message, error) {
 		// Links that follow from the base URL alone, so callers need not build them.
 		switch kind {
 		case KindRegistrationNew:
-			data.Link = data.BaseURL + "/admin/registrations"
+			data.Link = data.BaseURL + paths.Registrations
 		case KindPasswordChanged:
-			data.Link = data.BaseURL + "/password/forgot"
+			data.Link = data.BaseURL + paths.Forgot
 		}
 	}
 	switch kind {

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"saferspaces/internal/audit"
 	"saferspaces/internal/errs"
 	"saferspaces/internal/mail"
 	"saferspaces/internal/testkit"
@@ -67,8 +68,11 @@ func TestBackoffFailureAndRetry(t *testing.T) {
 		t.Fatalf("List(failed) = %+v, %d, %v", list, total, err)
 	}
 
-	if err := ob.Retry(t.Context(), id); err != nil {
+	if err := ob.Retry(t.Context(), audit.CLI, id); err != nil {
 		t.Fatal(err)
+	}
+	if n := testkit.Count(t, db, `SELECT count(*) FROM audit_log WHERE action = 'mail.retried' AND actor = 'cli'`); n != 1 {
+		t.Errorf("%d audit lines for the retry, want 1 (written with it)", n)
 	}
 	if r := outboxRow(t, db, id); r.status != mail.StatusPending || r.next != clk.Now().Unix() {
 		t.Fatalf("after Retry: %+v", r)
@@ -82,10 +86,10 @@ func TestBackoffFailureAndRetry(t *testing.T) {
 		t.Errorf("List() = %+v", list)
 	}
 
-	if err := ob.Retry(t.Context(), id); !errs.Is(err, errs.Conflict) {
+	if err := ob.Retry(t.Context(), audit.CLI, id); !errs.Is(err, errs.Conflict) {
 		t.Errorf("Retry of a sent mail: %v", err)
 	}
-	if err := ob.Retry(t.Context(), 4242); !errs.Is(err, errs.NotFound) {
+	if err := ob.Retry(t.Context(), audit.CLI, 4242); !errs.Is(err, errs.NotFound) {
 		t.Errorf("Retry of an unknown id: %v", err)
 	}
 	if _, _, err := ob.List(t.Context(), "bogus", 10, 0); !errs.Is(err, errs.Invalid) {

@@ -148,3 +148,22 @@ func NotFound(err error, what string) error {
 	}
 	return err
 }
+
+// Setting returns the value stored under key in the settings table. If there is none, it stores
+// the value init makes and returns that; two processes racing to initialise agree on one value.
+func (db *DB) Setting(ctx context.Context, key string, init func() string) (string, error) {
+	var v string
+	err := db.R.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = ?`, key).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) && init != nil {
+		err = db.Tx(ctx, func(tx *sql.Tx) error {
+			if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO settings(key, value) VALUES (?, ?)`, key, init()); err != nil {
+				return err
+			}
+			return tx.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = ?`, key).Scan(&v)
+		})
+	}
+	if err != nil {
+		return "", fmt.Errorf("setting %s: %w", key, err)
+	}
+	return v, nil
+}

@@ -121,7 +121,7 @@ func TestLanguageIsStoredOnTheUser(t *testing.T) {
 	if p := b.get("/account"); !strings.Contains(p.Body, `<html lang="de">`) {
 		t.Fatal("default language is not German")
 	}
-	if p := b.post("/account/language", url.Values{"language": {"fr"}}); p.Status != http.StatusBadRequest {
+	if p := b.post("/account/language", url.Values{"language": {"xx"}}); p.Status != http.StatusBadRequest {
 		t.Errorf("unsupported language: %d", p.Status)
 	}
 	b.post("/account/language", url.Values{"language": {"en"}})

@@ -8,9 +8,10 @@ import (
 	"time"
 
 	"saferspaces/internal/account"
+	"saferspaces/internal/web"
 )
 
-const sessionCookie = account.SessionCookie
+const sessionCookie = web.SessionCookie
 
 // The whole way in for an account made on the command line: activation link from the e-mail,
 // password, signed in, declaration accepted, signed out.

@@ -6,7 +6,7 @@ import (
 	"net/url"
 	"testing"
 
-	"saferspaces/internal/web"
+	"saferspaces/internal/app"
 )
 
 // Behind a trusted reverse proxy the client is the right-most X-Forwarded-For entry that is not
@@ -34,7 +34,7 @@ func TestClientAddressBehindTrustedProxies(t *testing.T) {
 		t.Errorf("without trusted proxies the address is %q, want the peer 127.0.0.1", got)
 	}
 
-	proxied := newHarness(t, func(d *web.Deps) { d.Config.TrustedProxies = "127.0.0.0/8, 10.0.0.0/8" })
+	proxied := newHarness(t, func(p *app.Parts) { p.Config.TrustedProxies = "127.0.0.0/8, 10.0.0.0/8" })
 	for _, tc := range []struct {
 		xff  []string
 		want string

@@ -79,7 +79,7 @@ func (s *Server) accountPassword(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.kickMail()
-	if _, err := s.sessions.Login(w, r, uid); err != nil {
+	if _, err := s.sessions.login(w, r, uid); err != nil {
 		s.fail(w, r, err)
 		return
 	}
@@ -108,7 +108,7 @@ func (s *Server) accountRevoke(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	if err := s.sessions.Drop(w, r); err != nil {
+	if err := s.sessions.drop(w, r); err != nil {
 		s.fail(w, r, err)
 		return
 	}

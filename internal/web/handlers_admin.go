@@ -2,7 +2,6 @@ package web
 
 import (
 	"errors"
-	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
@@ -317,13 +316,13 @@ const auditPage = 100
 
 func (s *Server) adminAudit(w http.ResponseWriter, r *http.Request) {
 	q := firstRunes(strings.TrimSpace(r.URL.Query().Get("q")), 200)
-	_, total, err := audit.List(r.Context(), s.db.R, q, 1, 0)
+	_, total, err := s.Audit.List(r.Context(), q, 1, 0)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	p, offset := newPager(r, total, auditPage)
-	events, _, err := audit.List(r.Context(), s.db.R, q, auditPage, offset)
+	events, _, err := s.Audit.List(r.Context(), q, auditPage, offset)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -344,14 +343,6 @@ type mailData struct {
 
 const mailPage = 50
 
-// mailbox is the outbox for listing and retrying; tests may run the server without a delivering one.
-func (s *Server) mailbox() *mail.Outbox {
-	if s.outbox != nil {
-		return s.outbox
-	}
-	return mail.NewOutbox(s.db, nil, s.log, s.now)
-}
-
 func (s *Server) mailPage(w http.ResponseWriter, r *http.Request, status int, errMsg string) {
 	st := r.URL.Query().Get("status")
 	switch st {
@@ -359,13 +350,13 @@ func (s *Server) mailPage(w http.ResponseWriter, r *http.Request, status int, er
 	default:
 		st = ""
 	}
-	_, total, err := s.mailbox().List(r.Context(), st, 1, 0)
+	_, total, err := s.Outbox.List(r.Context(), st, 1, 0)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	p, offset := newPager(r, total, mailPage)
-	entries, _, err := s.mailbox().List(r.Context(), st, mailPage, offset)
+	entries, _, err := s.Outbox.List(r.Context(), st, mailPage, offset)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -385,17 +376,11 @@ func (s *Server) adminMailRetry(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if err := s.mailbox().Retry(r.Context(), id); err != nil {
+	if err := s.Outbox.Retry(r.Context(), s.actor(r), id); err != nil {
 		if errs.Is(err, errs.Conflict) {
 			s.mailPage(w, r, http.StatusConflict, i18n.T(state(r).lang, "admin.mail.error.sent"))
 			return
 		}
-		s.fail(w, r, err)
-		return
-	}
-	u := state(r).user
-	if err := audit.Record(r.Context(), s.db.W, audit.Event{At: s.now(), ActorID: u.ID, Actor: u.Email,
-		Action: "mail.retried", Detail: fmt.Sprintf("outbox mail #%d", id), IP: clientIP(r)}); err != nil {
 		s.fail(w, r, err)
 		return
 	}

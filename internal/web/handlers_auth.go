@@ -82,7 +82,7 @@ func (s *Server) loginPost(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	if _, err := s.sessions.Login(w, r, u.ID); err != nil {
+	if _, err := s.sessions.login(w, r, u.ID); err != nil {
 		s.fail(w, r, err)
 		return
 	}
@@ -92,7 +92,7 @@ func (s *Server) loginPost(w http.ResponseWriter, r *http.Request) {
 // logout ends the session on the server and returns to the sign-in page. Without a session it
 // simply does the latter.
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
-	if err := s.sessions.Logout(w, r, clientIP(r)); err != nil {
+	if err := s.sessions.logout(w, r, s.actor(r)); err != nil {
 		s.fail(w, r, err)
 		return
 	}
@@ -193,7 +193,7 @@ func (s *Server) tokenPost(purpose string) http.HandlerFunc {
 			return
 		}
 		s.kickMail()
-		if _, err := s.sessions.Login(w, r, signedIn.ID); err != nil {
+		if _, err := s.sessions.login(w, r, signedIn.ID); err != nil {
 			s.fail(w, r, err)
 			return
 		}

@@ -13,7 +13,7 @@ import (
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	if err := s.db.Ping(r.Context()); err != nil {
+	if err := s.ready(r.Context()); err != nil {
 		s.log.Error("healthz: database", "err", err)
 		w.WriteHeader(http.StatusServiceUnavailable)
 		w.Write([]byte("database unavailable\n"))

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"fmt"
 	"html/template"
 	"net/http"
 	"strconv"
@@ -10,6 +9,7 @@ import (
 	"saferspaces/internal/errs"
 	"saferspaces/internal/i18n"
 	"saferspaces/internal/learning"
+	"saferspaces/internal/paths"
 )
 
 // The learning pages. Every handler here runs behind requireUser and works on the signed-in
@@ -106,9 +106,9 @@ func (s *Server) completeLesson(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	next := learning.ModulePath(moduleID)
+	next := paths.Module(moduleID)
 	if l := s.learn.Catalog().Lesson(moduleID, lessonID).Next(); l != nil {
-		next = learning.LessonPath(moduleID, l.ID)
+		next = paths.Lesson(moduleID, l.ID)
 	}
 	if len(issued) > 0 {
 		s.kickMail()
@@ -180,7 +180,7 @@ func (s *Server) checkSubmit(w http.ResponseWriter, r *http.Request) {
 	}
 	// Post/redirect/get: the feedback lives at the attempt's own address, so reloading it does not
 	// submit the answers again.
-	http.Redirect(w, r, fmt.Sprintf("/modules/%s/check/attempts/%d?submitted=1", r.PathValue("module"), res.AttemptID), http.StatusSeeOther)
+	http.Redirect(w, r, paths.Attempt(r.PathValue("module"), res.AttemptID)+"?submitted=1", http.StatusSeeOther)
 }
 
 // attemptPage shows the feedback of one of the user's past attempts. Another user's attempt is

@@ -8,21 +8,21 @@ import (
 	"strconv"
 
 	"saferspaces/internal/account"
-	"saferspaces/internal/cohort"
 	"saferspaces/internal/errs"
 	"saferspaces/internal/i18n"
+	"saferspaces/internal/report"
 )
 
 type trainerData struct {
 	Base
-	Cohorts []cohort.Summary
+	Cohorts []report.Summary
 	IsAdmin bool
 }
 
 // trainerHome lists the cohorts the trainer leads (an admin: all cohorts).
 func (s *Server) trainerHome(w http.ResponseWriter, r *http.Request) {
 	u := state(r).user
-	list, err := s.cohorts.Led(r.Context(), u.ID, u.Role)
+	list, err := s.Reports.Led(r.Context(), u.ID, u.Role)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -33,7 +33,7 @@ func (s *Server) trainerHome(w http.ResponseWriter, r *http.Request) {
 
 type trainerCohortData struct {
 	Base
-	Report       *cohort.Report
+	Report       *report.Report
 	Chart        chart
 	InactiveDays int
 }
@@ -48,7 +48,7 @@ func (s *Server) trainerCohort(w http.ResponseWriter, r *http.Request) {
 	b := s.base(r, "")
 	b.Title = rep.Name
 	s.page(w, r, http.StatusOK, "trainer_cohort", &trainerCohortData{Base: b, Report: rep,
-		Chart: newChart(rep.Timeline, b.Lang), InactiveDays: int(cohort.InactiveAfter.Hours() / 24)})
+		Chart: newChart(rep.Timeline, b.Lang), InactiveDays: int(report.InactiveAfter.Hours() / 24)})
 }
 
 // trainerCohortCSV downloads the matrix for spreadsheets, with the header in the viewer's language.
@@ -59,26 +59,26 @@ func (s *Server) trainerCohortCSV(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var buf bytes.Buffer
-	if err := cohort.WriteCSV(&buf, rep, state(r).lang, s.loc); err != nil {
+	if err := report.WriteCSV(&buf, rep, state(r).lang, s.loc); err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	h := w.Header()
 	h.Set("Content-Type", "text/csv; charset=utf-8")
-	h.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": cohort.FileName(rep.Name, rep.At)}))
+	h.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": report.FileName(rep.Name, rep.At)}))
 	h.Set("Cache-Control", "no-store")
 	w.Write(buf.Bytes())
 }
 
 // cohortReport reads the cohort named in the path for the signed-in viewer. An id that is not a
 // number is the same 404 as a cohort that does not exist or that the viewer does not lead.
-func (s *Server) cohortReport(r *http.Request) (*cohort.Report, error) {
+func (s *Server) cohortReport(r *http.Request) (*report.Report, error) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil || id <= 0 {
 		return nil, errs.E(errs.NotFound, "cohort not found")
 	}
 	u := state(r).user
-	return s.cohorts.Report(r.Context(), id, u.ID, u.Role)
+	return s.Reports.Report(r.Context(), id, u.ID, u.Role)
 }
 
 // chart is the completions timeline laid out as an SVG bar chart, drawn by the template without
@@ -107,7 +107,7 @@ type chartTick struct {
 	Value int
 }
 
-func newChart(t cohort.Timeline, lang i18n.Lang) chart {
+func newChart(t report.Timeline, lang i18n.Lang) chart {
 	c := chart{Width: 720, Height: 240, Left: 40, Top: 12, Right: 712, Bottom: 200,
 		Unit: t.Unit, Total: t.Total}
 	n := len(t.Buckets)

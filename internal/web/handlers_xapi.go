@@ -1,34 +1,15 @@
 package web
 
 import (
-	"database/sql"
 	"mime"
 	"net/http"
 	"time"
-
-	"saferspaces/internal/audit"
-	"saferspaces/internal/xapi"
 )
 
 // adminExportXAPI streams every learner's progress as xAPI statements (JSON lines). The export
-// takes personal data out of the platform, so it is audited before the first byte is sent.
+// takes personal data out of the platform; the service audits it before the first byte is sent.
 func (s *Server) adminExportXAPI(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
-	u := state(r).user
 	now := s.now()
-	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
-		return audit.Record(ctx, tx, audit.Event{At: now, ActorID: u.ID, Actor: u.Email, Action: "xapi.exported",
-			Detail: "all learning records", IP: clientIP(r)})
-	})
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	baseURL := s.cfg.BaseURL
-	if baseURL == "" {
-		// Only tests run without a configured URL; serve always sets one.
-		baseURL = "http://" + r.Host
-	}
 	h := w.Header()
 	h.Set("Content-Type", "application/x-ndjson")
 	h.Set("Content-Disposition", mime.FormatMediaType("attachment",
@@ -38,7 +19,7 @@ func (s *Server) adminExportXAPI(w http.ResponseWriter, r *http.Request) {
 	// The wall clock is right here, not the injected one: this is a network deadline.
 	_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(15 * time.Minute))
 	sw := &sentWriter{w: w}
-	if err := xapi.Export(ctx, sw, s.db, s.learn.Catalog(), baseURL); err != nil {
+	if err := s.XAPI.Export(r.Context(), sw, s.actor(r), "a download"); err != nil {
 		if !sw.sent {
 			h.Del("Content-Disposition")
 			s.fail(w, r, err)

@@ -11,8 +11,8 @@ import (
 	"testing/fstest"
 
 	"saferspaces/internal/account"
+	"saferspaces/internal/app"
 	"saferspaces/internal/content"
-	"saferspaces/internal/web"
 )
 
 // The learning tests run on a small content of their own, so they do not change when the shipped
@@ -93,7 +93,7 @@ minutes: 60
 	if err != nil {
 		t.Fatal(err)
 	}
-	return func(d *web.Deps) { d.Content = cat }
+	return func(p *app.Parts) { p.Content = cat }
 }
 
 // learner signs in a new learner on a harness with the small content.

@@ -69,7 +69,7 @@ func TestRegisterValidationPerField(t *testing.T) {
 		{"email", ""}, {"email", "erika"}, {"email", "Erika <erika@stadt.example>"}, {"email", strings.Repeat("e", 250) + "@x.de"},
 		{"organisation", " "}, {"organisation", strings.Repeat("o", 201)},
 		{"position", ""},
-		{"language", "fr"}, {"language", ""},
+		{"language", "xx"}, {"language", ""},
 		{"cohort_code", strings.Repeat("c", 65)},
 		{"accept", ""}, {"accept", "on"},
 	}

@@ -14,59 +14,43 @@ import (
 	"time"
 
 	"saferspaces/internal/account"
-	"saferspaces/internal/cohort"
+	"saferspaces/internal/app"
 	"saferspaces/internal/config"
-	"saferspaces/internal/content"
 	"saferspaces/internal/learning"
-	"saferspaces/internal/mail"
-	"saferspaces/internal/sqlite"
-	"saferspaces/modules"
 	webfs "saferspaces/web"
 )
 
-// Server serves the platform.
+// Server serves the platform. It holds the feature services and nothing below them: every read
+// and write goes through a service.
 type Server struct {
 	cfg    config.Config
 	log    *slog.Logger
-	db     *sqlite.DB
 	now    func() time.Time
+	ready  func(context.Context) error
 	render *renderer
 	loc    *time.Location // the operator's zone: dates on pages, certificates and exports
 	static http.Handler
 
-	acc      *account.Service
-	sessions *account.SessionStore
-	outbox   *mail.Outbox // nil in tests that read mail from the outbox table
-
-	learn *learning.Service
-
-	cohorts *cohort.Service // trainer reports
+	*app.Services
+	acc      *account.Service // shorthands of the services used on almost every request
+	learn    *learning.Service
+	sessions *sessionStore
 
 	proxies []netip.Prefix // --trusted-proxies: peers whose X-Forwarded-For is believed
 }
 
-// Deps are what the server is built from; cmd wires concrete values.
+// Deps are what the server is built from; cmd (and the tests) wire them with package app.
 type Deps struct {
 	Config config.Config
 	Log    *slog.Logger
-	DB     *sqlite.DB
 	Now    func() time.Time
-
-	Accounts *account.Service
-	Sessions *account.SessionStore
-	Outbox   *mail.Outbox
-
-	// Learning is the learning service over the loaded content. Nil: one is built over Content,
-	// or over the embedded modules when Content is nil too (mailing certificates when there is a
-	// base URL), so tests need not wire it.
-	Learning *learning.Service
-	Content  *content.Catalog
-
-	// Cohorts builds the trainer reports. Nil: one is built over the learning service's content.
-	Cohorts *cohort.Service
+	// Ready answers /healthz: nil when the database answers.
+	Ready func(context.Context) error
+	Keys  SessionKeys // for the session cookie (LoadOrCreateKeys)
+	*app.Services
 }
 
-// New parses templates and catalogs (a missing template stops start-up) and builds the server.
+// New parses templates (a missing template stops start-up) and builds the server.
 func New(d Deps) (*Server, error) {
 	loc := d.Config.Location()
 	rd, err := newRenderer(webfs.Templates, webfs.Static, loc)
@@ -80,41 +64,26 @@ func New(d Deps) (*Server, error) {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
-	if d.Learning == nil {
-		if d.Content == nil {
-			if d.Content, err = content.Load(modules.FS); err != nil {
-				return nil, err
-			}
-		}
-		d.Learning = learning.New(d.DB, d.Content, d.Now)
-		if d.Config.BaseURL != "" {
-			d.Learning.MailCertificates(d.Config.Link)
-		}
-	}
-	if d.Cohorts == nil {
-		d.Cohorts = cohort.New(d.DB, d.Learning.Catalog(), d.Now, loc)
+	if d.Services == nil || d.Accounts == nil || d.Learning == nil || d.Ready == nil {
+		return nil, errors.New("web: services and readiness check are required")
 	}
 	proxies, err := d.Config.Proxies()
 	if err != nil {
 		return nil, err
 	}
 	return &Server{
-		proxies: proxies,
-		cfg:     d.Config,
-		log:     d.Log,
-		db:      d.DB,
-		now:     d.Now,
-		render:  rd,
-		loc:     loc,
-		static:  http.FileServerFS(staticFS),
-
+		proxies:  proxies,
+		cfg:      d.Config,
+		log:      d.Log,
+		now:      d.Now,
+		ready:    d.Ready,
+		render:   rd,
+		loc:      loc,
+		static:   http.FileServerFS(staticFS),
+		Services: d.Services,
 		acc:      d.Accounts,
-		sessions: d.Sessions,
-		outbox:   d.Outbox,
-
-		learn: d.Learning,
-
-		cohorts: d.Cohorts,
+		learn:    d.Learning,
+		sessions: newSessionStore(d.Accounts, d.Keys, d.Config.Secure(), d.Log),
 	}, nil
 }
 

@@ -20,12 +20,12 @@ func (s *Server) withSession(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		sess, err := s.sessions.Get(r, account.SessionCookie)
+		sess, err := s.sessions.Get(r, SessionCookie)
 		if err != nil {
 			s.fail(w, r, err)
 			return
 		}
-		if uid, ok := account.SessionUserID(sess); ok {
+		if uid, ok := sessionUserID(sess); ok {
 			u, err := s.acc.UserByID(r.Context(), uid)
 			switch {
 			case err == nil && u.Active():
@@ -33,7 +33,7 @@ func (s *Server) withSession(next http.Handler) http.Handler {
 				st.user = &CurrentUser{ID: u.ID, Name: u.Name, Email: u.Email, Role: u.Role, Lang: i18n.OrDefault(u.Lang)}
 				st.lang = requestLanguage(r, u.Lang)
 			case err == nil || errs.Is(err, errs.NotFound):
-				if err := s.sessions.Drop(w, r); err != nil {
+				if err := s.sessions.drop(w, r); err != nil {
 					s.fail(w, r, err)
 					return
 				}
@@ -95,9 +95,7 @@ func (s *Server) requireRole(role string, h http.Handler) http.Handler {
 
 // kickMail wakes the mail worker after a transaction that queued mail has committed.
 func (s *Server) kickMail() {
-	if s.outbox != nil {
-		s.outbox.Kick()
-	}
+	s.Outbox.Kick()
 }
 
 // noticeKey is the session value that carries a one-time confirmation to the next page.
@@ -106,7 +104,7 @@ const noticeKey = "notice"
 // setNotice remembers a catalog key to show once on the signed-in user's next page (after a
 // redirect). Errors are only logged: a lost confirmation must not fail the action it confirms.
 func (s *Server) setNotice(w http.ResponseWriter, r *http.Request, key string) {
-	sess, err := s.sessions.Get(r, account.SessionCookie)
+	sess, err := s.sessions.Get(r, SessionCookie)
 	if err != nil || sess.ID == "" {
 		return
 	}
@@ -118,7 +116,7 @@ func (s *Server) setNotice(w http.ResponseWriter, r *http.Request, key string) {
 
 // takeNotice returns the translated pending notice, if any, and forgets it.
 func (s *Server) takeNotice(w http.ResponseWriter, r *http.Request) string {
-	sess, err := s.sessions.Get(r, account.SessionCookie)
+	sess, err := s.sessions.Get(r, SessionCookie)
 	if err != nil || sess.ID == "" {
 		return ""
 	}

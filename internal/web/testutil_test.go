@@ -36,6 +36,7 @@ import (
 	"time"
 
 	"saferspaces/internal/account"
+	"saferspaces/internal/app"
 	"saferspaces/internal/config"
 	"saferspaces/internal/mail"
 	"saferspaces/internal/sqlite"
@@ -45,20 +46,20 @@ import (
 
 // harness is one running platform.
 type harness struct {
-	t        testing.TB
-	url      string // e.g. http://127.0.0.1:PORT, also the base URL in e-mail links
-	data     string // the data folder: database, session keys, mail/
-	db       *sqlite.DB
-	acc      *account.Service
-	sessions *account.SessionStore
-	outbox   *mail.Outbox
-	clock    *testkit.Clock
-	logs     *testkit.SyncBuffer // everything the server logged
-	users    int                 // counter for generated e-mail addresses
+	t      testing.TB
+	url    string // e.g. http://127.0.0.1:PORT, also the base URL in e-mail links
+	data   string // the data folder: database, session keys, mail/
+	db     *sqlite.DB
+	svc    *app.Services
+	acc    *account.Service
+	outbox *mail.Outbox
+	clock  *testkit.Clock
+	logs   *testkit.SyncBuffer // everything the server logged
+	users  int                 // counter for generated e-mail addresses
 }
 
-// harnessOption changes the server's dependencies before it is built (e.g. other content).
-type harnessOption func(*web.Deps)
+// harnessOption changes the platform's parts before it is built (e.g. its configuration or content).
+type harnessOption func(*app.Parts)
 
 // newHarness starts the platform; it stops with the test.
 func newHarness(t testing.TB, opts ...harnessOption) *harness {
@@ -67,7 +68,7 @@ func newHarness(t testing.TB, opts ...harnessOption) *harness {
 		clock: testkit.NewClock(time.Date(2026, 5, 4, 7, 30, 0, 0, time.UTC))}
 	db := testkit.OpenDBIn(t, h.data)
 	h.db = db
-	keys, err := account.LoadOrCreateKeys(h.data)
+	keys, err := web.LoadOrCreateKeys(h.data)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,14 +77,15 @@ func newHarness(t testing.TB, opts ...harnessOption) *harness {
 	cfg := config.Default()
 	cfg.Data, cfg.BaseURL = h.data, h.url
 	log := testkit.Logger(h.logs)
-	h.acc = account.New(db, h.clock.Now, cfg.Link, log)
-	h.sessions = account.NewSessionStore(db, h.clock.Now, keys, cfg.Secure(), log)
-	h.outbox = mail.NewOutbox(db, mail.NewFileSender(filepath.Join(h.data, "mail"), log), log, h.clock.Now)
-	deps := web.Deps{Config: cfg, Log: log, DB: db, Now: h.clock.Now, Accounts: h.acc, Sessions: h.sessions, Outbox: h.outbox}
+	parts := app.Parts{Config: cfg, DB: db, Content: shippedContent(t), Log: log, Now: h.clock.Now,
+		Sender: mail.NewFileSender(filepath.Join(h.data, "mail"), log)}
 	for _, o := range opts {
-		o(&deps)
+		o(&parts)
 	}
-	srv, err := web.New(deps)
+	// The same wiring as serve; the mail worker does not run (tests deliver with h.deliver or read the outbox).
+	h.svc = app.New(parts)
+	h.acc, h.outbox = h.svc.Accounts, h.svc.Outbox
+	srv, err := web.New(web.Deps{Config: parts.Config, Log: log, Now: h.clock.Now, Ready: db.Ping, Keys: keys, Services: h.svc})
 	if err != nil {
 		t.Fatal(err)
 	}

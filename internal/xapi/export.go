@@ -6,25 +6,47 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"strings"
 	"time"
 
+	"saferspaces/internal/account"
+	"saferspaces/internal/audit"
 	"saferspaces/internal/content"
 	"saferspaces/internal/i18n"
+	"saferspaces/internal/learning"
+	"saferspaces/internal/paths"
 	"saferspaces/internal/sqlite"
 )
 
-// Export writes every statement, oldest first, as JSON lines (one statement per line) to w.
-// baseURL is the platform's public URL; activity ids and the home page of anonymous actors are
-// built from it. See Statements for what is exported.
-func Export(ctx context.Context, w io.Writer, db *sqlite.DB, cat *content.Catalog, baseURL string) error {
+// Service makes the learning records' statements.
+type Service struct {
+	db      *sqlite.DB
+	cat     *content.Catalog
+	baseURL string // the platform's public URL: the root of activity ids
+	now     func() time.Time
+}
+
+// New builds the service over the content; baseURL is the platform's public URL.
+func New(db *sqlite.DB, cat *content.Catalog, baseURL string, now func() time.Time) *Service {
+	return &Service{db: db, cat: cat, baseURL: baseURL, now: now}
+}
+
+// Export records in the audit log that act takes every learner's records out of the platform (to
+// target, e.g. a file name), then writes every statement, oldest first, as JSON lines (one
+// statement per line) to w. See Statements for what is exported.
+func (s *Service) Export(ctx context.Context, w io.Writer, act audit.Actor, target string) error {
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		return audit.Log(ctx, tx, s.now(), act, "xapi.exported", 0, "", "all learning records to "+target)
+	})
+	if err != nil {
+		return err
+	}
 	bw := bufio.NewWriterSize(w, 32<<10)
 	enc := json.NewEncoder(bw)
 	enc.SetEscapeHTML(false)
-	if err := Statements(ctx, db, cat, baseURL, func(st *Statement) error { return enc.Encode(st) }); err != nil {
+	if err := s.Statements(ctx, func(st *Statement) error { return enc.Encode(st) }); err != nil {
 		return err
 	}
 	return bw.Flush()
@@ -39,18 +61,20 @@ func Export(ctx context.Context, w io.Writer, db *sqlite.DB, cat *content.Catalo
 //     result.completion false);
 //   - completed (module): the moment the module's last unit was done.
 //
-// Percentages follow the content as it is now: a lesson is one unit, the passed self-check one
-// more, and records of lessons or modules that have left the content are not exported. The last
-// opened lesson (kept only to resume) is not a learning record and is not exported.
-func Statements(ctx context.Context, db *sqlite.DB, cat *content.Catalog, baseURL string, fn func(*Statement) error) error {
-	ns, err := namespace(ctx, db)
+// Percentages follow the content as it is now and package learning's rule (learning.ModuleUnits),
+// and records of lessons or modules that have left the content are not exported. The last opened
+// lesson (kept only to resume) is not a learning record and is not exported.
+func (s *Service) Statements(ctx context.Context, fn func(*Statement) error) error {
+	ns, err := s.namespace(ctx)
 	if err != nil {
 		return err
 	}
-	e := &exporter{ns: ns, base: strings.TrimRight(baseURL, "/"), cat: cat, emit: fn,
+	e := &exporter{ns: ns, base: strings.TrimRight(s.baseURL, "/"), cat: s.cat, emit: fn,
 		state: map[int64]map[string]*moduleState{}}
-	// One query, so the export is one consistent snapshot and is streamed in time order.
-	rows, err := db.R.QueryContext(ctx, `SELECT e.at, e.kind, e.user_id, e.module_id, e.lesson_id, e.attempt, e.score, e.passed,
+	// One query, so the export is one consistent snapshot and is streamed in time order. It reads
+	// the tables of packages account and learning: the one documented exception to "one owner per
+	// table" (docs/architecture.md), because only a single statement gives a consistent snapshot.
+	rows, err := s.db.R.QueryContext(ctx, `SELECT e.at, e.kind, e.user_id, e.module_id, e.lesson_id, e.attempt, e.score, e.passed,
 			u.name, u.email, u.status, u.lang
 		FROM (
 			SELECT completed_at AS at, 0 AS kind, user_id, module_id, lesson_id, 0 AS attempt, 0 AS score, 0 AS passed
@@ -153,7 +177,7 @@ func (e *exporter) event(ev *event) error {
 		}
 		st.lessons[l.ID] = true
 	case kindAttempt:
-		if !hasCheck(m) {
+		if !m.HasCheck() {
 			return nil
 		}
 		verb := VerbFailed
@@ -183,21 +207,15 @@ func (e *exporter) progress(ev *event, m *content.Module, st *moduleState) error
 	if st.complete {
 		return nil
 	}
-	units, total := len(st.lessons), len(m.Lessons)
-	if hasCheck(m) {
-		total++
-		if st.passed {
-			units++
-		}
-	}
-	if units == total {
+	u := learning.ModuleUnits(m, func(id string) bool { return st.lessons[id] }, st.passed)
+	if u.Complete() {
 		st.complete = true
 		s := e.statement(ev, fmt.Sprintf("module-completed|%d|%s|%d", ev.user.id, m.ID, ev.at.Unix()),
 			VerbCompleted, e.moduleActivity(m))
 		s.Result = &Result{Completion: ptr(true), Extensions: map[string]any{ExtProgress: 100}}
 		return e.emit(s)
 	}
-	pct := units * 100 / total
+	pct := u.Percent()
 	s := e.statement(ev, fmt.Sprintf("module-progressed|%d|%s|%d|%d", ev.user.id, m.ID, pct, ev.at.Unix()),
 		VerbProgressed, e.moduleActivity(m))
 	s.Result = &Result{Completion: ptr(false), Extensions: map[string]any{ExtProgress: pct}}
@@ -219,18 +237,18 @@ func (e *exporter) statement(ev *event, key, verb string, obj Activity) *Stateme
 // actor identifies the learner by e-mail; once their data is erased, by an account that names
 // only the platform's user id, so the LRS can still group their anonymous statistics.
 func (e *exporter) actor(u user) Actor {
-	if u.status == "erased" {
+	if u.status == string(account.StatusErased) {
 		return Actor{ObjectType: "Agent", Account: &Account{HomePage: e.base, Name: fmt.Sprintf("user-%d", u.id)}}
 	}
 	return Actor{ObjectType: "Agent", Name: u.name, Mbox: "mailto:" + u.email}
 }
 
 func (e *exporter) moduleActivity(m *content.Module) Activity {
-	return activity(e.base+"/modules/"+m.ID, TypeModule, m.Title)
+	return activity(e.base+paths.Module(m.ID), TypeModule, m.Title)
 }
 
 func (e *exporter) lessonActivity(m *content.Module, l *content.Lesson) Activity {
-	return activity(e.base+"/modules/"+m.ID+"/lessons/"+l.ID, TypeLesson, l.Title)
+	return activity(e.base+paths.Lesson(m.ID, l.ID), TypeLesson, l.Title)
 }
 
 func (e *exporter) checkActivity(m *content.Module) Activity {
@@ -238,11 +256,11 @@ func (e *exporter) checkActivity(m *content.Module) Activity {
 	for _, l := range i18n.Languages() {
 		name[l] = i18n.T(l, "xapi.check_name", "Module", m.Title.In(l))
 	}
-	return activity(e.base+"/modules/"+m.ID+"/check", TypeAssessment, name)
+	return activity(e.base+paths.Check(m.ID), TypeAssessment, name)
 }
 
 func (e *exporter) parent(m *content.Module) Activity {
-	return Activity{ObjectType: "Activity", ID: e.base + "/modules/" + m.ID}
+	return Activity{ObjectType: "Activity", ID: e.base + paths.Module(m.ID)}
 }
 
 func activity(id, typ string, name content.Text) Activity {
@@ -269,9 +287,6 @@ var verbKeys = map[string]string{
 	VerbProgressed: "xapi.verb.progressed",
 }
 
-// hasCheck matches package learning: a module without questions has no self-check unit.
-func hasCheck(m *content.Module) bool { return m.Check != nil && len(m.Check.Questions) > 0 }
-
 func ptr[T any](v T) *T { return &v }
 
 // namespaceKey is the settings row with this installation's namespace for statement ids: random
@@ -279,18 +294,8 @@ func ptr[T any](v T) *T { return &v }
 // the base URL, and two installations feeding one LRS never produce the same id.
 const namespaceKey = "xapi.namespace"
 
-func namespace(ctx context.Context, db *sqlite.DB) ([16]byte, error) {
-	var v string
-	err := db.R.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = ?`, namespaceKey).Scan(&v)
-	if errors.Is(err, sql.ErrNoRows) {
-		err = db.Tx(ctx, func(tx *sql.Tx) error {
-			if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO settings(key, value) VALUES (?, ?)`,
-				namespaceKey, newUUID4()); err != nil {
-				return err
-			}
-			return tx.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = ?`, namespaceKey).Scan(&v)
-		})
-	}
+func (s *Service) namespace(ctx context.Context) ([16]byte, error) {
+	v, err := s.db.Setting(ctx, namespaceKey, newUUID4)
 	if err != nil {
 		return [16]byte{}, fmt.Errorf("xapi namespace: %w", err)
 	}

@@ -13,6 +13,7 @@ import (
 	"testing/fstest"
 	"time"
 
+	"saferspaces/internal/audit"
 	"saferspaces/internal/content"
 	"saferspaces/internal/sqlite"
 	"saferspaces/internal/testkit"
@@ -103,7 +104,8 @@ func seed(t *testing.T) (*sqlite.DB, int64, int64) {
 func export(t *testing.T, db *sqlite.DB, cat *content.Catalog) (string, []xapi.Statement) {
 	t.Helper()
 	var buf bytes.Buffer
-	if err := xapi.Export(context.Background(), &buf, db, cat, base+"/"); err != nil {
+	svc := xapi.New(db, cat, base+"/", time.Now)
+	if err := svc.Export(context.Background(), &buf, audit.CLI, "a test"); err != nil {
 		t.Fatal(err)
 	}
 	var out []xapi.Statement

@@ -1,4 +1,4 @@
-package cohort_test
+package report_test
 
 import (
 	"context"
@@ -6,14 +6,14 @@ import (
 	"testing"
 	"time"
 
-	"saferspaces/internal/cohort"
 	"saferspaces/internal/errs"
+	"saferspaces/internal/report"
 	"saferspaces/internal/testkit"
 )
 
 // world is a cohort "Nord" led by trainer T, a cohort "Süd" led by trainer U, and their learners.
 type world struct {
-	svc                       *cohort.Service
+	svc                       *report.Service
 	nord, sued                int64
 	trainerT, trainerU, admin int64
 	anna, bernd, clara, frank int64
@@ -26,7 +26,7 @@ func newWorld(t *testing.T) world {
 	db := testkit.OpenDB(t)
 	f := fixture{t, db}
 	w := world{clock: testkit.NewClock(day(20, 12))}
-	w.svc = cohort.New(db, testCatalog(t), w.clock.Now, time.UTC)
+	w.svc = newService(t, db, w.clock.Now)
 
 	w.nord = f.cohort("Nord", day(1, 9))
 	w.sued = f.cohort("Süd", time.Date(2025, time.December, 1, 9, 0, 0, 0, time.UTC))
@@ -104,7 +104,7 @@ func TestReportMatrix(t *testing.T) {
 	if len(r.Modules) != 2 || r.Modules[0].ID != "alpha" || r.Modules[1].ID != "beta" {
 		t.Fatalf("modules not in content order: %v", r.Modules)
 	}
-	byName := map[string]cohort.Learner{}
+	byName := map[string]report.Learner{}
 	for _, l := range r.Learners {
 		byName[l.Name] = l
 	}
@@ -189,7 +189,7 @@ func TestTimelineDaily(t *testing.T) {
 		t.Fatal(err)
 	}
 	tl := r.Timeline
-	if tl.Unit != cohort.Day || len(tl.Buckets) != 20 {
+	if tl.Unit != report.Day || len(tl.Buckets) != 20 {
 		t.Fatalf("unit %s with %d buckets, want 20 days (1st to 20th)", tl.Unit, len(tl.Buckets))
 	}
 	counts := map[int]int{}
@@ -217,7 +217,7 @@ func TestTimelineWeekly(t *testing.T) {
 		t.Fatal(err)
 	}
 	tl := r.Timeline
-	if tl.Unit != cohort.Week {
+	if tl.Unit != report.Week {
 		t.Fatalf("unit = %s, want week for a cohort of 16 weeks", tl.Unit)
 	}
 	// 1 Dec 2025 is a Monday (ISO week 49); 20 Mar 2026 is in week 12 of 2026.
@@ -296,13 +296,13 @@ func TestTimelineMonthly(t *testing.T) {
 	db := testkit.OpenDB(t)
 	f := fixture{t, db}
 	id := f.cohort("Alt", time.Date(2023, time.January, 15, 9, 0, 0, 0, time.UTC))
-	svc := cohort.New(db, testCatalog(t), func() time.Time { return day(20, 12) }, time.UTC)
+	svc := newService(t, db, func() time.Time { return day(20, 12) })
 	r, err := svc.Report(context.Background(), id, 1, "admin")
 	if err != nil {
 		t.Fatal(err)
 	}
 	tl := r.Timeline
-	if tl.Unit != cohort.Month || len(tl.Buckets) != 39 || tl.Total != 0 {
+	if tl.Unit != report.Month || len(tl.Buckets) != 39 || tl.Total != 0 {
 		t.Fatalf("unit %s, %d buckets, total %d; want 39 months (Jan 2023 to Mar 2026), none completed", tl.Unit, len(tl.Buckets), tl.Total)
 	}
 	if got := tl.Buckets[0].Label("de") + " / " + tl.Buckets[38].Label("en"); got != "Januar 2023 / March 2026" {

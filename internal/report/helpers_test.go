@@ -1,14 +1,19 @@
-package cohort_test
+package report_test
 
 import (
 	"context"
 	"fmt"
+	"io"
 	"testing"
 	"testing/fstest"
 	"time"
 
+	"saferspaces/internal/account"
 	"saferspaces/internal/content"
+	"saferspaces/internal/learning"
+	"saferspaces/internal/report"
 	"saferspaces/internal/sqlite"
+	"saferspaces/internal/testkit"
 )
 
 // The test content: "alpha" has two lessons and a self-check, "beta" one lesson and a self-check.
@@ -115,4 +120,12 @@ func (f fixture) attempt(user int64, module string, score int, at time.Time) int
 func (f fixture) visit(user int64, module, lesson string, at time.Time) {
 	f.exec(`INSERT INTO lesson_visits(user_id, module_id, lesson_id, visited_at) VALUES (?, ?, ?, ?)`,
 		user, module, lesson, at.Unix())
+}
+
+// newService is the report service over db, with the account and learning services it reads.
+func newService(t *testing.T, db *sqlite.DB, now func() time.Time) *report.Service {
+	t.Helper()
+	log := testkit.Logger(io.Discard)
+	acc := account.New(db, now, func(p string) string { return "https://ss.example" + p }, log)
+	return report.New(acc, learning.New(db, testCatalog(t), now), now, time.UTC)
 }

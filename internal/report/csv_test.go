@@ -1,4 +1,4 @@
-package cohort_test
+package report_test
 
 import (
 	"bytes"
@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"saferspaces/internal/cohort"
+	"saferspaces/internal/report"
 )
 
 func TestWriteCSV(t *testing.T) {
@@ -24,7 +24,7 @@ func TestWriteCSV(t *testing.T) {
 	r.Learners[3].Organisation = "-2+3"
 
 	var buf bytes.Buffer
-	if err := cohort.WriteCSV(&buf, r, "de", time.UTC); err != nil {
+	if err := report.WriteCSV(&buf, r, "de", time.UTC); err != nil {
 		t.Fatal(err)
 	}
 	raw := buf.String()
@@ -84,7 +84,7 @@ func TestWriteCSVEnglish(t *testing.T) {
 		t.Fatal(err)
 	}
 	var buf bytes.Buffer
-	if err := cohort.WriteCSV(&buf, r, "en", time.UTC); err != nil {
+	if err := report.WriteCSV(&buf, r, "en", time.UTC); err != nil {
 		t.Fatal(err)
 	}
 	lines := strings.Split(strings.TrimPrefix(buf.String(), "\uFEFF"), "\r\n")
@@ -105,7 +105,7 @@ func TestFileName(t *testing.T) {
 		"東京":                    "saferspaces-2026-03-20.csv",
 		"  Große Straße  ":      "saferspaces-grosse-strasse-2026-03-20.csv",
 	} {
-		if got := cohort.FileName(in, at); got != want {
+		if got := report.FileName(in, at); got != want {
 			t.Errorf("FileName(%q) = %q, want %q", in, got, want)
 		}
 	}

@@ -1,4 +1,4 @@
-package account
+package web
 
 import (
 	"crypto/rand"

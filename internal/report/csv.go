@@ -1,4 +1,4 @@
-package cohort
+package report
 
 import (
 	"encoding/csv"
