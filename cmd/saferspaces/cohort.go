@@ -10,11 +10,20 @@ import (
 	"time"
 
 	"saferspaces/internal/account"
+	"saferspaces/internal/audit"
 	"saferspaces/internal/config"
+	"saferspaces/internal/errs"
 )
 
-// cliActor names the command line in the audit log.
-const cliActor = "cli"
+// flagMessages says what is wrong with the command line's values, field by field, naming each as
+// its flag: "--email: "x" is not a valid e-mail address; --name: must have 2 to 200 characters".
+func flagMessages(fields errs.Fields) string {
+	parts := make([]string, len(fields))
+	for i, f := range fields {
+		parts[i] = "--" + f.Name + ": " + f.Message
+	}
+	return strings.Join(parts, "; ")
+}
 
 // accountsFor opens the database in cfg.Data and builds the account service with links to baseURL.
 func accountsFor(ctx context.Context, cfg config.Config, log *slog.Logger) (*account.Service, func() error, error) {
@@ -47,7 +56,10 @@ func cmdCohortCreate(ctx context.Context, args []string, getenv func(string) str
 		return err
 	}
 	defer closeDB()
-	c, err := accounts.NewCohort(ctx, 0, cliActor, name, code, "")
+	c, err := accounts.CreateCohort(ctx, audit.CLI, name, code)
+	if fields := errs.FieldsOf(err); fields != nil {
+		return usageError(stderr, "cohort create: %s", flagMessages(fields))
+	}
 	if err != nil {
 		return fmt.Errorf("cohort create: %w", err)
 	}

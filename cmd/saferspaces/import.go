@@ -9,6 +9,7 @@ import (
 	"os"
 
 	"saferspaces/internal/account"
+	"saferspaces/internal/audit"
 	"saferspaces/internal/config"
 )
 
@@ -43,7 +44,7 @@ func cmdUsersImport(ctx context.Context, args []string, getenv func(string) stri
 		return err
 	}
 	defer closeDB()
-	n, err := accounts.ImportUsers(ctx, file, f, cliActor)
+	n, err := accounts.ImportUsers(ctx, audit.CLI, file, f)
 	var bad *account.ImportError
 	if errors.As(err, &bad) {
 		// One problem per line, FILE:LINE: message, so editors and CI can jump to them.

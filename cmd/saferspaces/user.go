@@ -8,7 +8,9 @@ import (
 	"strings"
 
 	"saferspaces/internal/account"
+	"saferspaces/internal/audit"
 	"saferspaces/internal/config"
+	"saferspaces/internal/errs"
 	"saferspaces/internal/i18n"
 )
 
@@ -17,6 +19,7 @@ import (
 func cmdUserCreate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	cfg := config.Default()
 	var in account.NewAccount
+	var role string
 	rest, err := parseFlags("user create",
 		"user create --email E --name N [--role learner|trainer|admin] [--cohort NAME] [--lang LANG] [--data DIR] [--base-url URL]",
 		args, getenv, stderr, func(fs *flag.FlagSet) {
@@ -24,7 +27,7 @@ func cmdUserCreate(ctx context.Context, args []string, getenv func(string) strin
 			fs.StringVar(&cfg.BaseURL, "base-url", cfg.BaseURL, "public `URL` of the platform for the activation link (default http://ADDR of serve's default)")
 			fs.StringVar(&in.Email, "email", "", "e-mail `address` (the user name)")
 			fs.StringVar(&in.Name, "name", "", "full `name`")
-			fs.StringVar(&in.Role, "role", account.RoleLearner, "`role`: learner, trainer or admin")
+			fs.StringVar(&role, "role", string(account.RoleLearner), "`role`: learner, trainer or admin")
 			fs.StringVar(&in.Cohort, "cohort", "", "cohort `name`: a learner joins it, a trainer or admin leads it")
 			fs.StringVar(&in.Lang, "lang", string(i18n.Default), "`language` of the interface and e-mails: "+i18n.List())
 			fs.StringVar(&in.Organisation, "organisation", "", "`organisation` (optional)")
@@ -45,17 +48,7 @@ func cmdUserCreate(ctx context.Context, args []string, getenv func(string) strin
 	if len(missing) > 0 {
 		return usageError(stderr, "user create needs %s", strings.Join(missing, " and "))
 	}
-	switch in.Role {
-	case account.RoleLearner, account.RoleTrainer, account.RoleAdmin:
-	default:
-		return usageError(stderr, "user create: --role %q: want learner, trainer or admin", in.Role)
-	}
-	if _, ok := i18n.Parse(in.Lang); !ok {
-		return usageError(stderr, "user create: --lang %q: want one of %s", in.Lang, i18n.List())
-	}
-	if !account.ValidEmail(strings.TrimSpace(in.Email)) {
-		return usageError(stderr, "user create: --email %q is not a valid e-mail address", in.Email)
-	}
+	in.Role = account.Role(role)
 	if cfg.BaseURL == "" {
 		cfg.BaseURL = "http://" + cfg.Addr
 		fmt.Fprintf(stderr, "saferspaces: no --base-url given; the activation link points to %s\n", cfg.BaseURL)
@@ -69,7 +62,10 @@ func cmdUserCreate(ctx context.Context, args []string, getenv func(string) strin
 		return err
 	}
 	defer closeDB()
-	u, link, err := accounts.CreateAccount(ctx, in, cliActor)
+	u, link, err := accounts.CreateAccount(ctx, audit.CLI, in)
+	if fields := errs.FieldsOf(err); fields != nil {
+		return usageError(stderr, "user create: %s", flagMessages(fields))
+	}
 	if err != nil {
 		return fmt.Errorf("user create: %w", err)
 	}

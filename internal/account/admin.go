@@ -6,16 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"unicode/utf8"
 
 	"saferspaces/internal/audit"
 	"saferspaces/internal/errs"
 	mailer "saferspaces/internal/mail"
 	"saferspaces/internal/sqlite"
 )
-
-// MaxRejectReason bounds the reason sent to a rejected applicant (in characters).
-const MaxRejectReason = 1000
 
 // Admin actions refused because of the state they would lead to (all errs.Conflict).
 var (
@@ -78,7 +74,7 @@ type withExtra struct {
 func (w withExtra) Scan(dest ...any) error { return w.row.Scan(append(dest, w.extra...)...) }
 
 // decide loads the user inside tx for an admin decision and checks their status is one of allowed.
-func decide(ctx context.Context, tx *sql.Tx, userID int64, allowed ...string) (*User, error) {
+func decide(ctx context.Context, tx *sql.Tx, userID int64, allowed ...Status) (*User, error) {
 	u, err := userByID(ctx, tx, userID)
 	if err != nil {
 		return nil, err
@@ -94,7 +90,7 @@ func decide(ctx context.Context, tx *sql.Tx, userID int64, allowed ...string) (*
 // Approve approves a pending (or earlier rejected) applicant and issues their access credential:
 // an activation link valid for 72 hours, sent in the applicant's language. With cohortID != 0 the
 // applicant joins that cohort. Everything happens in one transaction.
-func (s *Service) Approve(ctx context.Context, actorID int64, actor string, userID, cohortID int64, ip string) error {
+func (s *Service) Approve(ctx context.Context, act audit.Actor, userID, cohortID int64) error {
 	now := s.now()
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
 		u, err := decide(ctx, tx, userID, StatusPending, StatusRejected)
@@ -102,7 +98,7 @@ func (s *Service) Approve(ctx context.Context, actorID int64, actor string, user
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE users SET status = ?, decided_at = ?, decided_by = NULLIF(?, 0), reject_reason = ''
-			WHERE id = ?`, StatusApproved, now.Unix(), actorID, u.ID); err != nil {
+			WHERE id = ?`, StatusApproved, now.Unix(), act.ID, u.ID); err != nil {
 			return err
 		}
 		detail := ""
@@ -111,7 +107,7 @@ func (s *Service) Approve(ctx context.Context, actorID int64, actor string, user
 			if err != nil {
 				return err
 			}
-			if err := s.SetCohort(ctx, tx, u.ID, cohortID); err != nil {
+			if err := s.setCohort(ctx, tx, u.ID, cohortID); err != nil {
 				return err
 			}
 			detail = "cohort " + name
@@ -119,8 +115,7 @@ func (s *Service) Approve(ctx context.Context, actorID int64, actor string, user
 		if err := s.sendActivation(ctx, tx, u); err != nil {
 			return err
 		}
-		return audit.Record(ctx, tx, audit.Event{At: now, ActorID: actorID, Actor: actor, Action: "registration.approved",
-			TargetID: u.ID, Target: u.Email, Detail: detail, IP: ip})
+		return audit.Log(ctx, tx, now, act, "registration.approved", u.ID, u.Email, detail)
 	})
 	if err != nil {
 		return fmt.Errorf("approve user %d: %w", userID, err)
@@ -135,7 +130,7 @@ func (s *Service) sendActivation(ctx context.Context, tx *sql.Tx, u *User) error
 		return err
 	}
 	return s.enqueue(ctx, tx, mailer.KindActivation, u.Lang, mailer.Data{Name: u.Name, Email: u.Email,
-		Link: s.TokenLink(PurposeActivation, raw), BaseURL: s.baseURL()}, "", "")
+		Link: s.tokenLink(PurposeActivation, raw), BaseURL: s.baseURL()}, "", "")
 }
 
 func cohortName(ctx context.Context, q querier, id int64) (string, error) {
@@ -151,13 +146,10 @@ func cohortName(ctx context.Context, q querier, id int64) (string, error) {
 }
 
 // Reject refuses a pending applicant with a reason, which is sent to them.
-func (s *Service) Reject(ctx context.Context, actorID int64, actor string, userID int64, reason, ip string) error {
+func (s *Service) Reject(ctx context.Context, act audit.Actor, userID int64, reason string) error {
 	reason = normalText(reason)
-	if reason == "" {
-		return errs.E(errs.Invalid, "a reason is required")
-	}
-	if utf8.RuneCountInString(reason) > MaxRejectReason {
-		return errs.E(errs.Invalid, "the reason may have at most %d characters", MaxRejectReason)
+	if err := validate(rejection{Reason: reason}, "rejection"); err != nil {
+		return err
 	}
 	now := s.now()
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
@@ -166,15 +158,14 @@ func (s *Service) Reject(ctx context.Context, actorID int64, actor string, userI
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE users SET status = ?, decided_at = ?, decided_by = NULLIF(?, 0), reject_reason = ?
-			WHERE id = ?`, StatusRejected, now.Unix(), actorID, reason, u.ID); err != nil {
+			WHERE id = ?`, StatusRejected, now.Unix(), act.ID, reason, u.ID); err != nil {
 			return err
 		}
 		if err := s.enqueue(ctx, tx, mailer.KindRejected, u.Lang, mailer.Data{Name: u.Name, Email: u.Email,
 			Reason: reason, BaseURL: s.baseURL()}, "", ""); err != nil {
 			return err
 		}
-		return audit.Record(ctx, tx, audit.Event{At: now, ActorID: actorID, Actor: actor, Action: "registration.rejected",
-			TargetID: u.ID, Target: u.Email, Detail: reason, IP: ip})
+		return audit.Log(ctx, tx, now, act, "registration.rejected", u.ID, u.Email, reason)
 	})
 	if err != nil {
 		return fmt.Errorf("reject user %d: %w", userID, err)
@@ -186,7 +177,7 @@ func (s *Service) Reject(ctx context.Context, actorID int64, actor string, userI
 // It works for users who have already activated too: the link then lets them set a new password,
 // which is how an admin helps someone whose reset mail does not arrive — without ever seeing or
 // choosing the password.
-func (s *Service) ResendCredential(ctx context.Context, actorID int64, actor string, userID int64, ip string) error {
+func (s *Service) ResendCredential(ctx context.Context, act audit.Actor, userID int64) error {
 	now := s.now()
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
 		u, err := decide(ctx, tx, userID, StatusApproved)
@@ -196,8 +187,7 @@ func (s *Service) ResendCredential(ctx context.Context, actorID int64, actor str
 		if err := s.sendActivation(ctx, tx, u); err != nil {
 			return err
 		}
-		return audit.Record(ctx, tx, audit.Event{At: now, ActorID: actorID, Actor: actor, Action: "credential.resent",
-			TargetID: u.ID, Target: u.Email, IP: ip})
+		return audit.Log(ctx, tx, now, act, "credential.resent", u.ID, u.Email, "")
 	})
 	if err != nil {
 		return fmt.Errorf("resend credential to user %d: %w", userID, err)
@@ -208,7 +198,7 @@ func (s *Service) ResendCredential(ctx context.Context, actorID int64, actor str
 // SetRole changes a user's role. An admin cannot take away their own admin role, and the last
 // active admin cannot be demoted, so the platform never ends up without an administrator. A user
 // who is no longer trainer or admin stops leading cohorts.
-func (s *Service) SetRole(ctx context.Context, actorID int64, actor string, userID int64, role, ip string) error {
+func (s *Service) SetRole(ctx context.Context, act audit.Actor, userID int64, role Role) error {
 	switch role {
 	case RoleLearner, RoleTrainer, RoleAdmin:
 	default:
@@ -224,7 +214,7 @@ func (s *Service) SetRole(ctx context.Context, actorID int64, actor string, user
 			return nil
 		}
 		if u.Role == RoleAdmin {
-			if u.ID == actorID {
+			if u.ID == act.ID {
 				return ErrOwnAdminRole
 			}
 			if err := keepOneAdmin(ctx, tx, u); err != nil {
@@ -239,8 +229,7 @@ func (s *Service) SetRole(ctx context.Context, actorID int64, actor string, user
 				return err
 			}
 		}
-		return audit.Record(ctx, tx, audit.Event{At: now, ActorID: actorID, Actor: actor, Action: "user.role",
-			TargetID: u.ID, Target: u.Email, Detail: u.Role + " → " + role, IP: ip})
+		return audit.Log(ctx, tx, now, act, "user.role", u.ID, u.Email, string(u.Role+" → "+role))
 	})
 	if err != nil {
 		return fmt.Errorf("set role of user %d: %w", userID, err)
@@ -266,7 +255,7 @@ func keepOneAdmin(ctx context.Context, tx *sql.Tx, u *User) error {
 }
 
 // SetUserCohort puts a user into a cohort, or takes them out of theirs with cohortID 0.
-func (s *Service) SetUserCohort(ctx context.Context, actorID int64, actor string, userID, cohortID int64, ip string) error {
+func (s *Service) SetUserCohort(ctx context.Context, act audit.Actor, userID, cohortID int64) error {
 	now := s.now()
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
 		u, err := decide(ctx, tx, userID, StatusPending, StatusApproved, StatusRejected, StatusDisabled)
@@ -283,13 +272,12 @@ func (s *Service) SetUserCohort(ctx context.Context, actorID int64, actor string
 			if err != nil {
 				return err
 			}
-			if err := s.SetCohort(ctx, tx, u.ID, cohortID); err != nil {
+			if err := s.setCohort(ctx, tx, u.ID, cohortID); err != nil {
 				return err
 			}
 			detail = "cohort " + name
 		}
-		return audit.Record(ctx, tx, audit.Event{At: now, ActorID: actorID, Actor: actor, Action: "user.cohort",
-			TargetID: u.ID, Target: u.Email, Detail: detail, IP: ip})
+		return audit.Log(ctx, tx, now, act, "user.cohort", u.ID, u.Email, detail)
 	})
 	if err != nil {
 		return fmt.Errorf("set cohort of user %d: %w", userID, err)
@@ -301,8 +289,8 @@ func (s *Service) SetUserCohort(ctx context.Context, actorID int64, actor string
 // listed only when Status asks for them.
 type UserQuery struct {
 	Text     string // part of name, e-mail or organisation
-	Role     string
-	Status   string
+	Role     Role
+	Status   Status
 	CohortID int64
 	Limit    int
 	Offset   int

@@ -57,26 +57,6 @@ func (s *Service) CohortOverview(ctx context.Context) ([]CohortSummary, error) {
 	return out, rows.Err()
 }
 
-// NewCohort creates a cohort (see CreateCohort) on behalf of actor and records it in the audit log.
-func (s *Service) NewCohort(ctx context.Context, actorID int64, actor, name, code, ip string) (*Cohort, error) {
-	c, err := s.CreateCohort(ctx, name, code)
-	if err != nil {
-		return nil, err
-	}
-	// CreateCohort commits on its own, so the audit line follows in a second write; should the
-	// process die in between, the cohort (which holds no personal data) exists without its line.
-	detail := ""
-	if c.Code != "" {
-		detail = "code " + c.Code
-	}
-	err = audit.Record(ctx, s.db.W, audit.Event{At: s.now(), ActorID: actorID, Actor: actor, Action: "cohort.created",
-		Target: c.Name, Detail: detail, IP: ip})
-	if err != nil {
-		return nil, err
-	}
-	return c, nil
-}
-
 // Leaders lists the users who may lead a cohort (approved trainers and admins), for the select on
 // the cohort page.
 func (s *Service) Leaders(ctx context.Context) ([]Person, error) {
@@ -98,7 +78,7 @@ func (s *Service) Leaders(ctx context.Context) ([]Person, error) {
 }
 
 // AddCohortTrainer lets a trainer or admin lead a cohort; a learner cannot.
-func (s *Service) AddCohortTrainer(ctx context.Context, actorID int64, actor string, cohortID, userID int64, ip string) error {
+func (s *Service) AddCohortTrainer(ctx context.Context, act audit.Actor, cohortID, userID int64) error {
 	now := s.now()
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
 		name, err := cohortName(ctx, tx, cohortID)
@@ -116,11 +96,10 @@ func (s *Service) AddCohortTrainer(ctx context.Context, actorID int64, actor str
 		if u.Role != RoleTrainer && u.Role != RoleAdmin || u.Status == StatusErased {
 			return ErrNotALeader
 		}
-		if err := s.AddTrainer(ctx, tx, cohortID, u.ID); err != nil {
+		if err := s.addTrainer(ctx, tx, cohortID, u.ID); err != nil {
 			return err
 		}
-		return audit.Record(ctx, tx, audit.Event{At: now, ActorID: actorID, Actor: actor, Action: "cohort.trainer_added",
-			TargetID: u.ID, Target: u.Email, Detail: "cohort " + name, IP: ip})
+		return audit.Log(ctx, tx, now, act, "cohort.trainer_added", u.ID, u.Email, "cohort "+name)
 	})
 	if err != nil {
 		return fmt.Errorf("add trainer to cohort %d: %w", cohortID, err)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"saferspaces/internal/account"
+	"saferspaces/internal/audit"
 	"saferspaces/internal/errs"
 	"saferspaces/internal/mail"
 )
@@ -49,13 +50,13 @@ func (g *gate) pending(email string) int64 {
 func TestApproveIssuesActivationLink(t *testing.T) {
 	g := newGate(t)
 	admin := g.user("admin@example.org", account.RoleAdmin, account.StatusApproved, "de")
-	cohort, err := g.svc.CreateCohort(t.Context(), "Musterstadt 2026", "MS-26")
+	cohort, err := g.svc.CreateCohort(t.Context(), audit.CLI, "Musterstadt 2026", "MS-26")
 	if err != nil {
 		t.Fatal(err)
 	}
 	id := g.pending("erika@example.org")
 
-	if err := g.svc.Approve(t.Context(), admin, "admin@example.org", id, cohort.ID, "203.0.113.9"); err != nil {
+	if err := g.svc.Approve(t.Context(), audit.Actor{ID: admin, Email: "admin@example.org", IP: "203.0.113.9"}, id, cohort.ID); err != nil {
 		t.Fatal(err)
 	}
 	u, _ := g.svc.UserByID(t.Context(), id)
@@ -87,14 +88,14 @@ func TestApproveIssuesActivationLink(t *testing.T) {
 		t.Error("token in the audit log")
 	}
 
-	if err := g.svc.Approve(t.Context(), admin, "admin@example.org", id, 0, ""); !errors.Is(err, account.ErrWrongStatus) {
+	if err := g.svc.Approve(t.Context(), audit.Actor{ID: admin, Email: "admin@example.org"}, id, 0); !errors.Is(err, account.ErrWrongStatus) {
 		t.Errorf("approving twice: err = %v", err)
 	}
-	if err := g.svc.Approve(t.Context(), admin, "admin@example.org", 9999, 0, ""); !errs.Is(err, errs.NotFound) {
+	if err := g.svc.Approve(t.Context(), audit.Actor{ID: admin, Email: "admin@example.org"}, 9999, 0); !errs.Is(err, errs.NotFound) {
 		t.Errorf("unknown user: err = %v", err)
 	}
 	other := g.pending("other@example.org")
-	if err := g.svc.Approve(t.Context(), admin, "admin@example.org", other, 4242, ""); !errors.Is(err, account.ErrNoSuchCohort) {
+	if err := g.svc.Approve(t.Context(), audit.Actor{ID: admin, Email: "admin@example.org"}, other, 4242); !errors.Is(err, account.ErrNoSuchCohort) {
 		t.Errorf("unknown cohort: err = %v", err)
 	}
 	if u, _ := g.svc.UserByID(t.Context(), other); u.Status != account.StatusPending {
@@ -107,12 +108,12 @@ func TestRejectSendsReason(t *testing.T) {
 	admin := g.user("admin@example.org", account.RoleAdmin, account.StatusApproved, "de")
 	id := g.pending("erika@example.org")
 	for _, reason := range []string{"", "  \n ", strings.Repeat("x", account.MaxRejectReason+1)} {
-		if err := g.svc.Reject(t.Context(), admin, "admin@example.org", id, reason, ""); !errs.Is(err, errs.Invalid) {
+		if err := g.svc.Reject(t.Context(), audit.Actor{ID: admin, Email: "admin@example.org"}, id, reason); !errs.Is(err, errs.Invalid) {
 			t.Errorf("reason %.10q: err = %v", reason, err)
 		}
 	}
 	reason := "Die Plattform steht nur Behörden offen; bitte registrieren Sie sich mit Ihrer dienstlichen Adresse."
-	if err := g.svc.Reject(t.Context(), admin, "admin@example.org", id, reason, "203.0.113.9"); err != nil {
+	if err := g.svc.Reject(t.Context(), audit.Actor{ID: admin, Email: "admin@example.org", IP: "203.0.113.9"}, id, reason); err != nil {
 		t.Fatal(err)
 	}
 	u, _ := g.svc.UserByID(t.Context(), id)
@@ -123,11 +124,11 @@ func TestRejectSendsReason(t *testing.T) {
 	if len(m) != 1 || m[0].To != "erika@example.org" || !strings.Contains(m[0].Body, reason) {
 		t.Errorf("rejection mails = %+v", m)
 	}
-	if err := g.svc.Reject(t.Context(), admin, "admin@example.org", id, "again", ""); !errors.Is(err, account.ErrWrongStatus) {
+	if err := g.svc.Reject(t.Context(), audit.Actor{ID: admin, Email: "admin@example.org"}, id, "again"); !errors.Is(err, account.ErrWrongStatus) {
 		t.Errorf("rejecting twice: err = %v", err)
 	}
 	// An admin may change their mind about a rejection.
-	if err := g.svc.Approve(t.Context(), admin, "admin@example.org", id, 0, ""); err != nil {
+	if err := g.svc.Approve(t.Context(), audit.Actor{ID: admin, Email: "admin@example.org"}, id, 0); err != nil {
 		t.Errorf("approve after reject: %v", err)
 	}
 	if u, _ := g.svc.UserByID(t.Context(), id); u.RejectReason != "" {
@@ -139,14 +140,14 @@ func TestResendVoidsOldLink(t *testing.T) {
 	g := newGate(t)
 	admin := g.user("admin@example.org", account.RoleAdmin, account.StatusApproved, "de")
 	id := g.pending("erika@example.org")
-	if err := g.svc.ResendCredential(t.Context(), admin, "admin@example.org", id, ""); !errors.Is(err, account.ErrWrongStatus) {
+	if err := g.svc.ResendCredential(t.Context(), audit.Actor{ID: admin, Email: "admin@example.org"}, id); !errors.Is(err, account.ErrWrongStatus) {
 		t.Errorf("resend to a pending applicant: err = %v", err)
 	}
-	if err := g.svc.Approve(t.Context(), admin, "admin@example.org", id, 0, ""); err != nil {
+	if err := g.svc.Approve(t.Context(), audit.Actor{ID: admin, Email: "admin@example.org"}, id, 0); err != nil {
 		t.Fatal(err)
 	}
 	first := g.lastActivation("erika@example.org")
-	if err := g.svc.ResendCredential(t.Context(), admin, "admin@example.org", id, ""); err != nil {
+	if err := g.svc.ResendCredential(t.Context(), audit.Actor{ID: admin, Email: "admin@example.org"}, id); err != nil {
 		t.Fatal(err)
 	}
 	second := g.lastActivation("erika@example.org")
@@ -168,35 +169,35 @@ func TestSetRoleKeepsAnAdmin(t *testing.T) {
 	g := newGate(t)
 	admin := g.user("admin@example.org", account.RoleAdmin, account.StatusApproved, "de")
 	trainer := g.user("trainer@example.org", account.RoleTrainer, account.StatusApproved, "de")
-	cohort, err := g.svc.CreateCohort(t.Context(), "Kohorte A", "")
+	cohort, err := g.svc.CreateCohort(t.Context(), audit.CLI, "Kohorte A", "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := g.svc.AddCohortTrainer(t.Context(), admin, "admin@example.org", cohort.ID, trainer, ""); err != nil {
+	if err := g.svc.AddCohortTrainer(t.Context(), audit.Actor{ID: admin, Email: "admin@example.org"}, cohort.ID, trainer); err != nil {
 		t.Fatal(err)
 	}
 
-	if err := g.svc.SetRole(t.Context(), admin, "admin@example.org", admin, account.RoleLearner, ""); !errors.Is(err, account.ErrOwnAdminRole) {
+	if err := g.svc.SetRole(t.Context(), audit.Actor{ID: admin, Email: "admin@example.org"}, admin, account.RoleLearner); !errors.Is(err, account.ErrOwnAdminRole) {
 		t.Errorf("self-demotion: err = %v", err)
 	}
-	if err := g.svc.SetRole(t.Context(), 0, "cli", admin, account.RoleTrainer, ""); !errors.Is(err, account.ErrLastAdmin) {
+	if err := g.svc.SetRole(t.Context(), audit.CLI, admin, account.RoleTrainer); !errors.Is(err, account.ErrLastAdmin) {
 		t.Errorf("demoting the last admin: err = %v", err)
 	}
-	if err := g.svc.SetRole(t.Context(), admin, "admin@example.org", trainer, "superuser", ""); !errs.Is(err, errs.Invalid) {
+	if err := g.svc.SetRole(t.Context(), audit.Actor{ID: admin, Email: "admin@example.org"}, trainer, "superuser"); !errs.Is(err, errs.Invalid) {
 		t.Errorf("unknown role: err = %v", err)
 	}
-	if err := g.svc.SetRole(t.Context(), admin, "admin@example.org", trainer, account.RoleAdmin, ""); err != nil {
+	if err := g.svc.SetRole(t.Context(), audit.Actor{ID: admin, Email: "admin@example.org"}, trainer, account.RoleAdmin); err != nil {
 		t.Fatal(err)
 	}
 	// With a second admin, the first may be demoted by them.
-	if err := g.svc.SetRole(t.Context(), trainer, "trainer@example.org", admin, account.RoleLearner, ""); err != nil {
+	if err := g.svc.SetRole(t.Context(), audit.Actor{ID: trainer, Email: "trainer@example.org"}, admin, account.RoleLearner); err != nil {
 		t.Errorf("demoting one of two admins: %v", err)
 	}
-	if err := g.svc.SetRole(t.Context(), 0, "cli", trainer, account.RoleLearner, ""); !errors.Is(err, account.ErrLastAdmin) {
+	if err := g.svc.SetRole(t.Context(), audit.CLI, trainer, account.RoleLearner); !errors.Is(err, account.ErrLastAdmin) {
 		t.Errorf("demoting the new last admin: err = %v", err)
 	}
 	// A learner leads no cohort.
-	if err := g.svc.AddCohortTrainer(t.Context(), trainer, "t", cohort.ID, admin, ""); !errors.Is(err, account.ErrNotALeader) {
+	if err := g.svc.AddCohortTrainer(t.Context(), audit.Actor{ID: trainer, Email: "t"}, cohort.ID, admin); !errors.Is(err, account.ErrNotALeader) {
 		t.Errorf("learner as trainer: err = %v", err)
 	}
 	u, _ := g.svc.UserByID(t.Context(), admin)
@@ -212,14 +213,14 @@ func TestSetUserCohortAndOverview(t *testing.T) {
 	g := newGate(t)
 	admin := g.user("admin@example.org", account.RoleAdmin, account.StatusApproved, "de")
 	learner := g.user("l@example.org", account.RoleLearner, account.StatusApproved, "de")
-	a, err := g.svc.CreateCohort(t.Context(), "Kohorte A", "")
+	a, err := g.svc.CreateCohort(t.Context(), audit.CLI, "Kohorte A", "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := g.svc.SetUserCohort(t.Context(), admin, "admin@example.org", learner, a.ID, ""); err != nil {
+	if err := g.svc.SetUserCohort(t.Context(), audit.Actor{ID: admin, Email: "admin@example.org"}, learner, a.ID); err != nil {
 		t.Fatal(err)
 	}
-	if err := g.svc.AddCohortTrainer(t.Context(), admin, "admin@example.org", a.ID, admin, ""); err != nil {
+	if err := g.svc.AddCohortTrainer(t.Context(), audit.Actor{ID: admin, Email: "admin@example.org"}, a.ID, admin); err != nil {
 		t.Fatal(err)
 	}
 	ov, err := g.svc.CohortOverview(t.Context())
@@ -229,13 +230,13 @@ func TestSetUserCohortAndOverview(t *testing.T) {
 	if len(ov) != 1 || ov[0].Members != 1 || len(ov[0].Leaders) != 1 || ov[0].Leaders[0].ID != admin {
 		t.Errorf("overview = %+v", ov)
 	}
-	if err := g.svc.SetUserCohort(t.Context(), admin, "admin@example.org", learner, 0, ""); err != nil {
+	if err := g.svc.SetUserCohort(t.Context(), audit.Actor{ID: admin, Email: "admin@example.org"}, learner, 0); err != nil {
 		t.Fatal(err)
 	}
 	if u, _ := g.svc.UserByID(t.Context(), learner); u.CohortID != 0 {
 		t.Errorf("still in cohort %d", u.CohortID)
 	}
-	if err := g.svc.AddCohortTrainer(t.Context(), admin, "admin@example.org", 999, admin, ""); !errs.Is(err, errs.NotFound) {
+	if err := g.svc.AddCohortTrainer(t.Context(), audit.Actor{ID: admin, Email: "admin@example.org"}, 999, admin); !errs.Is(err, errs.NotFound) {
 		t.Errorf("unknown cohort: err = %v", err)
 	}
 }

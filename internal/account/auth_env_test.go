@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"saferspaces/internal/account"
+	"saferspaces/internal/audit"
 	"saferspaces/internal/errs"
 	"saferspaces/internal/sqlite"
 	"saferspaces/internal/testkit"
@@ -33,9 +34,9 @@ func newAuthEnv(t *testing.T) *authEnv {
 }
 
 // create makes an approved account through CreateAccount and returns it with its activation link.
-func (e *authEnv) create(email, role string) (*account.User, string) {
+func (e *authEnv) create(email string, role account.Role) (*account.User, string) {
 	e.t.Helper()
-	u, link, err := e.acc.CreateAccount(context.Background(), account.NewAccount{Email: email, Name: "Test " + role, Role: role}, "test")
+	u, link, err := e.acc.CreateAccount(context.Background(), audit.Actor{Email: "test"}, account.NewAccount{Email: email, Name: "Test " + string(role), Role: role})
 	if err != nil {
 		e.t.Fatal(err)
 	}

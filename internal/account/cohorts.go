@@ -8,8 +8,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
-	"unicode/utf8"
 
+	"saferspaces/internal/audit"
 	"saferspaces/internal/errs"
 	"saferspaces/internal/sqlite"
 )
@@ -23,9 +23,6 @@ type Cohort struct {
 	Members   int
 	Trainers  int
 }
-
-// MaxCohortNameLen bounds a cohort's name (in characters).
-const MaxCohortNameLen = 100
 
 const cohortColumns = `c.id, c.name, coalesce(c.code, ''), c.created_at,
 	(SELECT count(*) FROM cohort_members m WHERE m.cohort_id = c.id),
@@ -41,29 +38,13 @@ func scanCohort(row scanner) (*Cohort, error) {
 	return &c, nil
 }
 
-// validCohortCode: a code is typed by applicants and may end up in links, so it is URL-safe.
-func validCohortCode(code string) bool {
-	if code == "" || len(code) > MaxCohortCodeLen {
-		return false
-	}
-	for _, r := range code {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
-			return false
-		}
-	}
-	return true
-}
-
-// CreateCohort creates a cohort. The name must be unique (ignoring case); the code is optional,
-// unique too, and may contain only letters, digits, '-' and '_'. Callers record the audit line
-// with their actor.
-func (s *Service) CreateCohort(ctx context.Context, name, code string) (*Cohort, error) {
+// CreateCohort creates a cohort on behalf of act, with its audit line in the same transaction. The
+// name must be unique (ignoring case); the code is optional, unique too, and may contain only
+// letters, digits, '-' and '_'.
+func (s *Service) CreateCohort(ctx context.Context, act audit.Actor, name, code string) (*Cohort, error) {
 	name, code = strings.Join(strings.Fields(name), " "), strings.TrimSpace(code)
-	if n := utf8.RuneCountInString(name); n < 2 || n > MaxCohortNameLen {
-		return nil, errs.E(errs.Invalid, "the cohort name must have 2 to %d characters", MaxCohortNameLen)
-	}
-	if code != "" && !validCohortCode(code) {
-		return nil, errs.E(errs.Invalid, "the join code may have up to %d letters, digits, '-' and '_'", MaxCohortCodeLen)
+	if err := validate(cohortInput{Name: name, Code: code}, "cohort"); err != nil {
+		return nil, err
 	}
 	var id int64
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
@@ -86,17 +67,23 @@ func (s *Service) CreateCohort(ctx context.Context, name, code string) (*Cohort,
 			}
 			return fmt.Errorf("create cohort: %w", err)
 		}
-		id, err = res.LastInsertId()
-		return err
+		if id, err = res.LastInsertId(); err != nil {
+			return err
+		}
+		detail := ""
+		if code != "" {
+			detail = "code " + code
+		}
+		return audit.Log(ctx, tx, s.now(), act, "cohort.created", 0, name, detail)
 	})
 	if err != nil {
 		return nil, err
 	}
-	return s.CohortByID(ctx, id)
+	return s.cohortByID(ctx, id)
 }
 
-// CohortByID returns the cohort or an errs.NotFound.
-func (s *Service) CohortByID(ctx context.Context, id int64) (*Cohort, error) {
+// cohortByID returns the cohort or an errs.NotFound.
+func (s *Service) cohortByID(ctx context.Context, id int64) (*Cohort, error) {
 	c, err := scanCohort(s.db.R.QueryRowContext(ctx, `SELECT `+cohortColumns+` FROM cohorts c WHERE c.id = ?`, id))
 	return c, sqlite.NotFound(err, "cohort")
 }
@@ -136,10 +123,10 @@ func (s *Service) Cohorts(ctx context.Context) ([]Cohort, error) {
 	return out, rows.Err()
 }
 
-// SetCohort makes the user a member of the cohort, leaving any other cohort (a learner belongs to
+// setCohort makes the user a member of the cohort, leaving any other cohort (a learner belongs to
 // at most one); cohortID 0 removes them from their cohort. Staying in the same cohort keeps the
 // date they joined.
-func (s *Service) SetCohort(ctx context.Context, tx *sql.Tx, userID, cohortID int64) error {
+func (s *Service) setCohort(ctx context.Context, tx *sql.Tx, userID, cohortID int64) error {
 	if cohortID == 0 {
 		_, err := tx.ExecContext(ctx, `DELETE FROM cohort_members WHERE user_id = ?`, userID)
 		return err
@@ -153,8 +140,8 @@ func (s *Service) SetCohort(ctx context.Context, tx *sql.Tx, userID, cohortID in
 	return nil
 }
 
-// AddTrainer lets the user lead the cohort (a trainer may lead several); adding twice is harmless.
-func (s *Service) AddTrainer(ctx context.Context, tx *sql.Tx, cohortID, userID int64) error {
+// addTrainer lets the user lead the cohort (a trainer may lead several); adding twice is harmless.
+func (s *Service) addTrainer(ctx context.Context, tx *sql.Tx, cohortID, userID int64) error {
 	if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO cohort_trainers(cohort_id, user_id) VALUES(?, ?)`, cohortID, userID); err != nil {
 		return fmt.Errorf("add trainer: %w", err)
 	}
@@ -175,7 +162,7 @@ type Member struct {
 }
 
 // CohortsLedBy lists, by name, the cohorts that viewer leads; an admin leads every cohort.
-func (s *Service) CohortsLedBy(ctx context.Context, viewerID int64, viewerRole string) ([]Cohort, error) {
+func (s *Service) CohortsLedBy(ctx context.Context, viewerID int64, viewerRole Role) ([]Cohort, error) {
 	where, args := `c.id IN (SELECT cohort_id FROM cohort_trainers WHERE user_id = ?)`, []any{viewerID}
 	if viewerRole == RoleAdmin {
 		where, args = `1 = 1`, nil
@@ -197,7 +184,7 @@ func (s *Service) CohortsLedBy(ctx context.Context, viewerID int64, viewerRole s
 
 // LedCohort returns the cohort if viewer leads it (an admin leads every cohort). A cohort that
 // does not exist and one the viewer does not lead are both errs.NotFound, so ids cannot be probed.
-func (s *Service) LedCohort(ctx context.Context, cohortID, viewerID int64, viewerRole string) (*Cohort, error) {
+func (s *Service) LedCohort(ctx context.Context, cohortID, viewerID int64, viewerRole Role) (*Cohort, error) {
 	q, args := `SELECT `+cohortColumns+` FROM cohorts c WHERE c.id = ? AND EXISTS
 		(SELECT 1 FROM cohort_trainers t WHERE t.cohort_id = c.id AND t.user_id = ?)`, []any{cohortID, viewerID}
 	if viewerRole == RoleAdmin {
@@ -221,7 +208,7 @@ func (s *Service) Members(ctx context.Context, cohortIDs ...int64) (map[int64][]
 		ORDER BY u.name COLLATE NOCASE, u.id`, []any{string(ids), StatusApproved, StatusDisabled},
 		func(scan func(...any) error) error {
 			var m Member
-			var status string
+			var status Status
 			var joined, login int64
 			if err := scan(&m.CohortID, &m.ID, &m.Name, &m.Email, &m.Organisation, &status, &joined, &login); err != nil {
 				return err

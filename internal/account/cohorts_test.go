@@ -2,28 +2,28 @@ package account_test
 
 import (
 	"context"
-	"database/sql"
 	"testing"
 
 	"saferspaces/internal/account"
+	"saferspaces/internal/audit"
 	"saferspaces/internal/errs"
 )
 
 func TestCohorts(t *testing.T) {
 	e := newAuthEnv(t)
 	ctx := context.Background()
-	a, err := e.acc.CreateCohort(ctx, "  Frühjahr   2026 ", "fj-2026")
+	a, err := e.acc.CreateCohort(ctx, audit.CLI, "  Frühjahr   2026 ", "fj-2026")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if a.Name != "Frühjahr 2026" || a.Code != "fj-2026" || a.CreatedAt.IsZero() {
 		t.Errorf("created %+v", a)
 	}
-	b, err := e.acc.CreateCohort(ctx, "Herbst 2026", "")
+	b, err := e.acc.CreateCohort(ctx, audit.CLI, "Herbst 2026", "")
 	if err != nil || b.Code != "" {
 		t.Fatalf("cohort without code: %+v, %v", b, err)
 	}
-	if _, err := e.acc.CreateCohort(ctx, "Winter 2026", ""); err != nil {
+	if _, err := e.acc.CreateCohort(ctx, audit.CLI, "Winter 2026", ""); err != nil {
 		t.Fatalf("a second cohort without code: %v", err)
 	}
 	for name, c := range map[string][2]string{
@@ -34,12 +34,12 @@ func TestCohorts(t *testing.T) {
 		"name too short":       {"S", ""},
 		"name only whitespace": {"   ", ""},
 	} {
-		_, err := e.acc.CreateCohort(ctx, c[0], c[1])
+		_, err := e.acc.CreateCohort(ctx, audit.CLI, c[0], c[1])
 		if !errs.Is(err, errs.Conflict) && !errs.Is(err, errs.Invalid) {
 			t.Errorf("%s: %v", name, err)
 		}
 	}
-	if _, err := e.acc.CreateCohort(ctx, "Frühjahr 2026", ""); !errs.Is(err, errs.Conflict) {
+	if _, err := e.acc.CreateCohort(ctx, audit.CLI, "Frühjahr 2026", ""); !errs.Is(err, errs.Conflict) {
 		t.Errorf("duplicate name: %v, want Conflict", err)
 	}
 
@@ -56,18 +56,18 @@ func TestCohorts(t *testing.T) {
 
 	learner, _ := e.create("lea.lernt@stadt.example", account.RoleLearner)
 	trainer, _ := e.create("tom.trainer@stadt.example", account.RoleTrainer)
-	tx := func(fn func(tx *sql.Tx) error) {
+	must := func(err error) {
 		t.Helper()
-		if err := e.db.Tx(ctx, fn); err != nil {
+		if err != nil {
 			t.Fatal(err)
 		}
 	}
-	tx(func(tx *sql.Tx) error { return e.acc.SetCohort(ctx, tx, learner.ID, a.ID) })
-	tx(func(tx *sql.Tx) error { return e.acc.SetCohort(ctx, tx, learner.ID, a.ID) }) // same again: fine
-	tx(func(tx *sql.Tx) error { return e.acc.SetCohort(ctx, tx, learner.ID, b.ID) }) // moves
-	tx(func(tx *sql.Tx) error { return e.acc.AddTrainer(ctx, tx, a.ID, trainer.ID) })
-	tx(func(tx *sql.Tx) error { return e.acc.AddTrainer(ctx, tx, a.ID, trainer.ID) })
-	tx(func(tx *sql.Tx) error { return e.acc.AddTrainer(ctx, tx, b.ID, trainer.ID) })
+	must(e.acc.SetUserCohort(ctx, audit.CLI, learner.ID, a.ID))
+	must(e.acc.SetUserCohort(ctx, audit.CLI, learner.ID, a.ID)) // same again: fine
+	must(e.acc.SetUserCohort(ctx, audit.CLI, learner.ID, b.ID)) // moves
+	must(e.acc.AddCohortTrainer(ctx, audit.CLI, a.ID, trainer.ID))
+	must(e.acc.AddCohortTrainer(ctx, audit.CLI, a.ID, trainer.ID))
+	must(e.acc.AddCohortTrainer(ctx, audit.CLI, b.ID, trainer.ID))
 	u, _ := e.acc.UserByID(ctx, learner.ID)
 	if u.CohortID != b.ID {
 		t.Errorf("learner in cohort %d, want %d", u.CohortID, b.ID)
@@ -83,7 +83,7 @@ func TestCohorts(t *testing.T) {
 	if counts["Frühjahr 2026"] != [2]int{0, 1} || counts["Herbst 2026"] != [2]int{1, 1} {
 		t.Errorf("members/trainers = %v", counts)
 	}
-	tx(func(tx *sql.Tx) error { return e.acc.SetCohort(ctx, tx, learner.ID, 0) })
+	must(e.acc.SetUserCohort(ctx, audit.CLI, learner.ID, 0))
 	if u, _ := e.acc.UserByID(ctx, learner.ID); u.CohortID != 0 {
 		t.Error("SetCohort 0 kept the membership")
 	}

@@ -100,7 +100,7 @@ func (s *Service) RequestReset(ctx context.Context, email, ip string) error {
 		}
 		ev.ActorID, ev.TargetID, ev.Target = u.ID, u.ID, u.Email
 		if !u.Active() {
-			ev.Detail = "account " + u.Status + " or not activated; nothing sent"
+			ev.Detail = "account " + string(u.Status) + " or not activated; nothing sent"
 			return audit.Record(ctx, tx, ev)
 		}
 		var recent int
@@ -117,7 +117,7 @@ func (s *Service) RequestReset(ctx context.Context, email, ip string) error {
 			return err
 		}
 		if err := s.enqueue(ctx, tx, mailer.KindPasswordReset, u.Lang, mailer.Data{Name: u.Name, Email: u.Email,
-			Link: s.TokenLink(PurposeReset, raw), BaseURL: s.baseURL()}, "", ""); err != nil {
+			Link: s.tokenLink(PurposeReset, raw), BaseURL: s.baseURL()}, "", ""); err != nil {
 			return err
 		}
 		ev.Detail = "reset link sent"

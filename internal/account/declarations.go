@@ -120,9 +120,9 @@ func (s *Service) PublishDeclaration(ctx context.Context, act audit.Actor, texts
 		t := normalText(texts[lang])
 		switch {
 		case t == "" && slices.Contains(i18n.Required, lang):
-			fields.Add("text_"+string(lang), "required")
+			fields.Add("text_"+string(lang), "required", "is required")
 		case utf8.RuneCountInString(t) > MaxDeclarationLen:
-			fields.Add("text_"+string(lang), "too_long")
+			fields.Add("text_"+string(lang), "max", fmt.Sprintf("may have at most %d characters", MaxDeclarationLen))
 		case t != "":
 			clean[lang] = t
 		}

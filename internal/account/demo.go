@@ -20,7 +20,7 @@ const (
 // DemoAccount reports one demo account. Password is set only when the account was created by this
 // call: it is shown once and stored nowhere but as a hash.
 type DemoAccount struct {
-	Role     string
+	Role     Role
 	Email    string
 	Password string
 	Existed  bool
@@ -38,7 +38,7 @@ var demoAccounts = []NewAccount{
 // passwords are not reset).
 func (s *Service) EnsureDemo(ctx context.Context) ([]DemoAccount, error) {
 	if _, err := s.CohortByName(ctx, DemoCohortName); errs.Is(err, errs.NotFound) {
-		if _, err := s.CreateCohort(ctx, DemoCohortName, DemoCohortCode); err != nil && !errs.Is(err, errs.Conflict) {
+		if _, err := s.CreateCohort(ctx, audit.Actor{Email: "demo"}, DemoCohortName, DemoCohortCode); err != nil && !errs.Is(err, errs.Conflict) {
 			return nil, fmt.Errorf("demo cohort: %w", err)
 		}
 	} else if err != nil {
@@ -83,7 +83,7 @@ func (s *Service) EnsureDemo(ctx context.Context) ([]DemoAccount, error) {
 				return err
 			}
 			return audit.Record(ctx, tx, audit.Event{At: now, Actor: "demo", Action: "user.created",
-				TargetID: id, Target: in.Email, Detail: "demo account, role " + in.Role})
+				TargetID: id, Target: in.Email, Detail: "demo account, role " + string(in.Role)})
 		})
 		if err != nil {
 			return nil, fmt.Errorf("demo %s: %w", in.Role, err)

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"saferspaces/internal/account"
+	"saferspaces/internal/audit"
 )
 
 // One person, one account: the same address with the domain in other letters is the same address.
@@ -13,7 +14,7 @@ func TestAddressesDifferingInDomainCaseAreOneAccount(t *testing.T) {
 	if u.Email != "Jörg@münchen.example" {
 		t.Errorf("stored as %q", u.Email)
 	}
-	if _, _, err := e.acc.CreateAccount(t.Context(), account.NewAccount{Email: "jörg@münchen.example", Name: "Zweiter", Role: account.RoleLearner}, "test"); err == nil {
+	if _, _, err := e.acc.CreateAccount(t.Context(), audit.Actor{Email: "test"}, account.NewAccount{Email: "jörg@münchen.example", Name: "Zweiter", Role: account.RoleLearner}); err == nil {
 		t.Error("a second account for the same address in other letters")
 	}
 	if got, err := e.acc.UserByEmail(t.Context(), " Jörg@München.EXAMPLE "); err != nil || got.ID != u.ID {

@@ -1,8 +1,6 @@
 package account
 
 import (
-	"saferspaces/internal/i18n"
-
 	"context"
 	"database/sql"
 	"fmt"
@@ -24,8 +22,8 @@ import (
 //   - learning progress keyed by the user id stays as anonymous statistics.
 //
 // Nobody can erase themselves here (that is a request to the operators) or the last admin.
-func (s *Service) Erase(ctx context.Context, actorID int64, actor string, userID int64, ip string) error {
-	if userID == actorID {
+func (s *Service) Erase(ctx context.Context, act audit.Actor, userID int64) error {
+	if userID == act.ID {
 		return ErrOwnAccount
 	}
 	now := s.now()
@@ -50,51 +48,22 @@ func (s *Service) Erase(ctx context.Context, actorID int64, actor string, userID
 			{`DELETE FROM cohort_trainers WHERE user_id = ?`, []any{u.ID}},
 			{`DELETE FROM login_failures WHERE email = ?`, []any{u.Email}},
 			{`UPDATE declaration_acceptances SET ip = '', user_agent = '' WHERE user_id = ?`, []any{u.ID}},
-			{`DELETE FROM mail_outbox WHERE to_addr = ? COLLATE NOCASE`, []any{u.Email}},
 		}
 		for _, st := range steps {
 			if _, err := tx.ExecContext(ctx, st.query, st.args...); err != nil {
 				return err
 			}
 		}
-		if err := forgetInAdminMail(ctx, tx, u); err != nil {
+		if err := mailer.ForgetRecipient(ctx, tx, u.Email, u.Name, fmt.Sprintf("user #%d", u.ID)); err != nil {
 			return err
 		}
 		if err := audit.Pseudonymise(ctx, tx, u.ID, u.Email); err != nil {
 			return err
 		}
-		return audit.Record(ctx, tx, audit.Event{At: now, ActorID: actorID, Actor: actor, Action: "user.erased",
-			TargetID: u.ID, Target: fmt.Sprintf("user #%d", u.ID), IP: ip})
+		return audit.Log(ctx, tx, now, act, "user.erased", u.ID, fmt.Sprintf("user #%d", u.ID), "")
 	})
 	if err != nil {
 		return fmt.Errorf("erase user %d: %w", userID, err)
-	}
-	return nil
-}
-
-// forgetInAdminMail removes the person from the "new registration" mails the admins got about
-// them: unsent ones (whose body holds the declared data) are deleted, and the subject of sent ones,
-// which names the applicant, is replaced by the pseudonym.
-func forgetInAdminMail(ctx context.Context, tx *sql.Tx, u *User) error {
-	if _, err := tx.ExecContext(ctx, `DELETE FROM mail_outbox WHERE kind = ? AND status <> 'sent' AND instr(body, ?) > 0`,
-		string(mailer.KindRegistrationNew), u.Email); err != nil {
-		return err
-	}
-	for _, lang := range i18n.Languages() {
-		d := mailer.Data{Name: u.Name, Email: u.Email, Link: "-"}
-		was, err := mailer.Compose(mailer.KindRegistrationNew, lang, d)
-		if err != nil {
-			return err
-		}
-		d.Name = fmt.Sprintf("user #%d", u.ID)
-		now, err := mailer.Compose(mailer.KindRegistrationNew, lang, d)
-		if err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE mail_outbox SET subject = ? WHERE kind = ? AND subject = ?`,
-			now.Subject, string(mailer.KindRegistrationNew), was.Subject); err != nil {
-			return err
-		}
 	}
 	return nil
 }

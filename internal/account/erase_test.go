@@ -13,15 +13,15 @@ import (
 func TestEraseRemovesPersonalData(t *testing.T) {
 	g := newGate(t)
 	admin := g.user("admin@example.org", account.RoleAdmin, account.StatusApproved, "de")
-	cohort, err := g.svc.CreateCohort(t.Context(), "Kohorte Süd", "SUED")
+	cohort, err := g.svc.CreateCohort(t.Context(), audit.CLI, "Kohorte Süd", "SUED")
 	if err != nil {
 		t.Fatal(err)
 	}
 	id := g.pending("erika.muster@example.org")
-	if err := g.svc.Approve(t.Context(), admin, "admin@example.org", id, cohort.ID, "203.0.113.9"); err != nil {
+	if err := g.svc.Approve(t.Context(), audit.Actor{ID: admin, Email: "admin@example.org", IP: "203.0.113.9"}, id, cohort.ID); err != nil {
 		t.Fatal(err)
 	}
-	if err := g.svc.ResendCredential(t.Context(), admin, "admin@example.org", id, ""); err != nil {
+	if err := g.svc.ResendCredential(t.Context(), audit.Actor{ID: admin, Email: "admin@example.org"}, id); err != nil {
 		t.Fatal(err)
 	}
 	// A session and a failed sign-in, as they would exist for an active user.
@@ -34,10 +34,10 @@ func TestEraseRemovesPersonalData(t *testing.T) {
 	// Failed and throttled sign-ins name only the address that was typed, without the user's id.
 	audit.Record(t.Context(), g.db.W, audit.Event{At: g.clock.Now(), Actor: "Erika.Muster@example.org", Action: "login.throttled", IP: "192.0.2.7"})
 
-	if err := g.svc.Erase(t.Context(), id, "erika.muster@example.org", id, ""); !errors.Is(err, account.ErrOwnAccount) {
+	if err := g.svc.Erase(t.Context(), audit.Actor{ID: id, Email: "erika.muster@example.org"}, id); !errors.Is(err, account.ErrOwnAccount) {
 		t.Errorf("self-erasure: err = %v", err)
 	}
-	if err := g.svc.Erase(t.Context(), admin, "admin@example.org", id, "203.0.113.9"); err != nil {
+	if err := g.svc.Erase(t.Context(), audit.Actor{ID: admin, Email: "admin@example.org", IP: "203.0.113.9"}, id); err != nil {
 		t.Fatal(err)
 	}
 
@@ -95,7 +95,7 @@ func TestEraseRemovesPersonalData(t *testing.T) {
 	if n := g.count(`SELECT count(*) FROM mail_outbox WHERE kind = 'registration_new' AND subject LIKE ?`, fmt.Sprintf("%%user #%d%%", id)); n != 1 {
 		t.Error("sent admin mail not pseudonymised")
 	}
-	if err := g.svc.Erase(t.Context(), admin, "admin@example.org", id, ""); !errors.Is(err, account.ErrWrongStatus) {
+	if err := g.svc.Erase(t.Context(), audit.Actor{ID: admin, Email: "admin@example.org"}, id); !errors.Is(err, account.ErrWrongStatus) {
 		t.Errorf("erasing twice: err = %v", err)
 	}
 	// The address is free again for a new registration.
@@ -110,14 +110,14 @@ func TestEraseRemovesPersonalData(t *testing.T) {
 func TestEraseKeepsLastAdmin(t *testing.T) {
 	g := newGate(t)
 	admin := g.user("admin@example.org", account.RoleAdmin, account.StatusApproved, "de")
-	if err := g.svc.Erase(t.Context(), 0, "cli", admin, ""); !errors.Is(err, account.ErrLastAdmin) {
+	if err := g.svc.Erase(t.Context(), audit.CLI, admin); !errors.Is(err, account.ErrLastAdmin) {
 		t.Errorf("erasing the last admin: err = %v", err)
 	}
 	second := g.user("admin2@example.org", account.RoleAdmin, account.StatusApproved, "de")
-	if err := g.svc.Erase(t.Context(), admin, "admin@example.org", second, ""); err != nil {
+	if err := g.svc.Erase(t.Context(), audit.Actor{ID: admin, Email: "admin@example.org"}, second); err != nil {
 		t.Errorf("erasing one of two admins: %v", err)
 	}
-	if err := g.svc.Erase(t.Context(), 0, "cli", admin, ""); !errors.Is(err, account.ErrLastAdmin) {
+	if err := g.svc.Erase(t.Context(), audit.CLI, admin); !errors.Is(err, account.ErrLastAdmin) {
 		t.Errorf("erasing the remaining admin: err = %v", err)
 	}
 }

@@ -24,7 +24,7 @@ type ImportRow struct {
 	Name         string
 	Email        string
 	Organisation string
-	Role         string
+	Role         Role
 	Cohort       string // cohort name; empty: none
 }
 
@@ -92,7 +92,7 @@ func parseImport(r io.Reader, bad *ImportError) ([]ImportRow, error) {
 		for i := range rec {
 			rec[i] = strings.TrimSpace(rec[i])
 		}
-		row := ImportRow{Line: line, Name: rec[0], Email: normalEmail(rec[1]), Organisation: rec[2], Role: rec[3]}
+		row := ImportRow{Line: line, Name: rec[0], Email: normalEmail(rec[1]), Organisation: rec[2], Role: Role(rec[3])}
 		if len(rec) == len(ImportColumns) {
 			row.Cohort = rec[4]
 		}
@@ -121,7 +121,7 @@ func parseImport(r io.Reader, bad *ImportError) ([]ImportRow, error) {
 		switch row.Role {
 		case RoleLearner, RoleTrainer, RoleAdmin:
 		default:
-			bad.add(line, "role %q is not one of learner, trainer, admin (empty means learner)", clipBytes(row.Role, 40))
+			bad.add(line, "role %q is not one of learner, trainer, admin (empty means learner)", clipBytes(string(row.Role), 40))
 		}
 		rows = append(rows, row)
 	}
@@ -146,7 +146,7 @@ func isImportHeader(rec []string) bool {
 // activation e-mail. A learner joins the named cohort, a trainer or admin leads it. Every problem
 // of the file (format, duplicate or already registered addresses, unknown cohorts) is reported
 // with its line as an *ImportError, and then nothing is created. file names the file in messages.
-func (s *Service) ImportUsers(ctx context.Context, file string, r io.Reader, actor string) (int, error) {
+func (s *Service) ImportUsers(ctx context.Context, act audit.Actor, file string, r io.Reader) (int, error) {
 	bad := &ImportError{File: file}
 	rows, err := parseImport(r, bad)
 	if err != nil {
@@ -206,12 +206,11 @@ func (s *Service) ImportUsers(ctx context.Context, file string, r io.Reader, act
 			if err := s.sendActivation(ctx, tx, u); err != nil {
 				return fmt.Errorf("line %d: %w", row.Line, err)
 			}
-			detail := "role " + row.Role
+			detail := "role " + string(row.Role)
 			if row.Cohort != "" {
 				detail += "; cohort " + row.Cohort
 			}
-			if err := audit.Record(ctx, tx, audit.Event{At: now, Actor: actor, Action: "user.imported",
-				TargetID: id, Target: row.Email, Detail: detail}); err != nil {
+			if err := audit.Log(ctx, tx, now, act, "user.imported", id, row.Email, detail); err != nil {
 				return err
 			}
 		}

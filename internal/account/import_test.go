@@ -6,12 +6,13 @@ import (
 	"testing"
 
 	"saferspaces/internal/account"
+	"saferspaces/internal/audit"
 	"saferspaces/internal/mail"
 )
 
 func TestImportUsers(t *testing.T) {
 	g := newGate(t)
-	if _, err := g.svc.CreateCohort(t.Context(), "Herbst 2026", "H26"); err != nil {
+	if _, err := g.svc.CreateCohort(t.Context(), audit.CLI, "Herbst 2026", "H26"); err != nil {
 		t.Fatal(err)
 	}
 	// Excel's "CSV UTF-8": BOM, CRLF, header row; one row without the (optional) cohort column.
@@ -21,7 +22,7 @@ func TestImportUsers(t *testing.T) {
 		"\r\n" +
 		"\"Müller; Anna\";anna@stadt.example;\"Stadtplanung\";admin;\r\n" +
 		"Lars Lernend;lars@stadt.example;Ordnungsamt;learner\r\n"
-	n, err := g.svc.ImportUsers(t.Context(), "staff.csv", strings.NewReader(file), "cli")
+	n, err := g.svc.ImportUsers(t.Context(), audit.CLI, "staff.csv", strings.NewReader(file))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -30,8 +31,9 @@ func TestImportUsers(t *testing.T) {
 	}
 	cohort, _ := g.svc.CohortByName(t.Context(), "Herbst 2026")
 	for _, want := range []struct {
-		email, name, role string
-		member, leads     bool
+		email, name   string
+		role          account.Role
+		member, leads bool
 	}{
 		{"juergen@stadt.example", "Jürgen Größe", account.RoleLearner, true, false},
 		{"tanja@stadt.example", "Tanja Trainer", account.RoleTrainer, false, true},
@@ -78,7 +80,7 @@ func TestImportReportsEveryBadLineAndAppliesNothing(t *testing.T) {
 		"Bekannt;known@stadt.example;Ordnungsamt;;",
 		"Ohne Kohorte;kohorte@stadt.example;Ordnungsamt;;Gibt es nicht",
 	}, "\n") + "\n"
-	n, err := g.svc.ImportUsers(t.Context(), "bad.csv", strings.NewReader(file), "cli")
+	n, err := g.svc.ImportUsers(t.Context(), audit.CLI, "bad.csv", strings.NewReader(file))
 	var ie *account.ImportError
 	if !errors.As(err, &ie) {
 		t.Fatalf("err = %v, want *ImportError", err)
@@ -121,7 +123,7 @@ func TestImportRefusesEmptyAndBrokenFiles(t *testing.T) {
 		"header only": "name;email;organisation;role;cohort\n",
 		"bad quote":   "Anna;anna@stadt.example;\"Ordnungsamt;learner;\nBernd;b@stadt.example;x;;\n",
 	} {
-		if _, err := g.svc.ImportUsers(t.Context(), "f.csv", strings.NewReader(file), "cli"); err == nil {
+		if _, err := g.svc.ImportUsers(t.Context(), audit.CLI, "f.csv", strings.NewReader(file)); err == nil {
 			t.Errorf("%s: accepted", name)
 		}
 	}

@@ -49,7 +49,7 @@ func (s *Service) Authenticate(ctx context.Context, email, password, ip string) 
 		case u.Status == StatusApproved:
 			reason = "account not activated yet"
 		default:
-			reason = "account " + u.Status
+			reason = "account " + string(u.Status)
 		}
 	}
 	ok, err := s.verifyPassword(ctx, hash, password)

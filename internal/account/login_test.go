@@ -17,8 +17,8 @@ func TestAuthenticateRefusesEveryInactiveAccountTheSameWay(t *testing.T) {
 	ctx := context.Background()
 	u := e.active("erika.muster@stadt.example", goodPassword)
 	notActivated, _ := e.create("noch.nicht@stadt.example", account.RoleLearner)
-	for _, st := range []string{account.StatusPending, account.StatusRejected, account.StatusDisabled, account.StatusErased} {
-		v := e.active(st+"@stadt.example", goodPassword)
+	for _, st := range []account.Status{account.StatusPending, account.StatusRejected, account.StatusDisabled, account.StatusErased} {
+		v := e.active(string(st)+"@stadt.example", goodPassword)
 		if _, err := e.db.W.Exec(`UPDATE users SET status = ? WHERE id = ?`, st, v.ID); err != nil {
 			t.Fatal(err)
 		}

@@ -5,9 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"net/mail"
 	"strings"
-	"unicode/utf8"
 
 	"saferspaces/internal/audit"
 	"saferspaces/internal/errs"
@@ -15,58 +13,32 @@ import (
 	mailer "saferspaces/internal/mail"
 )
 
-// Registration is what an applicant declares on the registration form.
+// Registration is what an applicant declares on the registration form. The field tags are the
+// form's field names (SPEC); the rules are the gate's, see validate.go.
 type Registration struct {
-	Name, Email, Organisation, Position string
-	Lang                                string // de or en: the language of their e-mails and interface
-	CohortCode                          string // optional join code; an unknown code is kept for the admin to see
-	DeclarationVersion                  int    // the version the form showed
-	IP, UserAgent                       string
+	Name               string `field:"name" validate:"min=2,max=200,line"`
+	Email              string `field:"email" validate:"mailbox"`
+	Organisation       string `field:"organisation" validate:"min=2,max=200,line"`
+	Position           string `field:"position" validate:"min=2,max=200,line"`
+	Lang               string `field:"language" validate:"lang"` // the language of their e-mails and interface
+	CohortCode         string `field:"cohort_code" validate:"max=64,line"`
+	Accepted           bool   `field:"accept" validate:"eq=true"` // the declaration's box was ticked
+	DeclarationVersion int    // the version the form showed
+	IP, UserAgent      string
 }
 
-// Field limits shared by the web form and the account layer.
-const (
-	MaxNameLen       = 200
-	MaxEmailLen      = 254
-	MaxCohortCodeLen = 64
-)
-
-// ValidEmail reports whether s is an e-mail address the platform accepts and can send mail to.
-func ValidEmail(s string) bool { return wellFormedEmail(s) }
-
-// wellFormedEmail accepts a bare address (no display name, no surrounding text) of at most 254 bytes.
-func wellFormedEmail(s string) bool {
-	if s == "" || len(s) > MaxEmailLen {
-		return false
-	}
-	a, err := mail.ParseAddress(s)
-	return err == nil && a.Address == s
-}
-
+// normalise trims the fields and checks them; runs of spaces inside a name become one space only
+// after the check, which refuses line breaks instead of silently joining the lines.
 func (r *Registration) normalise() error {
 	r.Name = strings.TrimSpace(r.Name)
 	r.Email = normalEmail(r.Email)
 	r.Organisation = strings.TrimSpace(r.Organisation)
 	r.Position = strings.TrimSpace(r.Position)
 	r.CohortCode = strings.TrimSpace(r.CohortCode)
-	var problems []string
-	for _, f := range []struct{ name, v string }{{"name", r.Name}, {"organisation", r.Organisation}, {"position", r.Position}} {
-		if n := utf8.RuneCountInString(f.v); n < 2 || n > MaxNameLen {
-			problems = append(problems, fmt.Sprintf("%s must have 2 to %d characters", f.name, MaxNameLen))
-		}
+	if err := validate(r, "registration"); err != nil {
+		return err
 	}
-	if !wellFormedEmail(r.Email) {
-		problems = append(problems, "e-mail address is not valid")
-	}
-	if _, ok := i18n.Parse(r.Lang); !ok {
-		problems = append(problems, "language must be one of "+i18n.List())
-	}
-	if utf8.RuneCountInString(r.CohortCode) > MaxCohortCodeLen {
-		problems = append(problems, fmt.Sprintf("cohort code may have at most %d characters", MaxCohortCodeLen))
-	}
-	if len(problems) > 0 {
-		return errs.E(errs.Invalid, "%s", strings.Join(problems, "; "))
-	}
+	r.Name = strings.Join(strings.Fields(r.Name), " ")
 	return nil
 }
 

@@ -37,7 +37,7 @@ func newGate(t *testing.T) *gate {
 }
 
 // user inserts an account directly, as `user create` or an earlier approval would have left it.
-func (g *gate) user(email, role, status, lang string) int64 {
+func (g *gate) user(email string, role account.Role, status account.Status, lang string) int64 {
 	g.t.Helper()
 	res, err := g.db.W.Exec(`INSERT INTO users(email, name, organisation, position, lang, role, status, created_at)
 		VALUES(?, ?, 'Stadt Musterstadt', 'Ordnungsamt', ?, ?, ?, ?)`, email, "Name of "+email, lang, role, status, g.clock.Now().Unix())
@@ -95,7 +95,7 @@ func (g *gate) auditActions(targetID int64) []string {
 
 func (g *gate) register(email string, mod ...func(*account.Registration)) error {
 	r := account.Registration{Name: "Erika Muster", Email: email, Organisation: "Stadt Musterstadt, Ordnungsamt",
-		Position: "Sachgebietsleitung", Lang: "de", DeclarationVersion: 1, IP: "192.0.2.7", UserAgent: "Firefox/140"}
+		Position: "Sachgebietsleitung", Lang: "de", Accepted: true, DeclarationVersion: 1, IP: "192.0.2.7", UserAgent: "Firefox/140"}
 	for _, m := range mod {
 		m(&r)
 	}
@@ -199,6 +199,10 @@ func TestRegisterRefusesStaleDeclarationAndBadInput(t *testing.T) {
 		"no position":     func(r *account.Registration) { r.Position = "" },
 		"long name":       func(r *account.Registration) { r.Name = strings.Repeat("ä", 201) },
 		"no organisation": func(r *account.Registration) { r.Organisation = "x" },
+		"not accepted":    func(r *account.Registration) { r.Accepted = false },
+		"name with lines": func(r *account.Registration) { r.Name = "Erika\n\nBcc: x@example.org" },
+		"bidi override":   func(r *account.Registration) { r.Position = "Leitung \u202Egnutiel" },
+		"invalid UTF-8":   func(r *account.Registration) { r.Organisation = "Stadt \xff" },
 	} {
 		err := g.register("b@example.org", func(r *account.Registration) { r.DeclarationVersion = 2; mod(r) })
 		if !errs.Is(err, errs.Invalid) {

@@ -54,8 +54,8 @@ type ExportProfile struct {
 	Organisation string    `json:"organisation"`
 	Position     string    `json:"position"`
 	Language     string    `json:"language"`
-	Role         string    `json:"role"`
-	Status       string    `json:"status"`
+	Role         Role      `json:"role"`
+	Status       Status    `json:"status"`
 	Cohort       string    `json:"cohort,omitempty"`
 	RegisteredAt time.Time `json:"registered_at"`
 	ActivatedAt  time.Time `json:"activated_at,omitzero"`

@@ -12,11 +12,11 @@ import (
 // Disable switches an approved account off: it can no longer sign in, every session of it ends at
 // once, and its unused activation and reset links stop working. Admins cannot disable themselves,
 // and the last active admin cannot be disabled. Disabling a disabled account changes nothing.
-func (s *Service) Disable(ctx context.Context, actorID int64, actor string, userID int64, ip string) error {
-	if userID == actorID {
+func (s *Service) Disable(ctx context.Context, act audit.Actor, userID int64) error {
+	if userID == act.ID {
 		return errs.E(errs.Conflict, "you cannot disable your own account")
 	}
-	return s.switchStatus(ctx, actorID, actor, userID, ip, StatusApproved, StatusDisabled, "disable",
+	return s.switchStatus(ctx, act, userID, StatusApproved, StatusDisabled, "disable",
 		func(tx *sql.Tx, u *User) error {
 			if err := keepOneAdmin(ctx, tx, u); err != nil {
 				return err
@@ -31,14 +31,14 @@ func (s *Service) Disable(ctx context.Context, actorID int64, actor string, user
 
 // Enable switches a disabled account back on. Its password is unchanged; if it never had one, an
 // admin re-sends the activation link.
-func (s *Service) Enable(ctx context.Context, actorID int64, actor string, userID int64, ip string) error {
-	return s.switchStatus(ctx, actorID, actor, userID, ip, StatusDisabled, StatusApproved, "enable", nil)
+func (s *Service) Enable(ctx context.Context, act audit.Actor, userID int64) error {
+	return s.switchStatus(ctx, act, userID, StatusDisabled, StatusApproved, "enable", nil)
 }
 
 // switchStatus moves a user from status from to status to in one transaction, after apply (if
 // any) has checked and done what else the change needs; it is audited as "user.<verb>d". A user
 // already in status to is left alone.
-func (s *Service) switchStatus(ctx context.Context, actorID int64, actor string, userID int64, ip, from, to, verb string,
+func (s *Service) switchStatus(ctx context.Context, act audit.Actor, userID int64, from, to Status, verb string,
 	apply func(tx *sql.Tx, u *User) error) error {
 	now := s.now()
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
@@ -61,8 +61,7 @@ func (s *Service) switchStatus(ctx context.Context, actorID int64, actor string,
 		if _, err := tx.ExecContext(ctx, `UPDATE users SET status = ? WHERE id = ?`, to, u.ID); err != nil {
 			return err
 		}
-		return audit.Record(ctx, tx, audit.Event{At: now, ActorID: actorID, Actor: actor, Action: "user." + verb + "d",
-			TargetID: u.ID, Target: u.Email, IP: ip})
+		return audit.Log(ctx, tx, now, act, "user."+verb+"d", u.ID, u.Email, "")
 	})
 	if err != nil {
 		return fmt.Errorf("%s user %d: %w", verb, userID, err)

@@ -19,7 +19,7 @@ func TestDisableEndsSessionsAndEnableRestores(t *testing.T) {
 	admin := e.active("admin.eins@stadt.example", goodPassword)
 	u := e.active("erika.muster@stadt.example", goodPassword)
 	c := e.login(u.ID)
-	if err := e.acc.Disable(ctx, admin.ID, admin.Email, u.ID, "192.0.2.5"); err != nil {
+	if err := e.acc.Disable(ctx, audit.Actor{ID: admin.ID, Email: admin.Email, IP: "192.0.2.5"}, u.ID); err != nil {
 		t.Fatal(err)
 	}
 	if _, ok := e.sessionUser(c); ok {
@@ -28,13 +28,13 @@ func TestDisableEndsSessionsAndEnableRestores(t *testing.T) {
 	if _, err := e.acc.Authenticate(ctx, u.Email, goodPassword, "192.0.2.1"); err != account.ErrInvalidCredentials {
 		t.Errorf("disabled user signs in: %v", err)
 	}
-	if err := e.acc.Disable(ctx, admin.ID, admin.Email, u.ID, ""); err != nil {
+	if err := e.acc.Disable(ctx, audit.Actor{ID: admin.ID, Email: admin.Email}, u.ID); err != nil {
 		t.Errorf("disabling twice: %v", err)
 	}
-	if err := e.acc.Disable(ctx, admin.ID, admin.Email, admin.ID, ""); !errs.Is(err, errs.Conflict) {
+	if err := e.acc.Disable(ctx, audit.Actor{ID: admin.ID, Email: admin.Email}, admin.ID); !errs.Is(err, errs.Conflict) {
 		t.Errorf("self-disable: %v", err)
 	}
-	if err := e.acc.Enable(ctx, admin.ID, admin.Email, u.ID, ""); err != nil {
+	if err := e.acc.Enable(ctx, audit.Actor{ID: admin.ID, Email: admin.Email}, u.ID); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := e.acc.Authenticate(ctx, u.Email, goodPassword, "192.0.2.1"); err != nil {

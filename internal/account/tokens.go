@@ -72,8 +72,8 @@ func (s *Service) IssueToken(ctx context.Context, tx *sql.Tx, userID int64, purp
 	return raw, nil
 }
 
-// TokenLink is the absolute link for a token: /activate/TOKEN or /password/reset/TOKEN.
-func (s *Service) TokenLink(purpose, raw string) string {
+// tokenLink is the absolute link for a token: /activate/TOKEN or /password/reset/TOKEN.
+func (s *Service) tokenLink(purpose, raw string) string {
 	if purpose == PurposeReset {
 		return s.link(paths.Reset(raw))
 	}

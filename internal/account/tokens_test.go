@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"saferspaces/internal/account"
+	"saferspaces/internal/audit"
 	"saferspaces/internal/errs"
 )
 
@@ -129,7 +130,7 @@ func TestActivateSetsPasswordOnceAndOnlyForApprovedAccounts(t *testing.T) {
 	// A disabled account's link does not work, even when it was issued before.
 	other, link2 := e.create("paula.probe@stadt.example", account.RoleLearner)
 	admin := e.active("admin.eins@stadt.example", goodPassword)
-	if err := e.acc.Disable(ctx, admin.ID, admin.Email, other.ID, ""); err != nil {
+	if err := e.acc.Disable(ctx, audit.Actor{ID: admin.ID, Email: admin.Email}, other.ID); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := e.acc.Activate(ctx, tokenOf(link2), goodPassword, "", ""); !errors.Is(err, account.ErrLinkInvalid) {

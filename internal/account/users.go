@@ -3,25 +3,42 @@ package account
 import (
 	"context"
 	"database/sql"
+	"slices"
 	"time"
 
+	"saferspaces/internal/i18n"
 	"saferspaces/internal/sqlite"
 )
 
+// Role is what a user may do on the platform.
+type Role string
+
 // Roles.
 const (
-	RoleLearner = "learner"
-	RoleTrainer = "trainer"
-	RoleAdmin   = "admin"
+	RoleLearner Role = "learner"
+	RoleTrainer Role = "trainer"
+	RoleAdmin   Role = "admin"
 )
+
+// Roles lists every role, from least to most power.
+func Roles() []Role { return []Role{RoleLearner, RoleTrainer, RoleAdmin} }
+
+// Valid reports whether r is a role of the platform.
+func (r Role) Valid() bool { return slices.Contains(Roles(), r) }
+
+// Leads reports whether the role may lead cohorts: trainers and admins.
+func (r Role) Leads() bool { return r == RoleTrainer || r == RoleAdmin }
+
+// Status is where an account stands, from applicant to erased.
+type Status string
 
 // Statuses of an account.
 const (
-	StatusPending  = "pending"
-	StatusApproved = "approved"
-	StatusRejected = "rejected"
-	StatusDisabled = "disabled"
-	StatusErased   = "erased"
+	StatusPending  Status = "pending"
+	StatusApproved Status = "approved"
+	StatusRejected Status = "rejected"
+	StatusDisabled Status = "disabled"
+	StatusErased   Status = "erased"
 )
 
 // User is a person known to the platform, from applicant to admin.
@@ -32,8 +49,8 @@ type User struct {
 	Organisation    string
 	Position        string
 	Lang            string
-	Role            string
-	Status          string
+	Role            Role
+	Status          Status
 	PasswordHash    string
 	RequestedCohort string
 	RejectReason    string
@@ -95,4 +112,26 @@ func (s *Service) UserByEmail(ctx context.Context, email string) (*User, error) 
 func userByEmail(ctx context.Context, q querier, email string) (*User, error) {
 	u, err := scanUser(q.QueryRowContext(ctx, "SELECT "+userColumns+userFrom+" WHERE u.email = ?", normalEmail(email)))
 	return u, sqlite.NotFound(err, "user")
+}
+
+// Contact is how to write to a user about their own learning.
+type Contact struct {
+	Name  string
+	Email string
+	Lang  i18n.Lang
+}
+
+// ContactOf returns how to reach a user, for mail and pages about their learning, in q (a
+// transaction of the caller's or the read pool). ok is false for an erased user: nothing may be
+// sent to, or confirmed about, a person whose data is gone.
+func ContactOf(ctx context.Context, q querier, userID int64) (c Contact, ok bool, err error) {
+	var lang string
+	var status Status
+	err = q.QueryRowContext(ctx, `SELECT name, email, lang, status FROM users WHERE id = ?`, userID).
+		Scan(&c.Name, &c.Email, &lang, &status)
+	if err != nil {
+		return Contact{}, false, sqlite.NotFound(err, "user")
+	}
+	c.Lang = i18n.OrDefault(lang)
+	return c, status != StatusErased, nil
 }

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"unicode/utf8"
 
 	"saferspaces/internal/audit"
 	"saferspaces/internal/errs"
@@ -14,21 +13,21 @@ import (
 	mailer "saferspaces/internal/mail"
 )
 
-// NewAccount is an account an operator creates directly (command line, demo): it is approved at
-// once, without a declaration form.
+// NewAccount is an account an operator creates directly (command line, demo, import): it is
+// approved at once, without a declaration form. The field tags are the command line's flags.
 type NewAccount struct {
-	Email        string
-	Name         string
-	Organisation string
-	Position     string
-	Role         string // learner (default), trainer or admin
-	Lang         string // de (default) or en: the language of the activation e-mail and the interface
-	Cohort       string // cohort name; a learner joins it, a trainer or admin leads it; "" for none
+	Email        string `field:"email" validate:"mailbox"`
+	Name         string `field:"name" validate:"min=2,max=200,line"`
+	Organisation string `field:"organisation" validate:"max=200,line"`
+	Position     string `field:"position" validate:"max=200,line"`
+	Role         Role   `field:"role" validate:"role"` // learner (default), trainer or admin
+	Lang         string `field:"lang" validate:"lang"` // the language of the activation e-mail and the interface (default: the platform's)
+	Cohort       string `field:"cohort"`               // cohort name; a learner joins it, a trainer or admin leads it; "" for none
 }
 
 func (a *NewAccount) normalise() error {
 	a.Email = normalEmail(a.Email)
-	a.Name = strings.Join(strings.Fields(a.Name), " ")
+	a.Name = strings.TrimSpace(a.Name)
 	a.Organisation = strings.TrimSpace(a.Organisation)
 	a.Position = strings.TrimSpace(a.Position)
 	a.Cohort = strings.TrimSpace(a.Cohort)
@@ -38,27 +37,10 @@ func (a *NewAccount) normalise() error {
 	if a.Lang == "" {
 		a.Lang = string(i18n.Default)
 	}
-	var problems []string
-	if !wellFormedEmail(a.Email) {
-		problems = append(problems, fmt.Sprintf("%q is not a valid e-mail address", clipBytes(a.Email, 80)))
+	if err := validate(a, "account"); err != nil {
+		return err
 	}
-	if n := utf8.RuneCountInString(a.Name); n < 2 || n > MaxNameLen {
-		problems = append(problems, fmt.Sprintf("the name must have 2 to %d characters", MaxNameLen))
-	}
-	if utf8.RuneCountInString(a.Organisation) > MaxNameLen || utf8.RuneCountInString(a.Position) > MaxNameLen {
-		problems = append(problems, fmt.Sprintf("organisation and position may have at most %d characters", MaxNameLen))
-	}
-	switch a.Role {
-	case RoleLearner, RoleTrainer, RoleAdmin:
-	default:
-		problems = append(problems, fmt.Sprintf("role %q is not one of learner, trainer, admin", a.Role))
-	}
-	if _, ok := i18n.Parse(a.Lang); !ok {
-		problems = append(problems, fmt.Sprintf("language %q is not one of %s", a.Lang, i18n.List()))
-	}
-	if len(problems) > 0 {
-		return errs.E(errs.Invalid, "%s", strings.Join(problems, "; "))
-	}
+	a.Name = strings.Join(strings.Fields(a.Name), " ")
 	return nil
 }
 
@@ -66,7 +48,7 @@ func (a *NewAccount) normalise() error {
 // (valid 72 hours) and queues the activation e-mail, all in one transaction, audited as
 // "user.created" by actor (e.g. "cli"). It returns the user and the link. An address that is
 // already registered is an errs.Conflict; an unknown cohort an errs.Invalid that says how to create it.
-func (s *Service) CreateAccount(ctx context.Context, in NewAccount, actor string) (*User, string, error) {
+func (s *Service) CreateAccount(ctx context.Context, act audit.Actor, in NewAccount) (*User, string, error) {
 	if err := in.normalise(); err != nil {
 		return nil, "", err
 	}
@@ -81,17 +63,16 @@ func (s *Service) CreateAccount(ctx context.Context, in NewAccount, actor string
 		if err != nil {
 			return err
 		}
-		link = s.TokenLink(PurposeActivation, raw)
+		link = s.tokenLink(PurposeActivation, raw)
 		if err := s.enqueue(ctx, tx, mailer.KindActivation, in.Lang, mailer.Data{Name: in.Name, Email: in.Email,
 			Link: link, BaseURL: s.baseURL()}, "", ""); err != nil {
 			return err
 		}
-		detail := "role " + in.Role
+		detail := "role " + string(in.Role)
 		if in.Cohort != "" {
 			detail += "; cohort " + in.Cohort
 		}
-		return audit.Record(ctx, tx, audit.Event{At: s.now(), Actor: actor, Action: "user.created",
-			TargetID: id, Target: in.Email, Detail: detail})
+		return audit.Log(ctx, tx, s.now(), act, "user.created", id, in.Email, detail)
 	})
 	if err != nil {
 		return nil, "", err
@@ -130,9 +111,9 @@ func (s *Service) insertApproved(ctx context.Context, tx *sql.Tx, in NewAccount)
 	}
 	if cohortID != 0 {
 		if in.Role == RoleLearner {
-			err = s.SetCohort(ctx, tx, id, cohortID)
+			err = s.setCohort(ctx, tx, id, cohortID)
 		} else {
-			err = s.AddTrainer(ctx, tx, cohortID, id)
+			err = s.addTrainer(ctx, tx, cohortID, id)
 		}
 	}
 	return id, err

@@ -6,18 +6,19 @@ import (
 	"testing"
 
 	"saferspaces/internal/account"
+	"saferspaces/internal/audit"
 	"saferspaces/internal/errs"
 )
 
 func TestCreateAccount(t *testing.T) {
 	e := newAuthEnv(t)
 	ctx := context.Background()
-	c, err := e.acc.CreateCohort(ctx, "Kohorte A", "")
+	c, err := e.acc.CreateCohort(ctx, audit.CLI, "Kohorte A", "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	u, link, err := e.acc.CreateAccount(ctx, account.NewAccount{Email: " lea@stadt.example ", Name: "Lea  Lernt",
-		Cohort: "kohorte a", Lang: "en"}, "cli")
+	u, link, err := e.acc.CreateAccount(ctx, audit.CLI, account.NewAccount{Email: " lea@stadt.example ", Name: "Lea  Lernt",
+		Cohort: "kohorte a", Lang: "en"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -34,7 +35,7 @@ func TestCreateAccount(t *testing.T) {
 		t.Errorf("%d user.created lines", n)
 	}
 
-	tr, _, err := e.acc.CreateAccount(ctx, account.NewAccount{Email: "tom@stadt.example", Name: "Tom", Role: account.RoleTrainer, Cohort: "Kohorte A"}, "cli")
+	tr, _, err := e.acc.CreateAccount(ctx, audit.CLI, account.NewAccount{Email: "tom@stadt.example", Name: "Tom", Role: account.RoleTrainer, Cohort: "Kohorte A"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,7 +54,7 @@ func TestCreateAccount(t *testing.T) {
 		"bad e-mail":       {account.NewAccount{Email: "neu at stadt", Name: "Neu"}, errs.Invalid, "e-mail"},
 		"no name":          {account.NewAccount{Email: "neu@stadt.example"}, errs.Invalid, "name"},
 	} {
-		_, _, err := e.acc.CreateAccount(ctx, c.in, "cli")
+		_, _, err := e.acc.CreateAccount(ctx, audit.CLI, c.in)
 		if !errs.Is(err, c.kind) || !strings.Contains(err.Error(), c.msg) {
 			t.Errorf("%s: %v", name, err)
 		}

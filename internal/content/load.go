@@ -265,9 +265,11 @@ func (l *loader) docs(dir, what, mediaBase string) []*Doc {
 		l.docFiles[dir+"/"+df.slug] = df.files
 		for _, lang := range i18n.Required {
 			if _, ok := df.files[lang]; !ok {
-				var some string
-				for _, f := range df.files {
-					some = f
+				var some string // the file to report it at: the first language that exists
+				for _, l := range slices.Backward(i18n.Languages()) {
+					if f, ok := df.files[l]; ok {
+						some = f
+					}
 				}
 				l.ps.add(some, 0, "%s has no %q version: add %s/%s-%s.%s.md", what, lang, rel, df.num, df.slug, lang)
 			}

@@ -5,6 +5,7 @@ package errs
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // Kind says what went wrong from the caller's point of view.
@@ -27,28 +28,30 @@ type Error struct {
 	Fields  []Field // for Invalid input: what is wrong with which field, for forms to show in place
 }
 
-// Field is one problem with one input field. Code names the rule that failed ("required",
-// "too_long", "control_chars" …) and is what the web layer translates; Args fill its text
-// (e.g. "Max": 80). The domain defines the rules once; forms and the command line report them.
+// Field is one problem with one input field. Code names the rule that failed ("required", "max",
+// "mailbox" …), for the web layer to say it in the reader's language; Message says it in English,
+// for logs and the command line. The domain defines the rules once; forms and commands report them.
 type Field struct {
-	Name string
-	Code string
-	Args map[string]any
+	Name    string
+	Code    string
+	Message string
 }
 
 // Fields collects field problems while validating.
 type Fields []Field
 
-// Add records that field name broke rule code; args are pairs (name, value) for the message.
-func (f *Fields) Add(name, code string, args ...any) {
-	var m map[string]any
-	if len(args) > 1 {
-		m = make(map[string]any, len(args)/2)
-		for i := 0; i+1 < len(args); i += 2 {
-			m[fmt.Sprint(args[i])] = args[i+1]
-		}
+// Add records that field name broke rule code, which message explains.
+func (f *Fields) Add(name, code, message string) {
+	*f = append(*f, Field{Name: name, Code: code, Message: message})
+}
+
+// Messages lists the problems in English: "name: is required; email: …".
+func (f Fields) Messages() string {
+	parts := make([]string, len(f))
+	for i, p := range f {
+		parts[i] = p.Name + ": " + p.Message
 	}
-	*f = append(*f, Field{Name: name, Code: code, Args: m})
+	return strings.Join(parts, "; ")
 }
 
 // Has reports whether field name has a problem.

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"saferspaces/internal/account"
 	"saferspaces/internal/content"
 	"saferspaces/internal/errs"
 	"saferspaces/internal/i18n"
@@ -98,7 +99,7 @@ func NormalizeCode(s string) (code string, ok bool) {
 // the transaction of the change that may have completed something, so a completion and its
 // certificate are committed together. Issuing also covers modules completed earlier under other
 // content, which is harmless: a certificate once issued is never taken back.
-func (s *Service) issue(ctx context.Context, tx *sql.Tx, userID int64, now time.Time) ([]Certificate, error) {
+func (s *Service) issue(ctx context.Context, tx *sql.Tx, userID, attemptID int64, now time.Time) ([]Certificate, error) {
 	rec, err := loadRecord(ctx, tx, userID)
 	if err != nil {
 		return nil, err
@@ -115,7 +116,7 @@ func (s *Service) issue(ctx context.Context, tx *sql.Tx, userID int64, now time.
 	}
 	var issued []Certificate
 	for _, moduleID := range want {
-		c, err := s.insertCertificate(ctx, tx, userID, moduleID, now)
+		c, err := s.insertCertificate(ctx, tx, userID, moduleID, attemptID, now)
 		if err != nil {
 			return nil, err
 		}
@@ -127,13 +128,13 @@ func (s *Service) issue(ctx context.Context, tx *sql.Tx, userID int64, now time.
 	return issued, nil
 }
 
-func (s *Service) insertCertificate(ctx context.Context, tx *sql.Tx, userID int64, moduleID string, now time.Time) (*Certificate, error) {
+func (s *Service) insertCertificate(ctx context.Context, tx *sql.Tx, userID int64, moduleID string, attemptID int64, now time.Time) (*Certificate, error) {
 	c := &Certificate{UserID: userID, ModuleID: moduleID, IssuedAt: sqlite.Time(now.Unix()), Module: s.cat.Module(moduleID)}
 	// 60 random bits make a clash vanishingly rare, but a clash must be a retry, not an error.
 	for range 5 {
 		c.Code = newCode()
-		res, err := tx.ExecContext(ctx, `INSERT INTO certificates(code, user_id, module_id, issued_at) VALUES (?, ?, ?, ?)`,
-			c.Code, userID, moduleID, now.Unix())
+		res, err := tx.ExecContext(ctx, `INSERT INTO certificates(code, user_id, module_id, issued_at, attempt_id)
+			VALUES (?, ?, ?, ?, NULLIF(?, 0))`, c.Code, userID, moduleID, now.Unix(), attemptID)
 		if sqlite.IsUnique(err) {
 			continue
 		}
@@ -152,18 +153,12 @@ func (s *Service) mailCertificate(ctx context.Context, tx *sql.Tx, c *Certificat
 	if s.link == nil {
 		return nil
 	}
-	var email, name, lang, status string
-	err := tx.QueryRowContext(ctx, `SELECT email, name, lang, status FROM users WHERE id = ?`, c.UserID).
-		Scan(&email, &name, &lang, &status)
-	if err != nil {
-		return sqlite.NotFound(err, "user")
+	to, ok, err := account.ContactOf(ctx, tx, c.UserID)
+	if err != nil || !ok {
+		return err
 	}
-	if status == "erased" {
-		return nil
-	}
-	l := i18n.OrDefault(lang)
-	msg, err := mail.Compose(mail.KindCertificate, l, mail.Data{
-		Name: name, Email: email, Module: c.Title(l), Link: s.link(c.Path()),
+	msg, err := mail.Compose(mail.KindCertificate, to.Lang, mail.Data{
+		Name: to.Name, Email: to.Email, Module: c.Title(to.Lang), Link: s.link(c.Path()),
 	})
 	if err == nil {
 		_, err = mail.Enqueue(ctx, tx, msg, now)
@@ -232,13 +227,35 @@ func (s *Service) CertificateByCode(ctx context.Context, code string) (*Certific
 	if !ok {
 		return nil, errs.E(errs.NotFound, "certificate not found")
 	}
-	row := s.db.R.QueryRowContext(ctx, `SELECT `+certColumns+`, u.name FROM certificates c
-		JOIN users u ON u.id = c.user_id WHERE c.code = ? AND u.status <> 'erased'`, code)
-	var name string
-	c, err := scanCertificate(row.Scan, &name)
+	row := s.db.R.QueryRowContext(ctx, `SELECT `+certColumns+` FROM certificates c WHERE c.code = ?`, code)
+	c, err := scanCertificate(row.Scan)
 	if err != nil {
 		return nil, sqlite.NotFound(err, "certificate")
 	}
-	c.Name, c.Module = name, s.cat.Module(c.ModuleID)
+	holder, ok, err := account.ContactOf(ctx, s.db.R, c.UserID)
+	if errs.Is(err, errs.NotFound) || err == nil && !ok {
+		return nil, errs.E(errs.NotFound, "certificate not found")
+	}
+	if err != nil {
+		return nil, err
+	}
+	c.Name, c.Module = holder.Name, s.cat.Module(c.ModuleID)
 	return &c, nil
+}
+
+// IssuedBy lists the certificates that the learner's self-check attempt issued (none for another
+// learner's attempt), with their modules.
+func (s *Service) IssuedBy(ctx context.Context, userID, attemptID int64) ([]Certificate, error) {
+	var out []Certificate
+	err := sqlite.Each(ctx, s.db.R, `SELECT `+certColumns+` FROM certificates c WHERE c.user_id = ? AND c.attempt_id = ?
+		ORDER BY c.id`, []any{userID, attemptID}, func(scan func(...any) error) error {
+		c, err := scanCertificate(scan)
+		c.Module = s.cat.Module(c.ModuleID)
+		out = append(out, c)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("certificates of attempt %d: %w", attemptID, err)
+	}
+	return out, nil
 }

@@ -51,7 +51,7 @@ func (s *Service) SubmitCheck(ctx context.Context, userID int64, moduleID string
 			return err
 		}
 		if res.Passed {
-			res.Issued, err = s.issue(ctx, tx, userID, now)
+			res.Issued, err = s.issue(ctx, tx, userID, res.AttemptID, now)
 		}
 		return err
 	})

@@ -65,7 +65,7 @@ func TestGradeFeedback(t *testing.T) {
 		id              string
 		chosen, correct bool
 		explanation     string
-	}{{"a", true, true, "A belongs."}, {"b", false, true, "B belongs."}, {"c", true, false, "Not C."}}
+	}{{"a", true, true, "A belongs."}, {"b", false, true, "B belongs."}, {"c", true, false, "C does not belong."}}
 	if len(q2.Choices) != len(want) {
 		t.Fatalf("choices = %d", len(q2.Choices))
 	}

@@ -2,8 +2,6 @@ package learning_test
 
 import (
 	"context"
-	"fmt"
-	"strings"
 	"testing"
 	"testing/fstest"
 	"time"
@@ -32,73 +30,13 @@ type module struct {
 	minutes int // 0: 60
 }
 
-// checkYAML has three questions; the pass mark 60 needs two of them right (66 %), one is 33 %.
-const checkYAML = `pass_mark: 60
-questions:
-  - id: q1
-    kind: single
-    text: {de: "Eins?", en: "One?"}
-    choices:
-      - id: a
-        text: {de: "A", en: "A"}
-        correct: true
-        explanation: {de: "A stimmt.", en: "A is right."}
-      - id: b
-        text: {de: "B", en: "B"}
-        explanation: {de: "B stimmt nicht.", en: "B is wrong."}
-  - id: q2
-    kind: multiple
-    text: {de: "Zwei?", en: "Two?"}
-    choices:
-      - id: a
-        text: {de: "A", en: "A"}
-        correct: true
-        explanation: {de: "A gehört dazu.", en: "A belongs."}
-      - id: b
-        text: {de: "B", en: "B"}
-        correct: true
-        explanation: {de: "B gehört dazu.", en: "B belongs."}
-      - id: c
-        text: {de: "C", en: "C"}
-        explanation: {de: "C nicht.", en: "Not C."}
-  - id: q3
-    kind: single
-    text: {de: "Drei?", en: "Three?"}
-    choices:
-      - id: x
-        text: {de: "X", en: "X"}
-        correct: true
-        explanation: {de: "X stimmt.", en: "X is right."}
-      - id: y
-        text: {de: "Y", en: "Y"}
-        explanation: {de: "Y nicht.", en: "Not Y."}
-`
-
-// contentFS builds a valid content folder of the given modules.
+// contentFS builds a valid content folder of the given modules, with testkit's self-check.
 func contentFS(mods ...module) fstest.MapFS {
-	fsys := fstest.MapFS{}
-	for i, m := range mods {
-		if m.minutes == 0 {
-			m.minutes = 60
-		}
-		dir := fmt.Sprintf("%02d-%s", i+1, m.id)
-		fsys[dir+"/module.yaml"] = &fstest.MapFile{Data: []byte(fmt.Sprintf(`id: %s
-title: {de: "Modul %s", en: "Module %s"}
-summary: {de: "Worum es geht.", en: "What it is about."}
-objectives:
-  - {de: "Ziel", en: "Goal"}
-minutes: %d
-`, m.id, m.id, m.id, m.minutes))}
-		fsys[dir+"/check.yaml"] = &fstest.MapFile{Data: []byte(checkYAML)}
-		for j, l := range m.lessons {
-			for _, lang := range []string{"de", "en"} {
-				fsys[fmt.Sprintf("%s/lessons/%02d-%s.%s.md", dir, j+1, l, lang)] = &fstest.MapFile{
-					Data: []byte(fmt.Sprintf("---\ntitle: \"%s %s\"\n---\nText der Lektion %s.\n", strings.ToUpper(l), lang, l)),
-				}
-			}
-		}
+	var tm []testkit.Module
+	for _, m := range mods {
+		tm = append(tm, testkit.Module{ID: m.id, Lessons: m.lessons, Minutes: m.minutes})
 	}
-	return fsys
+	return testkit.ContentFS(tm...)
 }
 
 func loadCatalog(t *testing.T, mods ...module) *content.Catalog {

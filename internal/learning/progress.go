@@ -228,7 +228,7 @@ func (s *Service) CompleteLesson(ctx context.Context, userID int64, moduleID, le
 			return err
 		}
 		var err error
-		issued, err = s.issue(ctx, tx, userID, now)
+		issued, err = s.issue(ctx, tx, userID, 0, now)
 		return err
 	})
 	if err != nil {

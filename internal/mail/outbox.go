@@ -237,3 +237,34 @@ func truncate(s string, n int) string {
 	}
 	return s[:n] + "…"
 }
+
+// ForgetRecipient removes a person from the outbox when their data is erased, in the caller's
+// transaction: mail to their address is deleted, and so are unsent "new registration" notices
+// about them (whose body holds what they declared); the subject of sent notices, which names them,
+// is replaced by pseudonym.
+func ForgetRecipient(ctx context.Context, tx *sql.Tx, email, name, pseudonym string) error {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM mail_outbox WHERE to_addr = ? COLLATE NOCASE`, email); err != nil {
+		return fmt.Errorf("forget recipient: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM mail_outbox WHERE kind = ? AND status <> ? AND instr(body, ?) > 0`,
+		string(KindRegistrationNew), StatusSent, email); err != nil {
+		return fmt.Errorf("forget recipient: %w", err)
+	}
+	for _, lang := range i18n.Languages() {
+		d := Data{Name: name, Email: email, Link: "-"}
+		was, err := Compose(KindRegistrationNew, lang, d)
+		if err != nil {
+			return err
+		}
+		d.Name = pseudonym
+		now, err := Compose(KindRegistrationNew, lang, d)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE mail_outbox SET subject = ? WHERE kind = ? AND subject = ?`,
+			now.Subject, string(KindRegistrationNew), was.Subject); err != nil {
+			return fmt.Errorf("forget recipient: %w", err)
+		}
+	}
+	return nil
+}

@@ -2,10 +2,8 @@ package report_test
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"testing"
-	"testing/fstest"
 	"time"
 
 	"saferspaces/internal/account"
@@ -20,54 +18,9 @@ import (
 // Both units of alpha's lessons plus its check make three units: one lesson is 33 %.
 func testCatalog(t *testing.T) *content.Catalog {
 	t.Helper()
-	module := func(id, de, en string) string {
-		return fmt.Sprintf(`id: %s
-title:
-  de: "%s"
-  en: "%s"
-summary:
-  de: "Zusammenfassung"
-  en: "Summary"
-objectives:
-  - de: "Ziel"
-    en: "Goal"
-minutes: 30
-`, id, de, en)
-	}
-	check := `pass_mark: 50
-questions:
-  - id: q
-    kind: single
-    text: {de: "Frage?", en: "Question?"}
-    choices:
-      - id: a
-        text: {de: "Ja", en: "Yes"}
-        correct: true
-        explanation: {de: "Richtig.", en: "Right."}
-      - id: b
-        text: {de: "Nein", en: "No"}
-        explanation: {de: "Falsch.", en: "Wrong."}
-`
-	lesson := func(title string) *fstest.MapFile {
-		return &fstest.MapFile{Data: []byte("---\ntitle: \"" + title + "\"\n---\nText.\n")}
-	}
-	fsys := fstest.MapFS{
-		"01-alpha/module.yaml":          {Data: []byte(module("alpha", "Grundlagen öffentlicher Räume", "Basics of public spaces"))},
-		"01-alpha/check.yaml":           {Data: []byte(check)},
-		"01-alpha/lessons/01-one.de.md": lesson("Eins"),
-		"01-alpha/lessons/01-one.en.md": lesson("One"),
-		"01-alpha/lessons/02-two.de.md": lesson("Zwei"),
-		"01-alpha/lessons/02-two.en.md": lesson("Two"),
-		"02-beta/module.yaml":           {Data: []byte(module("beta", "Übungen", "Exercises"))},
-		"02-beta/check.yaml":            {Data: []byte(check)},
-		"02-beta/lessons/01-only.de.md": lesson("Einzige"),
-		"02-beta/lessons/01-only.en.md": lesson("Only"),
-	}
-	cat, err := content.Load(fsys)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return cat
+	return testkit.Catalog(t,
+		testkit.Module{ID: "alpha", TitleDE: "Grundlagen öffentlicher Räume", TitleEN: "Basics of public spaces", Lessons: []string{"one", "two"}},
+		testkit.Module{ID: "beta", TitleDE: "Übungen", TitleEN: "Exercises", Lessons: []string{"only"}})
 }
 
 // day is a time in March 2026 (UTC), the month the fixtures live in.

@@ -88,7 +88,7 @@ type Cell struct {
 }
 
 // Led lists the cohorts the viewer leads, by name; an admin gets every cohort.
-func (s *Service) Led(ctx context.Context, viewerID int64, viewerRole string) ([]Summary, error) {
+func (s *Service) Led(ctx context.Context, viewerID int64, viewerRole account.Role) ([]Summary, error) {
 	cohorts, err := s.acc.CohortsLedBy(ctx, viewerID, viewerRole)
 	if err != nil {
 		return nil, err
@@ -107,7 +107,7 @@ func (s *Service) Led(ctx context.Context, viewerID int64, viewerRole string) ([
 
 // Report is the matrix and timeline of one cohort. A cohort that does not exist and one the viewer
 // does not lead are both errs.NotFound, so that cohort ids cannot be probed.
-func (s *Service) Report(ctx context.Context, cohortID, viewerID int64, viewerRole string) (*Report, error) {
+func (s *Service) Report(ctx context.Context, cohortID, viewerID int64, viewerRole account.Role) (*Report, error) {
 	c, err := s.acc.LedCohort(ctx, cohortID, viewerID, viewerRole)
 	if err != nil {
 		return nil, err

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"saferspaces/internal/account"
 	"saferspaces/internal/errs"
 	"saferspaces/internal/report"
 	"saferspaces/internal/testkit"
@@ -253,7 +254,7 @@ func TestTrainersSeeOnlyTheirCohorts(t *testing.T) {
 	}
 	for _, tt := range []struct {
 		viewer int64
-		role   string
+		role   account.Role
 		want   []string
 	}{
 		{w.trainerT, "trainer", []string{"Nord"}},

@@ -165,7 +165,7 @@ func TestExportMyData(t *testing.T) {
 	if err := json.Unmarshal([]byte(p.Body), &doc); err != nil {
 		t.Fatalf("%v\n%s", err, p.Body)
 	}
-	if doc.Profile.Email != u.Email || doc.Profile.Role != account.RoleLearner || len(doc.DeclarationAcceptances) != 1 || len(doc.SecurityEvents) == 0 {
+	if doc.Profile.Email != u.Email || account.Role(doc.Profile.Role) != account.RoleLearner || len(doc.DeclarationAcceptances) != 1 || len(doc.SecurityEvents) == 0 {
 		t.Errorf("export: %+v", doc)
 	}
 	if strings.Contains(p.Body, "argon2id") {

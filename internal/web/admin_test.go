@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"saferspaces/internal/account"
+	"saferspaces/internal/audit"
 )
 
 // adminBrowser signs in a new admin.
@@ -32,7 +33,7 @@ func (h *harness) userID(email string) int64 {
 // from the e-mail → password → signed in, with the declaration already accepted.
 func TestJourneyRegisterApproveActivate(t *testing.T) {
 	h := newHarness(t)
-	cohort, err := h.acc.CreateCohort(t.Context(), "Innenstadt 2026", "INNEN26")
+	cohort, err := h.acc.CreateCohort(t.Context(), audit.CLI, "Innenstadt 2026", "INNEN26")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -262,7 +263,7 @@ func TestAdminUserActions(t *testing.T) {
 		t.Errorf("role → %q", p.Location())
 	}
 	act("role", url.Values{"role": {"king"}}, http.StatusUnprocessableEntity)
-	cohort, _ := h.acc.CreateCohort(t.Context(), "Nordstadt", "")
+	cohort, _ := h.acc.CreateCohort(t.Context(), audit.CLI, "Nordstadt", "")
 	act("cohort", url.Values{"cohort": {fmt.Sprint(cohort.ID)}}, http.StatusSeeOther)
 	act("cohort", url.Values{"cohort": {"nonsense"}}, http.StatusUnprocessableEntity)
 	act("resend", nil, http.StatusSeeOther)
@@ -426,7 +427,7 @@ func TestAdminListsArePaged(t *testing.T) {
 // (as a script that created it with `cohort create --name` would send); an unknown name is refused.
 func TestApproveIntoCohortByName(t *testing.T) {
 	h := newHarness(t)
-	cohort, err := h.acc.CreateCohort(t.Context(), "Altstadt Süd", "")
+	cohort, err := h.acc.CreateCohort(t.Context(), audit.CLI, "Altstadt Süd", "")
 	if err != nil {
 		t.Fatal(err)
 	}

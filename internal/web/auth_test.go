@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"saferspaces/internal/account"
+	"saferspaces/internal/audit"
 	"saferspaces/internal/web"
 )
 
@@ -270,7 +271,7 @@ func TestDisablingEndsALiveSession(t *testing.T) {
 	if p := b.get("/account"); p.Status != http.StatusOK {
 		t.Fatalf("signed in: %d", p.Status)
 	}
-	if err := h.acc.Disable(t.Context(), admin.ID, admin.Email, u.ID, "127.0.0.1"); err != nil {
+	if err := h.acc.Disable(t.Context(), audit.Actor{ID: admin.ID, Email: admin.Email, IP: "127.0.0.1"}, u.ID); err != nil {
 		t.Fatal(err)
 	}
 	if p := b.get("/account"); p.Status != http.StatusSeeOther || !strings.HasPrefix(p.Location(), "/login") {

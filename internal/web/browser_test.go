@@ -28,6 +28,7 @@ import (
 	"github.com/chromedp/chromedp/kb"
 
 	"saferspaces/internal/account"
+	"saferspaces/internal/audit"
 	"saferspaces/internal/content"
 	"saferspaces/modules"
 )
@@ -365,7 +366,7 @@ func TestBrowserAccessibility(t *testing.T) {
 	modPath := "/modules/" + mod.ID
 
 	// The people and states the pages show.
-	cohort, err := h.acc.CreateCohort(t.Context(), "Innenstadt 2026", "INNEN26")
+	cohort, err := h.acc.CreateCohort(t.Context(), audit.CLI, "Innenstadt 2026", "INNEN26")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -181,13 +181,13 @@ func (s *Server) adminApprove(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	lang, u := state(r).lang, state(r).user
+	lang := state(r).lang
 	cohort, ok := s.cohortField(r, r.PostFormValue("cohort"))
 	if !ok {
 		s.registrationsPage(w, r, http.StatusUnprocessableEntity, id, i18n.T(lang, "admin.error.no_cohort"), "")
 		return
 	}
-	if err := s.acc.Approve(r.Context(), u.ID, u.Email, id, cohort, clientIP(r)); err != nil {
+	if err := s.acc.Approve(r.Context(), s.actor(r), id, cohort); err != nil {
 		s.registrationRefused(w, r, id, err, "")
 		return
 	}
@@ -199,13 +199,12 @@ func (s *Server) adminReject(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	lang, u := state(r).lang, state(r).user
 	reason := strings.TrimSpace(r.PostFormValue("reason"))
-	if reason == "" || utf8.RuneCountInString(reason) > account.MaxRejectReason {
-		s.registrationsPage(w, r, http.StatusUnprocessableEntity, id, i18n.T(lang, "admin.reg.error.reason"), reason)
-		return
-	}
-	if err := s.acc.Reject(r.Context(), u.ID, u.Email, id, reason, clientIP(r)); err != nil {
+	if err := s.acc.Reject(r.Context(), s.actor(r), id, reason); err != nil {
+		if errs.FieldsOf(err).Has("reason") {
+			s.registrationsPage(w, r, http.StatusUnprocessableEntity, id, i18n.T(state(r).lang, "admin.reg.error.reason"), reason)
+			return
+		}
 		s.registrationRefused(w, r, id, err, reason)
 		return
 	}

@@ -8,39 +8,40 @@ import (
 	"strings"
 
 	"saferspaces/internal/account"
+	"saferspaces/internal/audit"
 	"saferspaces/internal/errs"
 	"saferspaces/internal/i18n"
 )
 
-var (
-	roles    = []string{account.RoleLearner, account.RoleTrainer, account.RoleAdmin}
-	statuses = []string{account.StatusPending, account.StatusApproved, account.StatusRejected, account.StatusDisabled, account.StatusErased}
-)
+var statuses = []account.Status{account.StatusPending, account.StatusApproved, account.StatusRejected, account.StatusDisabled, account.StatusErased}
 
 // --- user list ---
 
 type usersData struct {
 	adminBase
-	Q, Role, Status string
-	CohortID        int64
-	Roles, Statuses []string
-	Cohorts         []account.CohortSummary
-	Users           []account.User
-	Pager           pager
+	Q        string
+	Role     account.Role
+	Status   account.Status
+	CohortID int64
+	Roles    []account.Role
+	Statuses []account.Status
+	Cohorts  []account.CohortSummary
+	Users    []account.User
+	Pager    pager
 }
 
 const usersPage = 50
 
 func (s *Server) adminUsers(w http.ResponseWriter, r *http.Request) {
 	qv := r.URL.Query()
-	d := &usersData{adminBase: s.adminBase(w, r, "admin.users.title", "users"), Roles: roles, Statuses: statuses,
+	d := &usersData{adminBase: s.adminBase(w, r, "admin.users.title", "users"), Roles: account.Roles(), Statuses: statuses,
 		Q: strings.TrimSpace(qv.Get("q"))}
 	// Unknown filter values are ignored rather than refused: they come from a URL someone may have edited.
-	if slices.Contains(roles, qv.Get("role")) {
-		d.Role = qv.Get("role")
+	if r := account.Role(qv.Get("role")); r.Valid() {
+		d.Role = r
 	}
-	if slices.Contains(statuses, qv.Get("status")) {
-		d.Status = qv.Get("status")
+	if st := account.Status(qv.Get("status")); slices.Contains(statuses, st) {
+		d.Status = st
 	}
 	d.CohortID, _ = optionalID(qv.Get("cohort"))
 	d.Q = firstRunes(d.Q, 200)
@@ -72,7 +73,7 @@ type userData struct {
 	Acceptances []account.AcceptanceRecord
 	Cohorts     []account.CohortSummary
 	Leads       []account.CohortSummary // cohorts this user leads
-	Roles       []string
+	Roles       []account.Role
 }
 
 func (s *Server) userPage(w http.ResponseWriter, r *http.Request, status int, id int64, errMsg string) {
@@ -82,7 +83,7 @@ func (s *Server) userPage(w http.ResponseWriter, r *http.Request, status int, id
 		s.fail(w, r, err)
 		return
 	}
-	d := &userData{adminBase: s.adminBase(w, r, "admin.user.title", "users"), U: u, Self: u.ID == state(r).user.ID, Roles: roles}
+	d := &userData{adminBase: s.adminBase(w, r, "admin.user.title", "users"), U: u, Self: u.ID == state(r).user.ID, Roles: account.Roles()}
 	d.Error = errMsg
 	d.Title = u.Name + " – " + d.Title // each user's page has a title of its own (WCAG 2.4.2)
 	if d.Acceptances, err = s.acc.Acceptances(ctx, id); err != nil {
@@ -109,13 +110,13 @@ func (s *Server) adminUser(w http.ResponseWriter, r *http.Request) {
 
 // userAction runs one admin action on the user in the path: 303 back to the user's page with a
 // notice, the page again with the reason if it was refused, 404 for an unknown user.
-func (s *Server) userAction(notice string, act func(ctx context.Context, actor *CurrentUser, id int64, r *http.Request) error) http.HandlerFunc {
+func (s *Server) userAction(notice string, do func(ctx context.Context, act audit.Actor, id int64, r *http.Request) error) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		id, ok := s.pathID(w, r)
 		if !ok {
 			return
 		}
-		if err := act(r.Context(), state(r).user, id, r); err != nil {
+		if err := do(r.Context(), s.actor(r), id, r); err != nil {
 			s.refuse(w, r, err, func(status int, msg string) { s.userPage(w, r, status, id, msg) })
 			return
 		}
@@ -128,36 +129,36 @@ func (s *Server) userAction(notice string, act func(ctx context.Context, actor *
 }
 
 func (s *Server) adminSetRole() http.HandlerFunc {
-	return s.userAction("role", func(ctx context.Context, a *CurrentUser, id int64, r *http.Request) error {
-		return s.acc.SetRole(ctx, a.ID, a.Email, id, r.PostFormValue("role"), clientIP(r))
+	return s.userAction("role", func(ctx context.Context, act audit.Actor, id int64, r *http.Request) error {
+		return s.acc.SetRole(ctx, act, id, account.Role(r.PostFormValue("role")))
 	})
 }
 
 func (s *Server) adminDisable() http.HandlerFunc {
-	return s.userAction("disabled", func(ctx context.Context, a *CurrentUser, id int64, r *http.Request) error {
-		return s.acc.Disable(ctx, a.ID, a.Email, id, clientIP(r))
+	return s.userAction("disabled", func(ctx context.Context, act audit.Actor, id int64, r *http.Request) error {
+		return s.acc.Disable(ctx, act, id)
 	})
 }
 
 func (s *Server) adminEnable() http.HandlerFunc {
-	return s.userAction("enabled", func(ctx context.Context, a *CurrentUser, id int64, r *http.Request) error {
-		return s.acc.Enable(ctx, a.ID, a.Email, id, clientIP(r))
+	return s.userAction("enabled", func(ctx context.Context, act audit.Actor, id int64, r *http.Request) error {
+		return s.acc.Enable(ctx, act, id)
 	})
 }
 
 func (s *Server) adminResend() http.HandlerFunc {
-	return s.userAction("resent", func(ctx context.Context, a *CurrentUser, id int64, r *http.Request) error {
-		return s.acc.ResendCredential(ctx, a.ID, a.Email, id, clientIP(r))
+	return s.userAction("resent", func(ctx context.Context, act audit.Actor, id int64, r *http.Request) error {
+		return s.acc.ResendCredential(ctx, act, id)
 	})
 }
 
 func (s *Server) adminSetCohort() http.HandlerFunc {
-	return s.userAction("cohort", func(ctx context.Context, a *CurrentUser, id int64, r *http.Request) error {
+	return s.userAction("cohort", func(ctx context.Context, act audit.Actor, id int64, r *http.Request) error {
 		cohort, ok := s.cohortField(r, r.PostFormValue("cohort"))
 		if !ok {
 			return account.ErrNoSuchCohort
 		}
-		return s.acc.SetUserCohort(ctx, a.ID, a.Email, id, cohort, clientIP(r))
+		return s.acc.SetUserCohort(ctx, act, id, cohort)
 	})
 }
 
@@ -165,23 +166,21 @@ func (s *Server) adminSetCohort() http.HandlerFunc {
 var errNotConfirmed = errs.E(errs.Invalid, "erasure not confirmed")
 
 func (s *Server) adminErase() http.HandlerFunc {
-	return s.userAction("erased", func(ctx context.Context, a *CurrentUser, id int64, r *http.Request) error {
+	return s.userAction("erased", func(ctx context.Context, act audit.Actor, id int64, r *http.Request) error {
 		if r.PostFormValue("confirm") != "yes" {
 			if _, err := s.acc.UserByID(ctx, id); err != nil {
 				return err
 			}
 			return errNotConfirmed
 		}
-		return s.acc.Erase(ctx, a.ID, a.Email, id, clientIP(r))
+		return s.acc.Erase(ctx, act, id)
 	})
 }
 
 // --- cohorts ---
 
-type cohortForm struct {
-	Name string `form:"name" validate:"required,min=2,max=100"`
-	Code string `form:"code" validate:"max=64"` // the characters allowed are checked by account.CreateCohort
-}
+// cohortForm is the new-cohort form as sent; its rules are account.CreateCohort's.
+type cohortForm struct{ Name, Code string }
 
 type cohortsData struct {
 	adminBase
@@ -211,21 +210,16 @@ func (s *Server) adminCohorts(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) adminCreateCohort(w http.ResponseWriter, r *http.Request) {
-	lang, u := state(r).lang, state(r).user
+	lang := state(r).lang
 	f := cohortForm{Name: strings.TrimSpace(r.PostFormValue("name")), Code: strings.TrimSpace(r.PostFormValue("code"))}
-	fe := s.checkForm(lang, "admin.cohorts.error", f)
-	if fe.Any() {
-		s.cohortsPage(w, r, http.StatusUnprocessableEntity, f, fe, "")
-		return
-	}
-	if _, err := s.acc.NewCohort(r.Context(), u.ID, u.Email, f.Name, f.Code, clientIP(r)); err != nil {
+	if _, err := s.acc.CreateCohort(r.Context(), s.actor(r), f.Name, f.Code); err != nil {
 		switch errs.KindOf(err) {
 		case errs.Conflict:
+			var fe formErrors
 			fe.add("name", i18n.T(lang, "admin.cohorts.error.taken"))
 			s.cohortsPage(w, r, http.StatusConflict, f, fe, "")
 		case errs.Invalid:
-			fe.add("code", i18n.T(lang, "admin.cohorts.error.code"))
-			s.cohortsPage(w, r, http.StatusUnprocessableEntity, f, fe, "")
+			s.cohortsPage(w, r, http.StatusUnprocessableEntity, f, s.fieldErrors(lang, "admin.cohorts.error", err), "")
 		default:
 			s.fail(w, r, err)
 		}
@@ -239,13 +233,12 @@ func (s *Server) adminAddTrainer(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	u := state(r).user
 	trainer, ok := optionalID(r.PostFormValue("user"))
 	if !ok || trainer == 0 {
 		s.cohortsPage(w, r, http.StatusUnprocessableEntity, cohortForm{}, formErrors{}, i18n.T(state(r).lang, "admin.error.not_leader"))
 		return
 	}
-	if err := s.acc.AddCohortTrainer(r.Context(), u.ID, u.Email, id, trainer, clientIP(r)); err != nil {
+	if err := s.acc.AddCohortTrainer(r.Context(), s.actor(r), id, trainer); err != nil {
 		s.refuse(w, r, err, func(status int, msg string) { s.cohortsPage(w, r, status, cohortForm{}, formErrors{}, msg) })
 		return
 	}

@@ -207,16 +207,9 @@ func (s *Server) attemptPage(w http.ResponseWriter, r *http.Request) {
 	}
 	submitted := r.URL.Query().Get("submitted") == "1"
 	if submitted && res.Passed {
-		// Certificates issued by this attempt carry its timestamp: they were written in its transaction.
-		certs, err := s.learn.Certificates(r.Context(), state(r).user.ID)
-		if err != nil {
+		if res.Issued, err = s.learn.IssuedBy(r.Context(), state(r).user.ID, a.ID); err != nil {
 			s.fail(w, r, err)
 			return
-		}
-		for _, c := range certs {
-			if c.IssuedAt.Equal(res.At) {
-				res.Issued = append(res.Issued, c)
-			}
 		}
 	}
 	d.Title = i18n.T(d.Lang, "learning.result.title") + " – " + d.P.Module.Title.In(d.Lang)

@@ -51,6 +51,20 @@ func (e *formErrors) add(field, msg string) {
 // Any reports whether there is an error.
 func (e *formErrors) Any() bool { return len(e.List) > 0 }
 
+// fieldErrors shows a domain's field problems (errs.Fields) on a form: each field gets the
+// message prefix.FIELD of the catalog, which states the field's rule in the reader's language.
+// An invalid input without field problems is reported for the whole form.
+func (s *Server) fieldErrors(lang i18n.Lang, prefix string, err error) formErrors {
+	var fe formErrors
+	for _, f := range errs.FieldsOf(err) {
+		fe.add(f.Name, i18n.T(lang, prefix+"."+f.Name))
+	}
+	if !fe.Any() {
+		fe.add("form", i18n.T(lang, "error.400.text"))
+	}
+	return fe
+}
+
 // checkForm validates form and translates each failed field to the message prefix.FIELD (one clear
 // message per field that states its rule, rather than one per failed tag).
 func (s *Server) checkForm(lang i18n.Lang, prefix string, form any) formErrors {
@@ -68,16 +82,11 @@ func (s *Server) checkForm(lang i18n.Lang, prefix string, form any) formErrors {
 	return fe
 }
 
-// registerForm is the declaration form; the field names are part of SPEC.
+// registerForm is the declaration form as sent, to show it again; the field names are part of
+// SPEC and the rules are the gate's (account.Registration).
 type registerForm struct {
-	Name         string `form:"name" validate:"required,min=2,max=200"`
-	Email        string `form:"email" validate:"required,email,max=254"`
-	Organisation string `form:"organisation" validate:"required,min=2,max=200"`
-	Position     string `form:"position" validate:"required,min=2,max=200"`
-	Language     string `form:"language" validate:"lang"`
-	CohortCode   string `form:"cohort_code" validate:"max=64"`
-	Accept       string `form:"accept" validate:"eq=yes"`
-	Version      int    `form:"declaration_version"`
+	Name, Email, Organisation, Position, Language, CohortCode, Accept string
+	Version                                                           int
 }
 
 type registerData struct {
@@ -124,21 +133,10 @@ func (s *Server) registerPost(w http.ResponseWriter, r *http.Request) {
 		Accept:       r.PostFormValue("accept"),
 	}
 	f.Version, _ = strconv.Atoi(r.PostFormValue("declaration_version"))
-	lang := state(r).lang
-	fe := s.checkForm(lang, "reg.error", f)
-	if fe.Field["email"] == "" && !account.ValidEmail(f.Email) {
-		// validator's email rule and net/mail (which the outbox uses) disagree on a few exotic
-		// forms; the stricter one wins.
-		fe.add("email", i18n.T(lang, "reg.error.email"))
-	}
-	if fe.Any() {
-		f.Accept = ""
-		s.registerPage(w, r, http.StatusUnprocessableEntity, f, fe, false)
-		return
-	}
 	err := s.acc.Register(r.Context(), account.Registration{
 		Name: f.Name, Email: f.Email, Organisation: f.Organisation, Position: f.Position, Lang: f.Language,
-		CohortCode: f.CohortCode, DeclarationVersion: f.Version, IP: clientIP(r), UserAgent: r.UserAgent(),
+		CohortCode: f.CohortCode, Accepted: f.Accept == "yes", DeclarationVersion: f.Version,
+		IP: clientIP(r), UserAgent: r.UserAgent(),
 	})
 	switch {
 	case errors.Is(err, account.ErrStaleDeclaration):
@@ -146,10 +144,8 @@ func (s *Server) registerPost(w http.ResponseWriter, r *http.Request) {
 		s.registerPage(w, r, http.StatusConflict, f, formErrors{}, true)
 		return
 	case errs.Is(err, errs.Invalid):
-		// The form checks above mirror the account rules, so this is rare; say so generally.
-		fe.add("form", i18n.T(lang, "reg.error.form"))
 		f.Accept = ""
-		s.registerPage(w, r, http.StatusUnprocessableEntity, f, fe, false)
+		s.registerPage(w, r, http.StatusUnprocessableEntity, f, s.fieldErrors(state(r).lang, "reg.error", err), false)
 		return
 	case err != nil:
 		s.fail(w, r, err)

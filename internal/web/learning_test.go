@@ -8,56 +8,15 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"testing/fstest"
 
 	"saferspaces/internal/account"
 	"saferspaces/internal/app"
-	"saferspaces/internal/content"
+	"saferspaces/internal/testkit"
 )
 
 // The learning tests run on a small content of their own, so they do not change when the shipped
 // modules are edited: module alpha (lessons one, two), module beta (lesson three), each with the
 // same three-question self-check, pass mark 60.
-const learnCheckYAML = `pass_mark: 60
-questions:
-  - id: q1
-    kind: single
-    text: {de: "Erste Frage?", en: "First question?"}
-    choices:
-      - id: a
-        text: {de: "Antwort A", en: "Answer A"}
-        correct: true
-        explanation: {de: "A stimmt, weil es so ist.", en: "A is right because it is."}
-      - id: b
-        text: {de: "Antwort B", en: "Answer B"}
-        explanation: {de: "B stimmt nicht.", en: "B is wrong."}
-  - id: q2
-    kind: multiple
-    text: {de: "Zweite Frage?", en: "Second question?"}
-    choices:
-      - id: a
-        text: {de: "Teil A", en: "Part A"}
-        correct: true
-        explanation: {de: "A gehört dazu.", en: "A belongs."}
-      - id: b
-        text: {de: "Teil B", en: "Part B"}
-        correct: true
-        explanation: {de: "B gehört dazu.", en: "B belongs."}
-      - id: c
-        text: {de: "Teil C", en: "Part C"}
-        explanation: {de: "C gehört nicht dazu.", en: "C does not belong."}
-  - id: q3
-    kind: single
-    text: {de: "Dritte Frage?", en: "Third question?"}
-    choices:
-      - id: x
-        text: {de: "Antwort X", en: "Answer X"}
-        correct: true
-        explanation: {de: "X stimmt.", en: "X is right."}
-      - id: y
-        text: {de: "Antwort Y", en: "Answer Y"}
-        explanation: {de: "Y stimmt nicht.", en: "Y is wrong."}
-`
 
 var (
 	failAnswers = url.Values{"q1": {"a"}, "q2": {"a"}, "q3": {"y"}}      // 1 of 3: 33 %
@@ -67,32 +26,9 @@ var (
 
 func learningContent(t testing.TB) harnessOption {
 	t.Helper()
-	fsys := fstest.MapFS{}
-	mods := []struct {
-		folder, id, title string
-		lessons           []string
-	}{{"01-alpha", "alpha", "Alpha", []string{"one", "two"}}, {"02-beta", "beta", "Beta", []string{"three"}}}
-	for _, m := range mods {
-		fsys[m.folder+"/module.yaml"] = &fstest.MapFile{Data: []byte(fmt.Sprintf(`id: %s
-title: {de: "Modul %s über Plätze", en: "Module %s on squares"}
-summary: {de: "Zusammenfassung %s.", en: "Summary %s."}
-objectives:
-  - {de: "Ziel von %s", en: "Goal of %s"}
-minutes: 60
-`, m.id, m.title, m.title, m.title, m.title, m.title, m.title))}
-		fsys[m.folder+"/check.yaml"] = &fstest.MapFile{Data: []byte(learnCheckYAML)}
-		for i, l := range m.lessons {
-			for _, lang := range []string{"de", "en"} {
-				fsys[fmt.Sprintf("%s/lessons/%02d-%s.%s.md", m.folder, i+1, l, lang)] = &fstest.MapFile{
-					Data: []byte(fmt.Sprintf("---\ntitle: \"Lektion %s (%s)\"\n---\n## Inhalt\n\nText von %s auf %s.\n", l, lang, l, lang)),
-				}
-			}
-		}
-	}
-	cat, err := content.Load(fsys)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cat := testkit.Catalog(t,
+		testkit.Module{ID: "alpha", TitleDE: "Modul Alpha über Plätze", TitleEN: "Module Alpha on squares", Lessons: []string{"one", "two"}},
+		testkit.Module{ID: "beta", TitleDE: "Modul Beta über Plätze", TitleEN: "Module Beta on squares", Lessons: []string{"three"}})
 	return func(p *app.Parts) { p.Content = cat }
 }
 
@@ -144,7 +80,7 @@ func TestDashboardShowsProgressAfterMarkAsDone(t *testing.T) {
 	if p.Status != http.StatusOK {
 		t.Fatalf("dashboard: %d", p.Status)
 	}
-	mustContain(t, p, "Modul Alpha über Plätze", "Modul Beta über Plätze", "Zusammenfassung Alpha.",
+	mustContain(t, p, "Modul Alpha über Plätze", "Modul Beta über Plätze", "Worum es in Modul Alpha über Plätze geht.",
 		`<progress value="0" max="100"`, "0 % erledigt · 0 von 2 Lektionen erledigt", "noch etwa 60 Minuten",
 		`href="/modules/alpha/lessons/one"`, "Selbsttest noch nicht bearbeitet.")
 
@@ -176,7 +112,7 @@ func TestDashboardShowsProgressAfterMarkAsDone(t *testing.T) {
 		t.Fatalf("complete last: %d → %q", p.Status, p.Location())
 	}
 	p = b.follow(p)
-	mustContain(t, p, "Ziel von Alpha", "Geschätzte Lernzeit: 60 Minuten", "2 von 2 Lektionen erledigt", "66 % erledigt",
+	mustContain(t, p, "Ziel von Modul Alpha über Plätze", "Geschätzte Lernzeit: 60 Minuten", "2 von 2 Lektionen erledigt", "66 % erledigt",
 		`href="/modules/alpha/check"`)
 	if strings.Count(p.Body, "</span> erledigt</span>") != 2 {
 		t.Errorf("module page does not mark both lessons done in text:\n%s", mainOf(p.Body))

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"saferspaces/internal/account"
 	"saferspaces/internal/audit"
 	"saferspaces/internal/i18n"
 	"strings"
@@ -18,7 +19,7 @@ type CurrentUser struct {
 	ID    int64
 	Name  string
 	Email string
-	Role  string // learner, trainer, admin
+	Role  account.Role
 	Lang  i18n.Lang
 }
 

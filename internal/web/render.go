@@ -60,6 +60,7 @@ func newRenderer(templates, static fs.FS, loc *time.Location) (*renderer, error)
 		"date":     func(lang i18n.Lang, t time.Time) string { return i18n.Date(lang, t, loc) },
 		"datetime": func(lang i18n.Lang, t time.Time) string { return i18n.DateTime(lang, t, loc) },
 		"pct":      i18n.Percent,
+		"zone":     loc.String, // the operator's zone that every time on the pages is shown in
 		"langs":    i18n.Languages,
 		"langname": i18n.Name,
 		"percent": func(n, of int) int {

@@ -83,7 +83,7 @@ func (s *Server) requireUser(h http.Handler) http.Handler {
 
 // requireRole is requireUser plus a role: admins pass every role check, trainers pass "trainer",
 // everyone else gets 403.
-func (s *Server) requireRole(role string, h http.Handler) http.Handler {
+func (s *Server) requireRole(role account.Role, h http.Handler) http.Handler {
 	return s.requireUser(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if u := state(r).user; u.Role == account.RoleAdmin || u.Role == role {
 			h.ServeHTTP(w, r)

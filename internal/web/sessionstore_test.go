@@ -67,7 +67,7 @@ func (e *storeEnv) sessionUser(c *http.Cookie) (int64, bool) {
 
 func TestSessionCookieAndFixation(t *testing.T) {
 	e, acc, count := newStoreEnv(t)
-	u, _, err := acc.CreateAccount(context.Background(), account.NewAccount{Email: "erika@stadt.example", Name: "Erika Muster"}, "test")
+	u, _, err := acc.CreateAccount(context.Background(), audit.Actor{Email: "test"}, account.NewAccount{Email: "erika@stadt.example", Name: "Erika Muster"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -37,6 +37,7 @@ import (
 
 	"saferspaces/internal/account"
 	"saferspaces/internal/app"
+	"saferspaces/internal/audit"
 	"saferspaces/internal/config"
 	"saferspaces/internal/mail"
 	"saferspaces/internal/sqlite"
@@ -103,17 +104,18 @@ type testUser struct {
 
 // userSpec describes an account to make; empty fields get defaults.
 type userSpec struct {
-	Email, Name, Role, Lang, Cohort string
-	Password                        string // default: a password that passes the policy
-	Status                          string // set after activation, e.g. account.StatusDisabled
-	NotActivated                    bool   // approved, but the activation link not used
-	SkipDeclaration                 bool   // do not accept the declaration in force
+	Email, Name, Lang, Cohort string
+	Role                      account.Role
+	Password                  string         // default: a password that passes the policy
+	Status                    account.Status // set after activation, e.g. account.StatusDisabled
+	NotActivated              bool           // approved, but the activation link not used
+	SkipDeclaration           bool           // do not accept the declaration in force
 }
 
 const defaultPassword = "Kastanienallee im Oktober"
 
 // user makes an approved, activated account of the role that has accepted the declaration.
-func (h *harness) user(role string) *testUser {
+func (h *harness) user(role account.Role) *testUser {
 	h.t.Helper()
 	return h.userWith(userSpec{Role: role})
 }
@@ -135,8 +137,8 @@ func (h *harness) userWith(spec userSpec) *testUser {
 	if spec.Password == "" {
 		spec.Password = defaultPassword
 	}
-	u, link, err := h.acc.CreateAccount(ctx, account.NewAccount{Email: spec.Email, Name: spec.Name, Role: spec.Role,
-		Lang: spec.Lang, Cohort: spec.Cohort, Organisation: "Stadt Beispiel"}, "test")
+	u, link, err := h.acc.CreateAccount(ctx, audit.Actor{Email: "test"}, account.NewAccount{Email: spec.Email, Name: spec.Name, Role: spec.Role,
+		Lang: spec.Lang, Cohort: spec.Cohort, Organisation: "Stadt Beispiel"})
 	if err != nil {
 		h.t.Fatalf("create %s: %v", spec.Email, err)
 	}

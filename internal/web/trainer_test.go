@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"saferspaces/internal/account"
+	"saferspaces/internal/audit"
 )
 
 // trainerWorld: Tanja leads "Nord" (Anna, active; Bernd, inactive), Uwe leads "Süd" (Emil), Ada
@@ -23,11 +24,11 @@ type trainerWorld struct {
 func newTrainerWorld(t *testing.T) trainerWorld {
 	h := newHarness(t)
 	ctx := context.Background()
-	nord, err := h.acc.CreateCohort(ctx, "Nord", "")
+	nord, err := h.acc.CreateCohort(ctx, audit.CLI, "Nord", "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	sued, err := h.acc.CreateCohort(ctx, "Süd", "")
+	sued, err := h.acc.CreateCohort(ctx, audit.CLI, "Süd", "")
 	if err != nil {
 		t.Fatal(err)
 	}

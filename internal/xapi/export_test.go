@@ -10,7 +10,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"testing/fstest"
 	"time"
 
 	"saferspaces/internal/audit"
@@ -25,38 +24,9 @@ const base = "https://training.example.org"
 // testCatalog: "alpha" has two lessons and a self-check, "beta" one lesson and a self-check.
 func testCatalog(t *testing.T) *content.Catalog {
 	t.Helper()
-	module := func(id, de, en string) []byte {
-		return fmt.Appendf(nil, "id: %s\ntitle: {de: %q, en: %q}\nsummary: {de: \"Z\", en: \"S\"}\n"+
-			"objectives:\n  - {de: \"Ziel\", en: \"Goal\"}\nminutes: 30\n", id, de, en)
-	}
-	check := []byte(`pass_mark: 50
-questions:
-  - id: q
-    kind: single
-    text: {de: "Frage?", en: "Question?"}
-    choices:
-      - {id: a, text: {de: "Ja", en: "Yes"}, correct: true, explanation: {de: "Richtig.", en: "Right."}}
-      - {id: b, text: {de: "Nein", en: "No"}, explanation: {de: "Falsch.", en: "Wrong."}}
-`)
-	lesson := func(title string) *fstest.MapFile {
-		return &fstest.MapFile{Data: []byte("---\ntitle: \"" + title + "\"\n---\nText.\n")}
-	}
-	cat, err := content.Load(fstest.MapFS{
-		"01-alpha/module.yaml":          {Data: module("alpha", "Grundlagen", "Basics")},
-		"01-alpha/check.yaml":           {Data: check},
-		"01-alpha/lessons/01-one.de.md": lesson("Eins"),
-		"01-alpha/lessons/01-one.en.md": lesson("One"),
-		"01-alpha/lessons/02-two.de.md": lesson("Zwei"),
-		"01-alpha/lessons/02-two.en.md": lesson("Two"),
-		"02-beta/module.yaml":           {Data: module("beta", "Übungen", "Exercises")},
-		"02-beta/check.yaml":            {Data: check},
-		"02-beta/lessons/01-only.de.md": lesson("Einzige"),
-		"02-beta/lessons/01-only.en.md": lesson("Only"),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return cat
+	return testkit.Catalog(t,
+		testkit.Module{ID: "alpha", TitleDE: "Grundlagen", TitleEN: "Basics", Lessons: []string{"one", "two"}},
+		testkit.Module{ID: "beta", TitleDE: "Übungen", TitleEN: "Exercises", Lessons: []string{"only"}})
 }
 
 func day(d, hour int) time.Time { return time.Date(2026, time.March, d, hour, 0, 0, 0, time.UTC) }
@@ -167,7 +137,7 @@ func TestExportStatements(t *testing.T) {
 	}
 
 	// Types, names and parents.
-	if d := sts[0].Object.Definition; d.Type != xapi.TypeLesson || d.Name["de-DE"] != "Eins" || d.Name["en-GB"] != "One" {
+	if d := sts[0].Object.Definition; d.Type != xapi.TypeLesson || d.Name["de-DE"] != "Lektion one (de)" || d.Name["en-GB"] != "Lektion one (en)" {
 		t.Errorf("lesson definition = %+v", d)
 	}
 	if p := sts[0].Context.ContextActivities; p == nil || p.Parent[0].ID != a {
