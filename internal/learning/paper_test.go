@@ -2,7 +2,6 @@ package learning_test
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -13,29 +12,11 @@ import (
 	"saferspaces/internal/testkit"
 )
 
-// poolYAML is a self-check with a pool of n single-choice questions p1…pn (choices a correct, b,
-// c, d wrong), of which each attempt draws `draw`.
-func poolYAML(n, draw int) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "pass_mark: 75\ndraw: %d\nquestions:\n", draw)
-	for i := 1; i <= n; i++ {
-		fmt.Fprintf(&b, "  - id: p%d\n    kind: single\n    lesson: one\n    text: {de: \"Frage %d?\", en: \"Question %d?\"}\n    choices:\n", i, i, i)
-		for _, c := range []string{"a", "b", "c", "d"} {
-			fmt.Fprintf(&b, "      - id: %s\n        text: {de: \"Antwort %d%s\", en: \"Answer %d%s\"}\n", c, i, c, i, c)
-			if c == "a" {
-				b.WriteString("        correct: true\n")
-			}
-			fmt.Fprintf(&b, "        explanation: {de: \"Erklärung %d%s.\", en: \"Explanation %d%s.\"}\n", i, c, i, c)
-		}
-	}
-	return b.String()
-}
-
 func poolFixture(t *testing.T, n, draw int) *fixture {
 	t.Helper()
 	db := testkit.OpenDB(t)
 	c := testkit.NewClock(time.Date(2026, 3, 2, 9, 30, 0, 0, time.UTC))
-	cat := testkit.Catalog(t, testkit.Module{ID: "pool", Lessons: []string{"one"}, Check: poolYAML(n, draw)})
+	cat := testkit.Catalog(t, testkit.Module{ID: "pool", Lessons: []string{"one"}, Check: testkit.PoolCheckYAML(n, draw, "one")})
 	f := &fixture{db: db, clock: c, svc: learning.New(db, cat, c.Now)}
 	f.user = addUser(t, db, "Jürgen Müßig", "juergen@example.org")
 	return f

@@ -101,7 +101,7 @@ func TestPDFContainsTheNameWithUmlauts(t *testing.T) {
 		if !bytes.Contains(b, []byte("<0000> <FFFF> <0000>")) || !bytes.Contains(b, []byte("/Encoding /Identity-H")) {
 			t.Errorf("%s: the font's ToUnicode map is not the identity", lang)
 		}
-		heading := map[i18n.Lang]string{"de": "Teilnahmebescheinigung", "en": "Certificate of completion"}[lang]
+		heading := map[i18n.Lang]string{"de": "Zertifikat", "en": "Certificate"}[lang]
 		if !bytes.Contains(b, []byte("("+pdfEscape(utf16BE(heading))+")Tj")) {
 			t.Errorf("%s: heading %q not drawn", lang, heading)
 		}
@@ -130,7 +130,7 @@ func TestPDFReadsBackWithPdftotext(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"Jürgen Müßig", "Teilnahmebescheinigung", "Modul beta", c.Code} {
+	for _, want := range []string{"Jürgen Müßig", "Zertifikat", "Modul beta", c.Code} {
 		if !strings.Contains(string(out), want) {
 			t.Errorf("pdftotext output lacks %q:\n%s", want, out)
 		}

@@ -70,6 +70,7 @@ func newRenderer(templates, static fs.FS, loc *time.Location) (*renderer, error)
 			return n * 100 / of
 		},
 		"add": func(a, b int) int { return a + b },
+		"sub": func(a, b int) int { return a - b },
 	}
 	common, err := template.New("").Funcs(funcs).ParseFS(templates, "templates/layouts/*.html", "templates/partials/*.html")
 	if err != nil {
