@@ -111,6 +111,12 @@ func (s *Server) completeLesson(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	http.Redirect(w, r, s.afterComplete(w, r, moduleID, lessonID, issued), http.StatusSeeOther)
+}
+
+// afterComplete confirms a lesson marked as done and returns where to go on: the next lesson, or
+// the module page after the last one.
+func (s *Server) afterComplete(w http.ResponseWriter, r *http.Request, moduleID, lessonID string, issued []learning.Certificate) string {
 	next := paths.Module(moduleID)
 	if l := s.learn.Catalog().Lesson(moduleID, lessonID).Next(); l != nil {
 		next = paths.Lesson(moduleID, l.ID)
@@ -121,7 +127,7 @@ func (s *Server) completeLesson(w http.ResponseWriter, r *http.Request) {
 	} else {
 		s.notice(w, r, "learning.notice.lesson_done")
 	}
-	http.Redirect(w, r, next, http.StatusSeeOther)
+	return next
 }
 
 type checkData struct {

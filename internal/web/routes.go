@@ -10,6 +10,7 @@ import (
 // chain is spelled out at the end. Access rules per route are proven by authz_test.go.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
+	s.mux = mux
 
 	// Public.
 	mux.HandleFunc("GET /healthz", s.healthz)
