@@ -58,7 +58,8 @@ type ModuleProgress struct {
 	LessonsTotal int
 	HasCheck     bool
 	Attempts     int
-	BestScore    int // 0 without attempts
+	Scores       []int // the score of every attempt, oldest first: the attempt history at a glance
+	BestScore    int   // 0 without attempts
 	Passed       bool
 	UnitsDone    int
 	UnitsTotal   int
@@ -107,7 +108,7 @@ func progress(rec *records, m *content.Module) ModuleProgress {
 	}
 	p.LastActivity = lastLesson
 	st := rec.checks[m.ID]
-	p.Attempts, p.BestScore, p.Passed = st.attempts, st.best, st.passed
+	p.Attempts, p.Scores, p.BestScore, p.Passed = st.attempts, st.scores, st.best, st.passed
 	p.LastActivity = later(p.LastActivity, st.last)
 	v, visited := rec.visits[m.ID]
 	if visited {

@@ -77,6 +77,7 @@ var authz = map[string]rule{
 	"GET /trainer/cohorts/{id}":              trainers,
 	"GET /trainer/cohorts/{id}/progress.csv": trainers,
 
+	"GET /admin":                             adminOnly,
 	"GET /admin/registrations":               adminOnly,
 	"POST /admin/registrations/{id}/approve": adminOnly,
 	"POST /admin/registrations/{id}/reject":  adminOnly,

@@ -41,6 +41,7 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /declaration", s.requireUser(http.HandlerFunc(s.declaration)))
 	mux.Handle("POST /declaration", s.requireUser(http.HandlerFunc(s.declarationPost)))
 	admin := func(h http.HandlerFunc) http.Handler { return s.requireRole(account.RoleAdmin, h) }
+	mux.Handle("GET /admin", admin(s.adminHome))
 	mux.Handle("GET /admin/registrations", admin(s.adminRegistrations))
 	mux.Handle("POST /admin/registrations/{id}/approve", admin(s.adminApprove))
 	mux.Handle("POST /admin/registrations/{id}/reject", admin(s.adminReject))

@@ -32,6 +32,12 @@ func (s *Server) withSession(next http.Handler) http.Handler {
 				st := state(r)
 				st.user = &CurrentUser{ID: u.ID, Name: u.Name, Email: u.Email, Role: u.Role, Lang: i18n.OrDefault(u.Lang)}
 				st.lang = requestLanguage(r, u.Lang)
+				if u.Role == account.RoleAdmin {
+					// For the count in the navigation; a failure only hides the count.
+					if st.user.Pending, err = s.acc.PendingCount(r.Context()); err != nil {
+						s.log.Warn("count pending registrations", "err", err)
+					}
+				}
 			case err == nil || errs.Is(err, errs.NotFound):
 				if err := s.sessions.drop(w, r); err != nil {
 					s.fail(w, r, err)
