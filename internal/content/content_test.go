@@ -283,7 +283,7 @@ func TestMediaAndLinks(t *testing.T) {
 		"![A plan of the square](media/plan.svg \"The square\")\n\nSee [the case](/cases/event#top), [the tool](/tools/sheet.pdf) and [it again](/tools/sheet).\n\n# Getting started")
 	fsys["cases/01-event.de.md"] = &fstest.MapFile{Data: []byte(moreDE)}
 	fsys["cases/01-event.en.md"] = &fstest.MapFile{Data: []byte(moreEN)}
-	fsys["tools/01-sheet.de.md"] = &fstest.MapFile{Data: []byte("---\ntitle: Bogen\n---\nText.\n")}
+	fsys["tools/01-sheet.de.md"] = &fstest.MapFile{Data: []byte("---\ntitle: Bogen\n---\n- [ ] Offen mit [Link](/glossary)\n- [x] Erledigt\n")}
 	fsys["tools/01-sheet.en.md"] = &fstest.MapFile{Data: []byte("---\ntitle: Sheet\n---\nText.\n")}
 	cat, err := content.Load(fsys)
 	if err != nil {
@@ -301,6 +301,14 @@ func TestMediaAndLinks(t *testing.T) {
 	want := `<figure>` + "\n" + `<img src="/modules/basics/media/plan.svg?v=` + plan.Hash + `" alt="A plan of the square">` + "\n<figcaption>The square</figcaption>\n</figure>"
 	if !strings.Contains(body, want) {
 		t.Errorf("body lacks %s:\n%s", want, body)
+	}
+	// Task boxes are labelled by their text.
+	sheet := string(cat.Tool("sheet").Body["de"])
+	for _, want := range []string{`<li><label class="task"><input disabled="" type="checkbox"> Offen mit <a href="/glossary">Link</a></label></li>`,
+		`<li><label class="task"><input checked="" disabled="" type="checkbox"> Erledigt</label></li>`} {
+		if !strings.Contains(sheet, want) {
+			t.Errorf("tool body lacks %s:\n%s", want, sheet)
+		}
 	}
 	start := m.Lesson("start")
 	if want := []string{"/cases/event", "/modules/basics/lessons/more", "/tools/sheet"}; !slices.Equal(start.Links, want) {
