@@ -374,6 +374,7 @@ func TestBrowserAccessibility(t *testing.T) {
 	learner := h.userWith(userSpec{Name: "Lena Lernend", Cohort: cohort.Name})
 	trainer := h.userWith(userSpec{Name: "Tom Trainer", Role: account.RoleTrainer, Cohort: cohort.Name})
 	admin := h.userWith(userSpec{Name: "Ada Admin", Role: account.RoleAdmin})
+	reader := h.userWith(userSpec{Name: "Rita Lesend"}) // for the reference pages, in German until she switches
 	if p := h.browser().post("/register", regForm("pending.applicant@stadt.example")); p.Status != 303 {
 		t.Fatalf("register an applicant: status %d", p.Status)
 	}
@@ -495,7 +496,7 @@ func TestBrowserAccessibility(t *testing.T) {
 
 	t.Run("library", func(t *testing.T) {
 		c.reset(t)
-		c.signIn(t, learner)
+		c.signIn(t, reader)
 		// A lesson with a figure and one with a model answer, from the shipped content.
 		var figure, answer string
 		for _, m := range cat.Modules {
