@@ -38,6 +38,9 @@ type pdfKey struct {
 // platform work from a downloaded PDF (nil: they print as text). The PDFs carry now() as their
 // creation date: one date per run, so the same tool is the same file until the next start.
 func New(cat *content.Catalog, platform string, link func(path string) string, now func() time.Time) *Service {
+	if cat == nil { // a command that needs no content: an empty library
+		cat = &content.Catalog{}
+	}
 	s := &Service{cat: cat, platform: platform, link: link, stamp: now(), pdfs: map[pdfKey]*File{},
 		glossary: map[i18n.Lang][]Letter{}}
 	for _, lang := range i18n.Languages() {

@@ -387,3 +387,14 @@ func TestToolPDFReadsBackWithPdftotext(t *testing.T) {
 		}
 	}
 }
+
+// Services built without content (commands that need none) have an empty library.
+func TestNoContent(t *testing.T) {
+	s := library.New(nil, "saferspaces", nil, func() time.Time { return stamp })
+	if g := s.Glossary("de"); len(g) != 0 {
+		t.Errorf("glossary %v", g)
+	}
+	if _, err := s.ToolPDF("x", "de"); !errs.Is(err, errs.NotFound) {
+		t.Errorf("tool: %v", err)
+	}
+}
