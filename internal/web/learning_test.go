@@ -302,6 +302,7 @@ func TestExportCarriesLearningRecords(t *testing.T) {
 	b.post("/modules/beta/lessons/three/complete", nil)
 	b.follow(b.post("/modules/beta/check", failAnswers))
 	b.follow(b.post("/modules/beta/check", fullAnswers))
+	b.post("/modules/alpha/check", url.Values{"q1": {"b"}}) // incomplete: kept as the draft
 	p := b.get("/account/export.json")
 	if p.Status != http.StatusOK {
 		t.Fatalf("export: %d", p.Status)
@@ -314,7 +315,15 @@ func TestExportCarriesLearningRecords(t *testing.T) {
 				Module  string
 				Score   int                 `json:"score_percent"`
 				Answers map[string][]string `json:"answers"`
+				Shown   []struct {
+					Question string   `json:"q"`
+					Choices  []string `json:"c"`
+				} `json:"questions_shown"`
 			} `json:"self_check_attempts"`
+			Drafts []struct {
+				Module  string
+				Answers map[string][]string `json:"answers"`
+			} `json:"self_check_drafts"`
 			Certificates []struct{ Code, Module string } `json:"certificates"`
 		} `json:"learning"`
 	}
@@ -324,7 +333,8 @@ func TestExportCarriesLearningRecords(t *testing.T) {
 	l := doc.Learning
 	if len(l.Completions) != 1 || l.Completions[0].Lesson != "three" || len(l.Visits) != 1 ||
 		len(l.Attempts) != 2 || l.Attempts[0].Score != 33 || l.Attempts[1].Score != 100 ||
-		strings.Join(l.Attempts[1].Answers["q2"], ",") != "a,b" ||
+		strings.Join(l.Attempts[1].Answers["q2"], ",") != "a,b" || len(l.Attempts[1].Shown) != 3 || len(l.Attempts[1].Shown[0].Choices) < 2 ||
+		len(l.Drafts) != 1 || l.Drafts[0].Module != "alpha" || l.Drafts[0].Answers["q1"][0] != "b" ||
 		len(l.Certificates) != 1 || l.Certificates[0].Module != "beta" {
 		t.Errorf("export learning = %+v", l)
 	}
