@@ -43,7 +43,7 @@ func (r Result) Feedback(key bool) Feedback {
 		for _, c := range q.Choices {
 			switch {
 			case key:
-				fq.Choices = append(fq.Choices, FeedbackChoice{Choice: c.Choice, Chosen: c.Chosen, Correct: c.Correct})
+				fq.Choices = append(fq.Choices, FeedbackChoice(c))
 			case c.Chosen:
 				fq.Choices = append(fq.Choices, FeedbackChoice{Choice: c.Choice, Chosen: true})
 			}
