@@ -80,6 +80,10 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	svc := app.New(app.Parts{Config: cfg, DB: db, Content: cat, Sender: sender, Log: log})
+	if err := svc.Accounts.LoadKeys(); err != nil {
+		ln.Close()
+		return err
+	}
 	if cfg.Demo {
 		if err := printDemo(ctx, svc.Accounts, stdout); err != nil {
 			ln.Close()

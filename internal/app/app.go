@@ -4,6 +4,7 @@ package app
 
 import (
 	"log/slog"
+	"path/filepath"
 	"time"
 
 	"saferspaces/internal/account"
@@ -46,6 +47,7 @@ func New(p Parts) *Services {
 		now = time.Now
 	}
 	acc := account.New(p.DB, now, p.Config.Link, p.Log)
+	acc.UseKeyFile(filepath.Join(p.Config.Data, account.KeyFile))
 	learn := learning.New(p.DB, p.Content, now)
 	learn.MailCertificates(p.Config.Link)
 	return &Services{

@@ -48,6 +48,18 @@ const Forgot = "/password/forgot"
 // Login is the sign-in page.
 const Login = "/login"
 
+// LoginCode asks for the second factor's code during sign-in.
+const LoginCode = "/login/code"
+
+// LoginEnrol sets up the second factor during sign-in (admins and trainers without one).
+const LoginEnrol = "/login/enrol"
+
+// AccountSecondFactor is where a user manages their second factor.
+const AccountSecondFactor = "/account/second-factor"
+
+// AdminResetSecondFactor is where an admin removes a user's second factor.
+func AdminResetSecondFactor(id int64) string { return AdminUser(id) + "/second-factor/reset" }
+
 // Registrations is the admins' queue of registrations.
 const Registrations = "/admin/registrations"
 

@@ -58,6 +58,22 @@ var authz = map[string]rule{
 	"GET /certificates/{code}/qr.png": public,
 	"GET /certificates/{code}/pdf":    public,
 
+	// The steps between password and signed-in session: they answer callers without a
+	// half-session with a redirect to /login?restart=1 (signed-in callers to /), never a 403.
+	"GET /login/code":                            public,
+	"POST /login/code":                           public,
+	"GET /login/enrol":                           public,
+	"POST /login/enrol":                          public,
+	"GET /login/enrol/qr.png":                    public,
+	"GET /account/second-factor":                 signedIn,
+	"GET /account/second-factor/qr.png":          signedIn,
+	"POST /account/second-factor/enrol":          signedIn,
+	"POST /account/second-factor/confirm":        signedIn,
+	"POST /account/second-factor/cancel":         signedIn,
+	"POST /account/second-factor/recovery":       signedIn,
+	"POST /account/second-factor/disable":        signedIn,
+	"POST /admin/users/{id}/second-factor/reset": adminOnly,
+
 	"GET /account":                                     signedIn,
 	"POST /account/password":                           signedIn,
 	"POST /account/language":                           signedIn,

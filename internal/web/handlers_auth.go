@@ -32,6 +32,9 @@ func (s *Server) loginPage(w http.ResponseWriter, r *http.Request, status int, d
 	if r.Method == http.MethodGet && r.URL.Query().Has("signed_out") {
 		d.Notice = i18n.T(d.Lang, "auth.logout.done")
 	}
+	if r.Method == http.MethodGet && r.URL.Query().Has("restart") {
+		d.Notice = i18n.T(d.Lang, "integration.code.restart")
+	}
 	d.Form.Password = ""
 	if d.Form.Next == "/" {
 		d.Form.Next = ""
@@ -82,11 +85,7 @@ func (s *Server) loginPost(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	if _, err := s.sessions.login(w, r, u.ID); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	http.Redirect(w, r, f.Next, http.StatusSeeOther)
+	s.afterPassword(w, r, u, f.Next)
 }
 
 // logout ends the session on the server and returns to the sign-in page. Without a session it
@@ -163,7 +162,8 @@ func (s *Server) tokenPage(purpose string) http.HandlerFunc {
 }
 
 // tokenPost sets the password through an activation or reset link and signs the user in with a
-// fresh session (every older session of the account has ended).
+// fresh session (every older session of the account has ended) — after the second factor, for
+// an account that has one: a reset link alone must not open it.
 func (s *Server) tokenPost(purpose string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		raw := r.PathValue("token")
@@ -193,11 +193,7 @@ func (s *Server) tokenPost(purpose string) http.HandlerFunc {
 			return
 		}
 		s.kickMail()
-		if _, err := s.sessions.login(w, r, signedIn.ID); err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		http.Redirect(w, r, "/", http.StatusSeeOther)
+		s.afterPassword(w, r, signedIn, "/")
 	}
 }
 

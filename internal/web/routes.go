@@ -33,6 +33,22 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("POST /account/sessions/revoke", s.requireUser(http.HandlerFunc(s.accountRevoke)))
 	mux.Handle("GET /account/export.json", s.requireUser(http.HandlerFunc(s.accountExport)))
 
+	// --- second factor (area: integration) ---
+	// /login/code and /login/enrol belong to the half-session between password and code, which is
+	// not a signed-in session: without one they send the caller back to /login.
+	mux.HandleFunc("GET /login/code", s.loginCode)
+	mux.HandleFunc("POST /login/code", s.loginCodePost)
+	mux.HandleFunc("GET /login/enrol", s.loginEnrol)
+	mux.HandleFunc("POST /login/enrol", s.loginEnrolPost)
+	mux.HandleFunc("GET /login/enrol/qr.png", s.enrolmentQR)
+	mux.Handle("GET /account/second-factor", s.requireUser(http.HandlerFunc(s.accountFactor)))
+	mux.Handle("GET /account/second-factor/qr.png", s.requireUser(http.HandlerFunc(s.enrolmentQR)))
+	mux.Handle("POST /account/second-factor/enrol", s.requireUser(http.HandlerFunc(s.accountFactorEnrol)))
+	mux.Handle("POST /account/second-factor/confirm", s.requireUser(http.HandlerFunc(s.accountFactorConfirm)))
+	mux.Handle("POST /account/second-factor/cancel", s.requireUser(http.HandlerFunc(s.accountFactorCancel)))
+	mux.Handle("POST /account/second-factor/recovery", s.requireUser(http.HandlerFunc(s.accountFactorRecovery)))
+	mux.Handle("POST /account/second-factor/disable", s.requireUser(http.HandlerFunc(s.accountFactorDisable)))
+
 	// --- registration, declarations, admin (area: admin) ---
 	mux.HandleFunc("GET /register", s.register)
 	mux.HandleFunc("POST /register", s.registerPost)
@@ -51,6 +67,7 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("POST /admin/users/{id}/resend", admin(s.adminResend()))
 	mux.Handle("POST /admin/users/{id}/erase", admin(s.adminErase()))
 	mux.Handle("POST /admin/users/{id}/cohort", admin(s.adminSetCohort()))
+	mux.Handle("POST /admin/users/{id}/second-factor/reset", admin(s.adminResetFactor()))
 	mux.Handle("GET /admin/cohorts", admin(s.adminCohorts))
 	mux.Handle("POST /admin/cohorts", admin(s.adminCreateCohort))
 	mux.Handle("POST /admin/cohorts/{id}/trainers", admin(s.adminAddTrainer))
