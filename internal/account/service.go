@@ -24,6 +24,7 @@ type Service struct {
 	// sessionsSwept is when expired session rows were last deleted (unix seconds).
 	sessionsSwept atomic.Int64
 	keys          *keyring // seals second-factor secrets (UseKeyFile)
+	onErase       []EraseHook
 }
 
 // New builds the service. link turns a path such as /activate/TOKEN into an absolute URL.
