@@ -43,7 +43,9 @@ func TestExportXAPICommand(t *testing.T) {
 		t.Fatalf("%d lines in the file, want 2 (lesson completed, module progressed):\n%s", len(lines), written)
 	}
 	var st struct {
-		Actor  struct{ Account struct{ HomePage, Name string } }
+		Actor struct {
+			Account struct{ HomePage, Name string }
+		}
 		Verb   struct{ ID string }
 		Object struct{ ID string }
 	}

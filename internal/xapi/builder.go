@@ -107,7 +107,9 @@ func (b *builder) actor(userID int64) Actor {
 	return Actor{ObjectType: "Agent", Account: &Account{HomePage: b.f.home, Name: b.actorName(userID)}}
 }
 
-func (b *builder) actorName(userID int64) string { return uuid5(b.f.ns, fmt.Sprintf("actor|%d", userID)) }
+func (b *builder) actorName(userID int64) string {
+	return uuid5(b.f.ns, fmt.Sprintf("actor|%d", userID))
+}
 
 func (b *builder) moduleActivity(m *content.Module) Activity {
 	return activity(b.f.home+paths.Module(m.ID), TypeModule, m.Title)
@@ -138,7 +140,9 @@ func (b *builder) parent(m *content.Module) Activity {
 	return Activity{ObjectType: "Activity", ID: b.f.home + paths.Module(m.ID)}
 }
 
-func (b *builder) programmeRef() Activity { return Activity{ObjectType: "Activity", ID: b.f.home + "/"} }
+func (b *builder) programmeRef() Activity {
+	return Activity{ObjectType: "Activity", ID: b.f.home + "/"}
+}
 
 // within is the context of a statement: its parent, and the programme it belongs to.
 func (b *builder) within(parent Activity) *ContextActivities {
