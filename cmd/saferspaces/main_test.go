@@ -188,6 +188,10 @@ func TestCommandLineErrors(t *testing.T) {
 		{"bad base url", []string{"serve", "--base-url", "ftp://x"}, nil, "--base-url"},
 		{"bad env", []string{"serve"}, map[string]string{"SAFERSPACES_DEMO": "maybe"}, "SAFERSPACES_DEMO"},
 		{"backup without file", []string{"backup"}, nil, "exactly one FILE"},
+		{"bad xapi endpoint", []string{"serve", "--xapi-endpoint", "lrs.example.org"}, nil, "--xapi-endpoint"},
+		{"credentials in the endpoint", []string{"serve", "--xapi-endpoint", "https://u:p@lrs.example.org/xapi"}, nil, "without credentials"},
+		{"xapi password alone", []string{"serve"}, map[string]string{"SAFERSPACES_XAPI_PASSWORD": "x"}, "need --xapi-endpoint"},
+		{"oidc issuer without client", []string{"serve", "--oidc-issuer", "https://id.example.org"}, nil, "--oidc-client-id"},
 		{"group without sub", []string{"modules"}, nil, "needs a subcommand"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

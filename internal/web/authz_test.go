@@ -113,6 +113,8 @@ var authz = map[string]rule{
 	"GET /admin/mail":                        adminOnly,
 	"POST /admin/mail/{id}/retry":            adminOnly,
 	"GET /admin/export/xapi.jsonl":           adminOnly,
+	"GET /admin/xapi":                        adminOnly,
+	"POST /admin/xapi/retry":                 adminOnly,
 }
 
 var routePattern = regexp.MustCompile(`mux\.Handle(?:Func)?\("([A-Z]+ [^"]+)"`)

@@ -99,6 +99,8 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /trainer/cohorts/{id}", trainer(s.trainerCohort))
 	mux.Handle("GET /trainer/cohorts/{id}/progress.csv", trainer(s.trainerCohortCSV))
 	mux.Handle("GET /admin/export/xapi.jsonl", s.requireRole(account.RoleAdmin, http.HandlerFunc(s.adminExportXAPI)))
+	mux.Handle("GET /admin/xapi", s.requireRole(account.RoleAdmin, http.HandlerFunc(s.adminXAPI)))
+	mux.Handle("POST /admin/xapi/retry", s.requireRole(account.RoleAdmin, http.HandlerFunc(s.adminXAPIRetry)))
 
 	var h http.Handler = s.withErrorPages(mux)
 	h = s.withSession(h)
