@@ -25,6 +25,7 @@ type Service struct {
 	sessionsSwept atomic.Int64
 	keys          *keyring // seals second-factor secrets (UseKeyFile)
 	onErase       []EraseHook
+	autoApprove   AutoApprover // SSO applicants approved at once (sso.go)
 }
 
 // New builds the service. link turns a path such as /activate/TOKEN into an absolute URL.

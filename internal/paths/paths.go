@@ -54,6 +54,16 @@ const LoginCode = "/login/code"
 // LoginEnrol sets up the second factor during sign-in (admins and trainers without one).
 const LoginEnrol = "/login/enrol"
 
+// LoginSSO starts a sign-in at the identity provider; LoginSSOCallback is where it sends people back
+// (the redirect URI registered at the provider).
+const (
+	LoginSSO         = "/login/sso"
+	LoginSSOCallback = "/login/sso/callback"
+)
+
+// RegisterSSO is the declaration form for people who came through the identity provider.
+const RegisterSSO = "/register/sso"
+
 // AccountSecondFactor is where a user manages their second factor.
 const AccountSecondFactor = "/account/second-factor"
 

@@ -74,6 +74,15 @@ var authz = map[string]rule{
 	"POST /account/second-factor/disable":        signedIn,
 	"POST /admin/users/{id}/second-factor/reset": adminOnly,
 
+	// Single sign-on: without a provider these answer 404; the callback and the SSO declaration
+	// send callers without a flow back to /login?… or /login.
+	"POST /login/sso":         public,
+	"GET /login/sso/callback": public,
+	"GET /register/sso":       public,
+	"POST /register/sso":      public,
+	"GET /admin/sso":          adminOnly,
+	"POST /admin/sso":         adminOnly,
+
 	"GET /account":                                     signedIn,
 	"POST /account/password":                           signedIn,
 	"POST /account/language":                           signedIn,

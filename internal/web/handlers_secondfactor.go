@@ -27,6 +27,15 @@ type codeForm struct {
 // link): straight in, or on to the second factor.
 func (s *Server) afterPassword(w http.ResponseWriter, r *http.Request, u *account.User, next string) {
 	ctx := r.Context()
+	// Where admins require single sign-on, a password (also a new one from a link) opens nothing.
+	if required, err := s.ssoRequired(r, u.Email); err != nil || required {
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		http.Redirect(w, r, paths.Login+"?sso_required=1", http.StatusSeeOther)
+		return
+	}
 	step, err := s.acc.SecondStep(ctx, u)
 	if err != nil {
 		s.fail(w, r, err)

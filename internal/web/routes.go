@@ -49,6 +49,14 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("POST /account/second-factor/recovery", s.requireUser(http.HandlerFunc(s.accountFactorRecovery)))
 	mux.Handle("POST /account/second-factor/disable", s.requireUser(http.HandlerFunc(s.accountFactorDisable)))
 
+	// --- single sign-on (area: integration) ---
+	// The callback is a GET that signs in: OpenID Connect sends people back that way; state,
+	// nonce and PKCE tie it to the flow this browser started with a POST.
+	mux.HandleFunc("POST /login/sso", s.ssoStart)
+	mux.HandleFunc("GET /login/sso/callback", s.ssoCallback)
+	mux.HandleFunc("GET /register/sso", s.ssoRegister)
+	mux.HandleFunc("POST /register/sso", s.ssoRegisterPost)
+
 	// --- registration, declarations, admin (area: admin) ---
 	mux.HandleFunc("GET /register", s.register)
 	mux.HandleFunc("POST /register", s.registerPost)
@@ -76,6 +84,8 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /admin/audit", admin(s.adminAudit))
 	mux.Handle("GET /admin/mail", admin(s.adminMail))
 	mux.Handle("POST /admin/mail/{id}/retry", admin(s.adminMailRetry))
+	mux.Handle("GET /admin/sso", admin(s.adminSSO))
+	mux.Handle("POST /admin/sso", admin(s.adminSSOPost))
 
 	// --- learning, self-checks, certificates (area: learning) ---
 	// "/" shows signed-in users their dashboard (see home). Certificate pages are public: the

@@ -220,6 +220,11 @@ const (
 
 // beginSecondStep replaces the request's session by a fresh half-session for userID.
 func (st *sessionStore) beginSecondStep(w http.ResponseWriter, r *http.Request, userID int64, at time.Time, next string) error {
+	return st.fresh(w, r, map[any]any{pendingUserKey: userID, pendingAtKey: at.Unix(), pendingNextKey: next})
+}
+
+// fresh replaces the request's session by a new anonymous one (new id) holding values.
+func (st *sessionStore) fresh(w http.ResponseWriter, r *http.Request, values map[any]any) error {
 	sess, err := st.Get(r, SessionCookie)
 	if err != nil {
 		st.log.Warn("replacing unreadable session at sign-in", "err", err)
@@ -232,7 +237,7 @@ func (st *sessionStore) beginSecondStep(w http.ResponseWriter, r *http.Request, 
 	sess.ID = ""
 	sess.IsNew = true
 	sess.Options = st.options()
-	sess.Values = map[any]any{pendingUserKey: userID, pendingAtKey: at.Unix(), pendingNextKey: next}
+	sess.Values = values
 	return st.Save(r, w, sess)
 }
 
