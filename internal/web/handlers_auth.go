@@ -24,8 +24,8 @@ type loginData struct {
 	Base
 	Form         loginForm // Password is never rendered back
 	Errors       formErrors
-	Failed       bool // wrong e-mail or password, said the same way whatever was wrong
-	RetryMinutes int  // > 0: throttled, wait this many minutes
+	Failed       bool   // wrong e-mail or password, said the same way whatever was wrong
+	RetryMinutes int    // > 0: throttled, wait this many minutes
 	SSO          string // the identity provider /login offers ("" without one)
 	SSORequired  bool   // the address must sign in through the provider
 	EndSession   string // after signing out of a provider's session: its sign-out page

@@ -11,8 +11,8 @@ import (
 
 	"saferspaces/internal/account"
 	"saferspaces/internal/errs"
-	"saferspaces/internal/paths"
 	"saferspaces/internal/i18n"
+	"saferspaces/internal/paths"
 )
 
 // formCheck validates form structs; field errors are reported under the field's `form` name, which

@@ -59,7 +59,9 @@ func (p *ssoProvider) Name() string {
 	return p.issuer
 }
 
-func (p *ssoProvider) ctx(ctx context.Context) context.Context { return oidc.ClientContext(ctx, p.client) }
+func (p *ssoProvider) ctx(ctx context.Context) context.Context {
+	return oidc.ClientContext(ctx, p.client)
+}
 
 // discover returns the provider's metadata, fetching it on first use.
 func (p *ssoProvider) discover(ctx context.Context) (*oidc.Provider, error) {
@@ -114,7 +116,9 @@ type errSSOFlow struct{ reason string }
 
 func (e *errSSOFlow) Error() string { return "single sign-on refused: " + e.reason }
 
-func refuseFlow(format string, args ...any) error { return &errSSOFlow{reason: fmt.Sprintf(format, args...)} }
+func refuseFlow(format string, args ...any) error {
+	return &errSSOFlow{reason: fmt.Sprintf(format, args...)}
+}
 
 // finish checks the callback against the flow and returns the verified identity.
 func (p *ssoProvider) finish(ctx context.Context, f *ssoFlow, q url.Values) (account.Identity, string, error) {
