@@ -87,11 +87,17 @@ func Glossary(id string) string {
 	return "/glossary#" + id
 }
 
+// Cases is the case library.
+const Cases = "/cases"
+
+// Tools is the list of working tools.
+const Tools = "/tools"
+
 // Case is a case of the case library.
-func Case(id string) string { return "/cases/" + url.PathEscape(id) }
+func Case(id string) string { return Cases + "/" + url.PathEscape(id) }
 
 // Tool is a working tool's printable page.
-func Tool(id string) string { return "/tools/" + url.PathEscape(id) }
+func Tool(id string) string { return Tools + "/" + url.PathEscape(id) }
 
 // ToolPDF is a working tool as PDF.
 func ToolPDF(id string) string { return Tool(id) + ".pdf" }
