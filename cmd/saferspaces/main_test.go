@@ -28,11 +28,17 @@ func noEnv(string) string { return "" }
 // with run's result.
 func startServe(t *testing.T, ctx context.Context, args ...string) (string, <-chan error, *testkit.SyncBuffer) {
 	t.Helper()
+	return startServeEnv(t, ctx, noEnv, args...)
+}
+
+// startServeEnv is startServe with an environment.
+func startServeEnv(t *testing.T, ctx context.Context, getenv func(string) string, args ...string) (string, <-chan error, *testkit.SyncBuffer) {
+	t.Helper()
 	pr, pw := io.Pipe()
 	stderr := &testkit.SyncBuffer{}
 	done := make(chan error, 1)
 	go func() {
-		err := run(ctx, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...), noEnv, pw, stderr)
+		err := run(ctx, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...), getenv, pw, stderr)
 		pw.Close()
 		done <- err
 	}()

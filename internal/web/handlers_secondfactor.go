@@ -2,10 +2,10 @@ package web
 
 import (
 	"errors"
+	"html/template"
 	"math"
 	"net/http"
 	"strconv"
-	"strings"
 
 	"saferspaces/internal/account"
 	"saferspaces/internal/errs"
@@ -138,8 +138,9 @@ func (s *Server) codeRefused(w http.ResponseWriter, r *http.Request, err error, 
 
 type enrolData struct {
 	Base
-	Secret       string // grouped in fours, to type without losing one's place
-	QR           string // path of the QR code image
+	Secret       string       // base32, to type into an app
+	URI          template.URL // otpauth://…, for an app on the same device
+	QR           string       // path of the QR code image
 	Action       string // where the code goes
 	SignIn       bool   // part of a sign-in (an admin or trainer's required set-up)
 	Errors       formErrors
@@ -157,7 +158,8 @@ func (s *Server) enrolPage(w http.ResponseWriter, r *http.Request, status int, u
 		return
 	}
 	d.Base = s.base(r, "integration.enrol.title")
-	d.Secret, d.SignIn = groupSecret(e.Secret), signIn
+	// The URI is made here from the platform's own values, so it may be a link of its scheme.
+	d.Secret, d.URI, d.SignIn = e.Secret, template.URL(e.URI), signIn
 	d.QR, d.Action = paths.AccountSecondFactor+"/qr.png", paths.AccountSecondFactor+"/confirm"
 	if signIn {
 		d.QR, d.Action = paths.LoginEnrol+"/qr.png", paths.LoginEnrol
@@ -165,16 +167,6 @@ func (s *Server) enrolPage(w http.ResponseWriter, r *http.Request, status int, u
 	s.page(w, r, status, "enrol", d)
 }
 
-func groupSecret(secret string) string {
-	var b strings.Builder
-	for i, c := range secret {
-		if i > 0 && i%4 == 0 {
-			b.WriteByte(' ')
-		}
-		b.WriteRune(c)
-	}
-	return b.String()
-}
 
 // loginEnrol shows an admin or trainer the set-up of their second factor during sign-in.
 func (s *Server) loginEnrol(w http.ResponseWriter, r *http.Request) {
