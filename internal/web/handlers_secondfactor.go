@@ -141,8 +141,8 @@ type enrolData struct {
 	Secret       string       // base32, to type into an app
 	URI          template.URL // otpauth://…, for an app on the same device
 	QR           string       // path of the QR code image
-	Action       string // where the code goes
-	SignIn       bool   // part of a sign-in (an admin or trainer's required set-up)
+	Action       string       // where the code goes
+	SignIn       bool         // part of a sign-in (an admin or trainer's required set-up)
 	Errors       formErrors
 	RetryMinutes int
 }
@@ -166,7 +166,6 @@ func (s *Server) enrolPage(w http.ResponseWriter, r *http.Request, status int, u
 	}
 	s.page(w, r, status, "enrol", d)
 }
-
 
 // loginEnrol shows an admin or trainer the set-up of their second factor during sign-in.
 func (s *Server) loginEnrol(w http.ResponseWriter, r *http.Request) {

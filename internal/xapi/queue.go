@@ -30,7 +30,7 @@ const (
 )
 
 const (
-	batchSize    = 50
+	batchSize = 50
 	// An LRS is a service under the operator's control that comes back; trying every two minutes
 	// at most costs nothing and delivers soon after it does.
 	firstBackoff = 15 * time.Second
