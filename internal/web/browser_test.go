@@ -616,7 +616,7 @@ func TestBrowserAccessibility(t *testing.T) {
 		c.reset(t)
 		c.signIn(t, admin)
 		userPath := fmt.Sprintf("/admin/users/%d", learner.ID)
-		for _, p := range []string{"/admin/registrations", "/admin/users", userPath, "/admin/cohorts", "/admin/declarations", "/admin/audit", "/admin/mail"} {
+		for _, p := range []string{"/admin/registrations", "/admin/users", userPath, "/admin/cohorts", "/admin/declarations", "/admin/audit", "/admin/mail", "/admin/xapi", "/admin/sso"} {
 			c.open(t, p, 200)
 			c.audit(t, "admin", "de")
 		}
