@@ -88,9 +88,13 @@ func (s *Server) ssoCallback(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case errors.As(err, &refused):
 		s.log.Info("single sign-on refused", "reason", refused.reason)
-		if aerr := s.acc.RecordSSOFailure(ctx, refused.reason, clientIP(r)); aerr != nil {
-			s.fail(w, r, aerr)
-			return
+		// Audited when this browser had started a flow; a callback out of nowhere is answered
+		// the same way but cannot be used to fill the audit log.
+		if flow != nil {
+			if aerr := s.acc.RecordSSOFailure(ctx, refused.reason, clientIP(r)); aerr != nil {
+				s.fail(w, r, aerr)
+				return
+			}
 		}
 		s.ssoNotice(w, r, http.StatusBadRequest, "integration.sso.failed")
 		return
