@@ -1,6 +1,6 @@
 // Package paths builds the platform's URL paths, so that a page, an e-mail link, a redirect and
 // a learning record's activity id are all made by one function. The route patterns that match
-// them are in internal/web/routes.go; a test there checks that every path built here is routed.
+// them are in internal/web/routes.go.
 package paths
 
 import (
