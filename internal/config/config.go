@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/netip"
 	"net/url"
+	"os"
 	"strings"
 	"time"
 )
@@ -26,6 +27,13 @@ type Config struct {
 	// TrustedProxies lists reverse proxies (addresses or CIDR prefixes, comma-separated) whose
 	// X-Forwarded-For header names the client; empty: the TCP peer is the client.
 	TrustedProxies string
+
+	Operator  Operator  // who runs the platform (legal pages, footer, Reply-To, certificates)
+	Legal     string    // folder of Markdown files that replace the built-in legal pages
+	Retention Retention // periods of the retention rules
+	// MailHourlyCap is how many e-mails per hour the public forms (registration, reset, new
+	// activation link, accessibility feedback) may cause in all; above it they answer 429.
+	MailHourlyCap int
 }
 
 // Default returns the documented defaults.
@@ -35,6 +43,9 @@ func Default() Config {
 		Addr:     "127.0.0.1:8080",
 		MailFrom: "saferspaces <noreply@saferspaces.invalid>",
 		TimeZone: "Europe/Berlin",
+
+		Retention:     DefaultRetention(),
+		MailHourlyCap: 200,
 	}
 }
 
@@ -54,6 +65,18 @@ func (c *Config) ServeFlags(fs *flag.FlagSet) {
 	fs.BoolVar(&c.Demo, "demo", c.Demo, "create demo admin, trainer and learner accounts and a demo cohort")
 	fs.StringVar(&c.TimeZone, "timezone", c.TimeZone, "IANA time `zone` in which dates are shown, e.g. Europe/Berlin")
 	fs.StringVar(&c.TrustedProxies, "trusted-proxies", c.TrustedProxies, "reverse `proxies` (IPs or CIDRs, comma-separated) whose X-Forwarded-For names the client")
+	c.Operator.OperatorFlags(fs)
+	fs.StringVar(&c.Legal, "legal", c.Legal, "`folder` of Markdown files (imprint.de.md, privacy.en.md, accessibility.fr.md, …) that replace the built-in legal pages")
+	fs.IntVar(&c.MailHourlyCap, "mail-hourly-cap", c.MailHourlyCap, "`number` of e-mails per hour above which the public forms answer 429")
+	c.Retention.RetentionFlags(fs)
+}
+
+// PurgeFlags registers the flags of purge: the data folder, the periods, and the public URL for
+// the links in warning e-mails.
+func (c *Config) PurgeFlags(fs *flag.FlagSet) {
+	c.DataFlag(fs)
+	fs.StringVar(&c.BaseURL, "base-url", c.BaseURL, "public `URL` of the platform, for the sign-in link in warning e-mails")
+	c.Retention.RetentionFlags(fs)
 }
 
 // EnvName is the environment variable that backs a flag: --base-url → SAFERSPACES_BASE_URL.
@@ -97,6 +120,20 @@ func (c *Config) Validate() error {
 	if c.SMTPURL != "" {
 		if u, err := url.Parse(c.SMTPURL); err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Host == "" {
 			errs = append(errs, fmt.Errorf("--smtp-url: want smtp://user:pass@host:port or smtps://…"))
+		}
+	}
+	if err := c.Operator.Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	if err := c.Retention.Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	if c.MailHourlyCap < 1 {
+		errs = append(errs, fmt.Errorf("--mail-hourly-cap %d: must be at least 1", c.MailHourlyCap))
+	}
+	if c.Legal != "" {
+		if st, err := os.Stat(c.Legal); err != nil || !st.IsDir() {
+			errs = append(errs, fmt.Errorf("--legal %q: not a folder", c.Legal))
 		}
 	}
 	if _, err := c.Proxies(); err != nil {

@@ -4,6 +4,7 @@ import (
 	"database/sql"
 	"io"
 	"mime"
+	"mime/quotedprintable"
 	netmail "net/mail"
 	"os"
 	"path/filepath"
@@ -40,7 +41,7 @@ func TestFileSenderWritesParsableEML(t *testing.T) {
 		!strings.HasSuffix(files[0], "-"+strconv.FormatInt(id, 10)+".eml") {
 		t.Errorf("file name %s", filepath.Base(files[0]))
 	}
-	if st, _ := os.Stat(files[0]); st.Mode().Perm() != 0o640 {
+	if st, _ := os.Stat(files[0]); st.Mode().Perm() != 0o600 {
 		t.Errorf("file mode %v", st.Mode().Perm())
 	}
 	if st, _ := os.Stat(dir); st.Mode().Perm()&0o007 != 0 {
@@ -78,13 +79,15 @@ func TestFileSenderWritesParsableEML(t *testing.T) {
 	for k, want := range map[string]string{
 		"MIME-Version":              "1.0",
 		"Content-Type":              "text/plain; charset=UTF-8",
-		"Content-Transfer-Encoding": "8bit",
+		"Content-Transfer-Encoding": "quoted-printable",
+		"Auto-Submitted":            "auto-generated",
 	} {
 		if got := h.Get(k); got != want {
 			t.Errorf("%s = %q, want %q", k, got, want)
 		}
 	}
-	body, _ := io.ReadAll(msg.Body)
+	body, _ := io.ReadAll(quotedprintable.NewReader(msg.Body))
+	body = []byte(strings.ReplaceAll(string(body), "\r\n", "\n"))
 	if !strings.Contains("\n"+string(body), "\n"+link+"\n") {
 		t.Errorf("link not on a line of its own:\n%s", body)
 	}

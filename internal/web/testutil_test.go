@@ -21,6 +21,7 @@ import (
 	"fmt"
 	"io"
 	"mime"
+	"mime/quotedprintable"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -179,6 +180,7 @@ func (h *harness) count(query string, args ...any) int {
 type sentMail struct {
 	To, Subject, Body string
 	File              string
+	Header            netmail.Header
 }
 
 // mails delivers every due mail through the file sender and returns the mails to addr (every mail
@@ -209,9 +211,14 @@ func (h *harness) mails(addr string) []sentMail {
 			h.t.Fatalf("%s: To: %v", f, err)
 		}
 		subject, _ := new(mime.WordDecoder).DecodeHeader(msg.Header.Get("Subject"))
-		body, _ := io.ReadAll(msg.Body)
+		var rd io.Reader = msg.Body
+		if strings.EqualFold(msg.Header.Get("Content-Transfer-Encoding"), "quoted-printable") {
+			rd = quotedprintable.NewReader(rd)
+		}
+		body, _ := io.ReadAll(rd)
 		if addr == "" || strings.EqualFold(to.Address, addr) {
-			out = append(out, sentMail{To: to.Address, Subject: subject, Body: string(body), File: f})
+			out = append(out, sentMail{To: to.Address, Subject: subject, Body: strings.ReplaceAll(string(body), "\r\n", "\n"),
+				File: f, Header: msg.Header})
 		}
 	}
 	return out
