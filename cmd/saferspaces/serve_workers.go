@@ -44,6 +44,7 @@ func startWorkers(ctx context.Context, svc *app.Services) (stop func()) {
 	var wg sync.WaitGroup
 	wg.Go(func() { svc.Outbox.Run(ctx) })
 	wg.Go(func() { svc.Accounts.RunCleanup(ctx, cleanupInterval) })
+	wg.Go(func() { svc.Retention.RunDaily(ctx) })
 	return func() {
 		cancel()
 		wg.Wait()

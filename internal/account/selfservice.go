@@ -32,6 +32,9 @@ func (s *Service) SignOutEverywhere(ctx context.Context, userID int64, ip string
 		if err := s.RevokeUser(ctx, tx, userID, nil); err != nil {
 			return err
 		}
+		if err := forgetDevices(ctx, tx, userID); err != nil {
+			return err
+		}
 		return audit.Record(ctx, tx, audit.Event{At: s.now(), ActorID: u.ID, Actor: u.Email, Action: "sessions.revoked",
 			TargetID: u.ID, Target: u.Email, Detail: "signed out everywhere", IP: ip})
 	})
@@ -118,6 +121,7 @@ func (s *Service) Cleanup(ctx context.Context) error {
 		{`DELETE FROM sessions WHERE expires_at <= ?`, []any{now.Unix()}},
 		{`DELETE FROM login_failures WHERE at <= ?`, []any{now.Add(-failureRetention).Unix()}},
 		{`DELETE FROM tokens WHERE expires_at <= ? OR used_at <= ?`, []any{old, old}},
+		{`DELETE FROM trusted_devices WHERE last_used_at <= ?`, []any{now.Add(-DeviceTTL).Unix()}},
 	}
 	for _, st := range steps {
 		if _, err := s.db.W.ExecContext(ctx, st.q, st.args...); err != nil {

@@ -158,7 +158,7 @@ func (s *Service) mailCertificate(ctx context.Context, tx *sql.Tx, c *Certificat
 		return err
 	}
 	msg, err := mail.Compose(mail.KindCertificate, to.Lang, mail.Data{
-		Name: to.Name, Email: to.Email, Module: c.Title(to.Lang), Link: s.link(c.Path()),
+		Name: to.Name, Email: to.Email, Module: c.Title(to.Lang), Link: s.link(c.Path()), Contact: s.contact,
 	})
 	if err == nil {
 		_, err = mail.Enqueue(ctx, tx, msg, now)

@@ -226,7 +226,7 @@ func TestAttemptsAreOwnedByTheirLearner(t *testing.T) {
 // With mail switched on, a certificate is e-mailed from the transaction that issued it.
 func TestCertificateMail(t *testing.T) {
 	f := newFixture(t)
-	f.svc.MailCertificates(func(p string) string { return "https://training.example.org" + p })
+	f.svc.MailCertificates(func(p string) string { return "https://training.example.org" + p }, "")
 	f.complete(t, "beta", "three")
 	code := f.submit(t, "beta", passing).Issued[0].Code
 	var to, subject, body string

@@ -25,6 +25,8 @@ type Service struct {
 	cat  *content.Catalog
 	now  func() time.Time
 	link func(path string) string // nil: no certificate e-mails
+	// contact is the operator's contact address named in the e-mails' footer.
+	contact string
 }
 
 // New builds the service over the validated content.
@@ -38,7 +40,10 @@ func New(db *sqlite.DB, cat *content.Catalog, now func() time.Time) *Service {
 // MailCertificates makes the service e-mail each new certificate to its holder, in the
 // transaction that issues it; link turns a path such as /certificates/CODE into an absolute URL.
 // The caller wakes the outbox after the commit (the worker also polls).
-func (s *Service) MailCertificates(link func(path string) string) { s.link = link }
+// contact is the operator's address named in the mails' footer ("" for none).
+func (s *Service) MailCertificates(link func(path string) string, contact string) {
+	s.link, s.contact = link, contact
+}
 
 // Catalog is the content the service works on.
 func (s *Service) Catalog() *content.Catalog { return s.cat }
