@@ -13,8 +13,8 @@ import (
 	"saferspaces/internal/config"
 	"saferspaces/internal/content"
 	"saferspaces/internal/feedback"
-	"saferspaces/internal/legal"
 	"saferspaces/internal/learning"
+	"saferspaces/internal/legal"
 	"saferspaces/internal/mail"
 	"saferspaces/internal/report"
 	"saferspaces/internal/retention"
@@ -24,13 +24,13 @@ import (
 
 // Services are the feature services of one running platform.
 type Services struct {
-	Content  *content.Catalog
-	Accounts *account.Service
-	Learning *learning.Service
-	Reports  *report.Service
-	Outbox   *mail.Outbox
-	Audit    *audit.Trail
-	XAPI     *xapi.Service
+	Content   *content.Catalog
+	Accounts  *account.Service
+	Learning  *learning.Service
+	Reports   *report.Service
+	Outbox    *mail.Outbox
+	Audit     *audit.Trail
+	XAPI      *xapi.Service
 	Legal     *legal.Pages       // operator, imprint, privacy notice, accessibility statement
 	Feedback  *feedback.Service  // accessibility feedback
 	Retention *retention.Service // the retention rules (purge)

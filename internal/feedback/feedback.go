@@ -133,7 +133,7 @@ func (s *Service) Submit(ctx context.Context, act audit.Actor, in Input) (*Feedb
 		}
 		type to struct {
 			addr, name string
-			lang i18n.Lang
+			lang       i18n.Lang
 		}
 		var recipients []to
 		if s.contact != "" {
