@@ -42,6 +42,10 @@ func (r *Registration) normalise() error {
 	return nil
 }
 
+// CheckRegistration applies the form's rules without storing anything, so that the web layer can
+// count only well-formed registrations against its abuse limits.
+func CheckRegistration(r Registration) error { return r.normalise() }
+
 // ErrStaleDeclaration is returned (as an errs.Conflict) when the form showed a declaration version
 // that is no longer in force; the applicant must see and accept the new text.
 var ErrStaleDeclaration = errs.E(errs.Conflict, "a newer version of the declaration has been published; please read it and submit the form again")

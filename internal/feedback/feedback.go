@@ -239,3 +239,29 @@ func Forget(ctx context.Context, tx *sql.Tx, email string) error {
 	}
 	return nil
 }
+
+// Export is one message a person sent, for their data export.
+type Export struct {
+	Message   string    `json:"message"`
+	CreatedAt time.Time `json:"created_at"`
+	DueAt     time.Time `json:"due_at"`
+	DoneAt    time.Time `json:"done_at,omitzero"`
+}
+
+// SentFrom lists the feedback sent with the address, oldest first.
+func (s *Service) SentFrom(ctx context.Context, email string) ([]Export, error) {
+	out := []Export{}
+	err := sqlite.Each(ctx, s.db.R, `SELECT message, created_at, due_at, coalesce(done_at, 0) FROM accessibility_feedback
+		WHERE email = ? COLLATE NOCASE ORDER BY id`, []any{email}, func(scan func(...any) error) error {
+		var e Export
+		var c, d, x int64
+		err := scan(&e.Message, &c, &d, &x)
+		e.CreatedAt, e.DueAt, e.DoneAt = sqlite.Time(c), sqlite.Time(d), sqlite.Time(x)
+		out = append(out, e)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("export feedback: %w", err)
+	}
+	return out, nil
+}

@@ -39,6 +39,14 @@ func writePDF(w io.Writer, c *Certificate, lang i18n.Lang, verifyURL string, loc
 	tr := func(id string, kv ...any) string { return i18n.T(lang, "certificate.pdf."+id, kv...) }
 	title := c.Title(lang)
 	date := i18n.Date(lang, c.IssuedAt, loc)
+	name := c.Name
+	if c.Anonymised {
+		name = i18n.T(lang, "legal.cert.no_name")
+	}
+	issuer := Platform
+	if c.Issuer != "" {
+		issuer = c.Issuer
+	}
 
 	pdf := fpdf.New("L", "mm", "A4", "")
 	pdf.SetCompression(compress)
@@ -47,9 +55,9 @@ func writePDF(w io.Writer, c *Certificate, lang i18n.Lang, verifyURL string, loc
 	pdf.AddUTF8FontFromBytes("go", "I", goitalic.TTF)
 	// The document's metadata repeat what it certifies, so a file browser or screen reader shows
 	// whose certificate it is without opening it.
-	pdf.SetTitle(tr("heading")+": "+c.Name, true)
+	pdf.SetTitle(tr("heading")+": "+name, true)
 	pdf.SetSubject(title, true)
-	pdf.SetAuthor(Platform, true)
+	pdf.SetAuthor(issuer, true)
 	pdf.SetCreator(Platform, true)
 	pdf.SetLang(i18n.Tag(lang))
 	// A fixed date makes the same certificate the same file, whenever it is downloaded.
@@ -83,7 +91,7 @@ func writePDF(w io.Writer, c *Certificate, lang i18n.Lang, verifyURL string, loc
 	pdf.Ln(6)
 	line("", 13, 7, tr("certify"))
 	pdf.Ln(3)
-	line("B", 24, 12, c.Name)
+	line("B", 24, 12, name)
 	pdf.Ln(3)
 	if c.Programme() {
 		line("", 13, 7, tr("programme"))
@@ -94,6 +102,10 @@ func writePDF(w io.Writer, c *Certificate, lang i18n.Lang, verifyURL string, loc
 	}
 	pdf.Ln(2)
 	line("", 13, 7, tr("completed_on", "Date", date))
+	if c.Issuer != "" {
+		pdf.Ln(2)
+		line("I", 11, 6, i18n.T(lang, "legal.cert.issuer", "Name", c.Issuer))
+	}
 
 	// Verification: code and address on the left, the QR code to the same address on the right.
 	png, err := QRPNG(verifyURL, 512)

@@ -57,6 +57,13 @@ var authz = map[string]rule{
 	"GET /certificates/{code}":        public,
 	"GET /certificates/{code}/qr.png": public,
 	"GET /certificates/{code}/pdf":    public,
+	"GET /imprint":                    public,
+	"GET /privacy":                    public,
+	"GET /accessibility":              public,
+	"POST /accessibility/feedback":    public,
+	"GET /accessibility/feedback":     public,
+	"GET /activation/new":             public,
+	"POST /activation/new":            public,
 
 	"GET /account":                                     signedIn,
 	"POST /account/password":                           signedIn,
@@ -97,6 +104,8 @@ var authz = map[string]rule{
 	"GET /admin/mail":                        adminOnly,
 	"POST /admin/mail/{id}/retry":            adminOnly,
 	"GET /admin/export/xapi.jsonl":           adminOnly,
+	"GET /admin/feedback":                    adminOnly,
+	"POST /admin/feedback/{id}/done":         adminOnly,
 }
 
 var routePattern = regexp.MustCompile(`mux\.Handle(?:Func)?\("([A-Z]+ [^"]+)"`)

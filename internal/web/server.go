@@ -37,6 +37,7 @@ type Server struct {
 	sessions *sessionStore
 
 	proxies []netip.Prefix // --trusted-proxies: peers whose X-Forwarded-For is believed
+	limits  formLimits     // the public forms that cause mail
 }
 
 // Deps are what the server is built from; cmd (and the tests) wire them with package app.
@@ -84,6 +85,7 @@ func New(d Deps) (*Server, error) {
 		acc:      d.Accounts,
 		learn:    d.Learning,
 		sessions: newSessionStore(d.Accounts, d.Keys, d.Config.Secure(), d.Log),
+		limits:   newFormLimits(d.Now),
 	}, nil
 }
 
