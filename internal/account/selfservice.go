@@ -67,15 +67,15 @@ type ExportDevice struct {
 
 // ExportProfile is the account itself.
 type ExportProfile struct {
-	ID           int64     `json:"id"`
-	Email        string    `json:"email"`
-	Name         string    `json:"name"`
-	Organisation string    `json:"organisation"`
-	Position     string    `json:"position"`
-	Language     string    `json:"language"`
-	Role         Role      `json:"role"`
-	Status       Status    `json:"status"`
-	Cohort       string    `json:"cohort,omitempty"`
+	ID           int64  `json:"id"`
+	Email        string `json:"email"`
+	Name         string `json:"name"`
+	Organisation string `json:"organisation"`
+	Position     string `json:"position"`
+	Language     string `json:"language"`
+	Role         Role   `json:"role"`
+	Status       Status `json:"status"`
+	Cohort       string `json:"cohort,omitempty"`
 	// RequestedCohortCode is the join code given on the declaration form.
 	RequestedCohortCode string    `json:"requested_cohort_code"`
 	RejectionReason     string    `json:"rejection_reason"`
