@@ -79,11 +79,17 @@ func newHarness(t testing.TB, opts ...harnessOption) *harness {
 	cfg := config.Default()
 	cfg.Data, cfg.BaseURL = h.data, h.url
 	log := testkit.Logger(h.logs)
-	parts := app.Parts{Config: cfg, DB: db, Content: shippedContent(t), Log: log, Now: h.clock.Now,
-		Sender: mail.NewFileSender(filepath.Join(h.data, "mail"), log)}
+	sender := mail.NewFileSender(filepath.Join(h.data, "mail"), log)
+	parts := app.Parts{Config: cfg, DB: db, Content: shippedContent(t), Log: log, Now: h.clock.Now, Sender: sender}
 	for _, o := range opts {
 		o(&parts)
 	}
+	// The mail's envelope as serve makes it: the operator's contact is the Reply-To.
+	env, err := mail.NewEnvelope(mail.DefaultFrom, parts.Config.Operator.Email)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sender.Env = env
 	// The same wiring as serve; the mail worker does not run (tests deliver with h.deliver or read the outbox).
 	h.svc = app.New(parts)
 	h.acc, h.outbox = h.svc.Accounts, h.svc.Outbox
