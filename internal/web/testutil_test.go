@@ -196,6 +196,17 @@ func (h *harness) mails(addr string) []sentMail {
 	if _, err := h.outbox.DeliverDue(context.Background()); err != nil {
 		h.t.Fatal(err)
 	}
+	return h.readMails(addr)
+}
+
+// mailsNoDelivery returns every mail written so far, without delivering what is due.
+func (h *harness) mailsNoDelivery() []sentMail {
+	h.t.Helper()
+	return h.readMails("")
+}
+
+func (h *harness) readMails(addr string) []sentMail {
+	h.t.Helper()
 	files, _ := filepath.Glob(filepath.Join(h.data, "mail", "*.eml"))
 	id := func(f string) int {
 		n, _ := strconv.Atoi(strings.TrimSuffix(f[strings.LastIndexByte(f, '-')+1:], ".eml"))
