@@ -99,8 +99,29 @@ func (s *Service) AnonymiseInactive(ctx context.Context, rule Inactivity, dryRun
 	ids, err := s.ids(ctx, `SELECT u.id FROM users u WHERE u.status IN (?, ?) AND `+lastActive+` < ?
 		AND (`+warned+` OR (u.inactivity_warned_at >= `+lastActive+` AND u.inactivity_warned_at < ?)) ORDER BY u.id`,
 		StatusApproved, StatusDisabled, rule.EraseBefore.Unix(), StatusDisabled, rule.WarnedBefore.IsZero(), rule.WarnedBefore.Unix())
-	if err != nil || dryRun {
-		return len(ids), 0, err
+	if err != nil {
+		return 0, 0, err
+	}
+	if dryRun {
+		for _, id := range ids {
+			u, err := userByID(ctx, s.db.R, id)
+			if err != nil {
+				return done, kept, err
+			}
+			var others int
+			if u.Role == RoleAdmin && u.Status == StatusApproved {
+				if err := s.db.R.QueryRowContext(ctx, `SELECT count(*) FROM users WHERE role = ? AND status = ? AND id <> ?`,
+					RoleAdmin, StatusApproved, id).Scan(&others); err != nil {
+					return done, kept, err
+				}
+				if others == 0 {
+					kept++
+					continue
+				}
+			}
+			done++
+		}
+		return done, kept, nil
 	}
 	for _, id := range ids {
 		err := s.erase(ctx, audit.System, id, "user.anonymised", false, StatusApproved, StatusDisabled)
