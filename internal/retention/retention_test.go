@@ -52,7 +52,10 @@ func (e *env) exec(q string, args ...any) {
 	}
 }
 
-func (e *env) count(q string, args ...any) int { e.t.Helper(); return testkit.Count(e.t, e.db, q, args...) }
+func (e *env) count(q string, args ...any) int {
+	e.t.Helper()
+	return testkit.Count(e.t, e.db, q, args...)
+}
 
 // active makes an activated account whose last sign-in was at last.
 func (e *env) active(email string, role account.Role, last time.Time) int64 {
@@ -111,7 +114,7 @@ func TestRetentionRules(t *testing.T) {
 	bob := e.active("bob@stadt.example", account.RoleLearner, t0.AddDate(0, -11, -15)) // due for the warning
 	carl := e.active("carl@stadt.example", account.RoleLearner, t0.AddDate(0, -13, 0))
 	e.exec(`UPDATE users SET inactivity_warned_at = ? WHERE id = ?`, t0.Add(-31*day).Unix(), carl) // warned 31 days ago
-	dora := e.active("dora@stadt.example", account.RoleLearner, t0.AddDate(0, -13, 0))           // never warned
+	dora := e.active("dora@stadt.example", account.RoleLearner, t0.AddDate(0, -13, 0))             // never warned
 	erik := e.active("erik@stadt.example", account.RoleLearner, t0.AddDate(0, -13, 0))
 	e.exec(`UPDATE users SET status = 'disabled' WHERE id = ?`, erik) // disabled: no warning needed
 
