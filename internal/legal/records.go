@@ -1,6 +1,8 @@
 package legal
 
 import (
+	"strings"
+
 	"saferspaces/internal/config"
 	"saferspaces/internal/i18n"
 )
@@ -81,4 +83,25 @@ func Period(lang i18n.Lang, p config.Period) string {
 		return i18n.T(lang, "legal.period.off")
 	}
 	return i18n.N(lang, "legal.period."+p.Unit, p.N)
+}
+
+// MarkdownTable writes the record of processing as a Markdown table in lang, with the tables
+// where each kind of data is stored: the generated part of docs/data-protection.md.
+func MarkdownTable(lang i18n.Lang, r config.Retention) string {
+	var b strings.Builder
+	b.WriteString("| " + strings.Join([]string{i18n.T(lang, "legal.col.data"), "tables", i18n.T(lang, "legal.col.purpose"),
+		i18n.T(lang, "legal.col.basis"), i18n.T(lang, "legal.col.kept"), i18n.T(lang, "legal.col.deleted")}, " | ") + " |\n")
+	b.WriteString("|---|---|---|---|---|---|\n")
+	for _, rec := range Records() {
+		row := rec.Row(lang, r)
+		var tables []string
+		for _, t := range row.Tables {
+			if t == "" {
+				t = "server log (stderr)"
+			}
+			tables = append(tables, "`"+t+"`")
+		}
+		b.WriteString("| " + strings.Join([]string{row.Data, strings.Join(tables, ", "), row.Purpose, row.Basis, row.Kept, row.Deleted}, " | ") + " |\n")
+	}
+	return b.String()
 }
