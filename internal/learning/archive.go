@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 
+	"saferspaces/internal/content"
 	"saferspaces/internal/sqlite"
 )
 
@@ -42,7 +43,7 @@ func Archive(ctx context.Context, tx *sql.Tx, userID int64) error {
 // ArchivedModule is what is left of former learners' progress in one module.
 type ArchivedModule struct {
 	ModuleID         string
-	Title            string // in the content's default language; the id when the module is gone
+	Module           *content.Module // nil when the module has left the content
 	Learners         int
 	LessonsCompleted int
 	Attempts         int
@@ -66,6 +67,7 @@ func (s *Service) Archived(ctx context.Context) ([]ArchivedModule, error) {
 	var out []ArchivedModule
 	for _, m := range s.cat.Modules {
 		if a, ok := byID[m.ID]; ok {
+			a.Module = m
 			out = append(out, a)
 			delete(byID, m.ID)
 		}

@@ -82,6 +82,8 @@ func TestErasureLeavesNoTraceInTheFiles(t *testing.T) {
 	if n := h.count(`SELECT count(*) FROM learning_archive WHERE module_id = 'beta' AND learners = 1 AND passed = 1 AND certificates >= 1`); n != 1 {
 		t.Error("progress not kept as an anonymous total")
 	}
+	// The trainers' statistics show the totals.
+	mustContain(t, admin.get("/trainer"), "Ehemalige Teilnehmende (anonymisiert)", "Modul Beta über Plätze")
 }
 
 // traces lists where any needle is found: text and blob columns of every table, the raw
