@@ -15,6 +15,7 @@ import (
 	"saferspaces/internal/feedback"
 	"saferspaces/internal/learning"
 	"saferspaces/internal/legal"
+	"saferspaces/internal/library"
 	"saferspaces/internal/mail"
 	"saferspaces/internal/report"
 	"saferspaces/internal/retention"
@@ -27,6 +28,7 @@ type Services struct {
 	Content   *content.Catalog
 	Accounts  *account.Service
 	Learning  *learning.Service
+	Library   *library.Service
 	Reports   *report.Service
 	Outbox    *mail.Outbox
 	Audit     *audit.Trail
@@ -84,6 +86,7 @@ func New(p Parts) *Services {
 		Content:   p.Content,
 		Accounts:  acc,
 		Learning:  learn,
+		Library:   library.New(p.Content, learning.Platform, cfg.Link, now),
 		Reports:   report.New(acc, learn, now, cfg.Location()),
 		Outbox:    outbox,
 		Audit:     audit.NewTrail(p.DB.R),
