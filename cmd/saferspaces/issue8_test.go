@@ -131,7 +131,7 @@ func TestServeOperatorSettings(t *testing.T) {
 	}
 
 	ctx, cancel := context.WithCancel(context.Background())
-	base, done, stderr := startServe(t, ctx, "--data", t.TempDir())
+	_, done, stderr := startServe(t, ctx, "--data", t.TempDir())
 	if !strings.Contains(stderr.String(), "the operator is not fully named") || !strings.Contains(stderr.String(), "--operator-name") {
 		t.Errorf("no warning at start:\n%s", stderr)
 	}
@@ -139,7 +139,7 @@ func TestServeOperatorSettings(t *testing.T) {
 	<-done
 
 	ctx, cancel = context.WithCancel(context.Background())
-	base, done, stderr = startServe(t, ctx, "--data", t.TempDir(), "--demo")
+	base, done, stderr := startServe(t, ctx, "--data", t.TempDir(), "--demo")
 	resp, err := http.Get(base + "/imprint")
 	if err != nil {
 		t.Fatal(err)
