@@ -30,13 +30,16 @@ type env struct {
 	mail  string // the .eml folder
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t *testing.T, periods ...func(*config.Retention)) *env {
 	dir := t.TempDir()
 	db := testkit.OpenDBIn(t, dir)
 	clock := testkit.NewClock(t0)
 	cfg := config.Default()
 	cfg.Data, cfg.BaseURL = dir, "https://ss.example"
 	cfg.Operator.Email = "kontakt@stadt.example"
+	for _, p := range periods {
+		p(&cfg.Retention)
+	}
 	log := testkit.Logger(&testkit.SyncBuffer{})
 	sender := mail.NewFileSender(filepath.Join(dir, "mail"), log)
 	sender.SetClock(clock.Now)
@@ -291,5 +294,31 @@ func TestRetentionRules(t *testing.T) {
 	}
 	if e.status(bob) != "approved" || e.status(dora) != "erased" || later.Anonymised != 1 {
 		t.Errorf("30 days later: bob %s, dora %s, %+v", e.status(bob), e.status(dora), later)
+	}
+}
+
+// The periods are flags: longer ones keep what the defaults remove, 0 switches a rule off.
+func TestRetentionPeriodsFromSettings(t *testing.T) {
+	e := newEnv(t, func(r *config.Retention) {
+		r.Inactive = config.Months(24)
+		r.Undecided = config.Period{}
+		r.Audit = config.Years(2)
+	})
+	ctx := context.Background()
+	e.active("admin@stadt.example", account.RoleAdmin, t0)
+	old := e.active("old@stadt.example", account.RoleLearner, t0.AddDate(0, -13, 0))
+	pending := e.applicant("p@stadt.example")
+	e.exec(`UPDATE users SET created_at = ? WHERE id = ?`, t0.AddDate(-1, 0, 0).Unix(), pending)
+	e.exec(`INSERT INTO audit_log(at, actor, action) VALUES (?, 'x@stadt.example', 'login.failed')`, t0.AddDate(0, -13, 0).Unix())
+	r, err := e.svc.Retention.Run(ctx, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Warned != 0 || r.Anonymised != 0 || r.Undecided != 0 || r.AuditLines != 0 || e.status(old) != "approved" || e.status(pending) != "pending" {
+		t.Errorf("with longer periods: %+v", r)
+	}
+	e.clock.Advance(11 * 30 * 24 * time.Hour) // 24 months minus about 30 days since old's sign-in
+	if r, err = e.svc.Retention.Run(ctx, false); err != nil || r.Warned != 1 {
+		t.Errorf("warning after 23 months: %+v, %v", r, err)
 	}
 }
