@@ -91,7 +91,7 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	pages, err := legal.New(cfg.Operator, cfg.Retention, cfg.BaseURL, cfg.Legal)
 	if err != nil {
 		ln.Close()
-		return err
+		return usageError(stderr, "serve: %v", err)
 	}
 	if own := pages.Custom(); len(own) > 0 {
 		log.Info("legal pages from files", "folder", cfg.Legal, "pages", strings.Join(own, " "))
