@@ -29,6 +29,7 @@ func Archive(ctx context.Context, tx *sql.Tx, userID int64) error {
 			ON CONFLICT(module_id) DO UPDATE SET certificates = certificates + excluded.certificates`,
 		`UPDATE certificates SET attempt_id = NULL WHERE user_id = ?1`,
 		`DELETE FROM check_attempts WHERE user_id = ?1`,
+		`DELETE FROM check_drafts WHERE user_id = ?1`,
 		`DELETE FROM lesson_completions WHERE user_id = ?1`,
 		`DELETE FROM lesson_visits WHERE user_id = ?1`,
 	}

@@ -32,7 +32,11 @@ type Certificate struct {
 	// Anonymised: the holder's account was anonymised or erased; the certificate is still genuine
 	// and verifiable by its code, but names nobody.
 	Anonymised bool
-	Issuer     string // who issues it: the operator's name (--operator-name); "" for the platform
+	// Modules are, for the programme's certificate, the modules the programme consists of (the
+	// current content); filled by CertificateByCode.
+	Modules []*content.Module
+	// Issuer is who issues the certificate, named on it; "" is the platform (Platform).
+	Issuer string
 }
 
 // Programme reports whether the certificate is for the whole programme.
@@ -248,6 +252,9 @@ func (s *Service) CertificateByCode(ctx context.Context, code string) (*Certific
 		c.Name = holder.Name
 	} else {
 		c.Anonymised = true
+	}
+	if c.Programme() {
+		c.Modules = s.cat.Modules
 	}
 	return &c, nil
 }

@@ -8,6 +8,7 @@ package learning
 import (
 	"context"
 	"database/sql"
+	"sync"
 	"time"
 
 	"saferspaces/internal/content"
@@ -27,6 +28,9 @@ type Service struct {
 	link func(path string) string // nil: no certificate e-mails
 	// contact is the operator's contact address named in the e-mails' footer.
 	contact string
+
+	keyMu sync.Mutex
+	key   []byte // seeds the self-check papers; see paperKey
 }
 
 // New builds the service over the validated content.

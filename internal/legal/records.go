@@ -40,7 +40,7 @@ func Records() []Record {
 		{ID: "sessions", Tables: []string{"sessions"}, Basis: "security", Kept: fixed("legal.kept.sessions")},
 		{ID: "failures", Tables: []string{"login_failures"}, Basis: "security", Kept: fixed("legal.kept.failures")},
 		{ID: "cohorts", Tables: []string{"cohort_members", "cohort_trainers"}, Basis: "task", Kept: fixed("legal.kept.with_account")},
-		{ID: "learning", Tables: []string{"lesson_completions", "lesson_visits", "check_attempts", "certificates"}, Basis: "task",
+		{ID: "learning", Tables: []string{"lesson_completions", "lesson_visits", "check_attempts", "check_drafts", "certificates"}, Basis: "task",
 			Kept: fixed("legal.kept.learning")},
 		{ID: "mail", Tables: []string{"mail_outbox", "DATA/mail/*.eml"}, Basis: "task",
 			Kept: func(lang i18n.Lang, r config.Retention) string {
