@@ -197,6 +197,9 @@ func TestAccessibilityFeedback(t *testing.T) {
 
 	ab := h.browser()
 	ab.signIn(admin.Email, admin.Password)
+	if home := ab.get("/admin"); !strings.Contains(home.Body, `<span class="count">1</span> <a href="/admin/feedback">`) {
+		t.Errorf("the admin overview does not count the open feedback:\n%s", home.Body)
+	}
 	list := ab.get("/admin/feedback")
 	mustContain(t, list, "Offene Rückmeldungen: 1", "&lt;Weiter&gt;", "4.\u00a0Juni 2026", "offen", "Als erledigt markieren")
 	h.clock.Advance(32 * 24 * time.Hour)
