@@ -7,6 +7,7 @@ import (
 	"context"
 	"database/sql"
 	"log/slog"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -32,7 +33,8 @@ type Service struct {
 	// committed (files, for instance).
 	inErase    []func(ctx context.Context, tx *sql.Tx, p Erased) error
 	afterErase []func(ctx context.Context, p Erased)
-	auditKey   []byte // keys the hashes of typed addresses (see typedAddress)
+	keyMu      sync.Mutex
+	auditKey   []byte // keys the hashes of typed addresses (typed.go); guarded by keyMu
 }
 
 // Erased is the person whose data an erasure removes, as they were before it.

@@ -7,7 +7,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"sync"
 )
 
 // Text typed into the e-mail field of the sign-in, reset or activation form is stored (for
@@ -18,12 +17,10 @@ import (
 
 const typedKeySetting = "typed_address_key"
 
-var typedKeyMu sync.Mutex
-
 // key returns the installation's key, creating it on first use.
 func (s *Service) key(ctx context.Context) ([]byte, error) {
-	typedKeyMu.Lock()
-	defer typedKeyMu.Unlock()
+	s.keyMu.Lock()
+	defer s.keyMu.Unlock()
 	if s.auditKey != nil {
 		return s.auditKey, nil
 	}

@@ -248,6 +248,4 @@ func everyMailIsAutoSubmitted(t *testing.T, h *harness) {
 	}
 }
 
-func itoa(n int64) string { return strconvFormat(n) }
-
-func strconvFormat(n int64) string { return strconv.FormatInt(n, 10) }
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
