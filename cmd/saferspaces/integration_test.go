@@ -107,7 +107,12 @@ func TestServeWithSecondFactorAndLRS(t *testing.T) {
 	if resp, _ := get(admin, "/admin/xapi"); !strings.HasPrefix(resp.Header.Get("Location"), "/declaration") {
 		t.Fatalf("admin page after the second factor: %d → %q", resp.StatusCode, resp.Header.Get("Location"))
 	}
-	post(admin, "/declaration", url.Values{"accept": {"yes"}, "version": {"1"}, "next": {"/"}})
+	_, decl := get(admin, "/declaration")
+	version := regexp.MustCompile(`name="version" value="(\d+)"`).FindStringSubmatch(decl)
+	if version == nil {
+		t.Fatalf("no declaration form:\n%s", decl)
+	}
+	post(admin, "/declaration", url.Values{"accept": {"yes"}, "version": {version[1]}, "next": {"/"}})
 	if resp, body := get(admin, "/admin/xapi"); resp.StatusCode != http.StatusOK || !strings.Contains(body, lrs.URL+"/xapi") {
 		t.Fatalf("the queue page: %d", resp.StatusCode)
 	}
@@ -117,7 +122,7 @@ func TestServeWithSecondFactorAndLRS(t *testing.T) {
 	if resp, _ := post(learner, learnerLink, pw); resp.Header.Get("Location") != "/" {
 		t.Fatalf("learner after activation → %q", resp.Header.Get("Location"))
 	}
-	if resp, _ := post(learner, "/declaration", url.Values{"accept": {"yes"}, "version": {"1"}, "next": {"/"}}); resp.StatusCode != http.StatusSeeOther {
+	if resp, _ := post(learner, "/declaration", url.Values{"accept": {"yes"}, "version": {version[1]}, "next": {"/"}}); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("declaration: %d", resp.StatusCode)
 	}
 	if resp, _ := post(learner, "/modules/public-spaces/lessons/soft-targets/complete", url.Values{}); resp.StatusCode != http.StatusSeeOther {

@@ -39,6 +39,7 @@ Usage:
   saferspaces serve [--demo] [flags]        migrate, load modules and serve
   saferspaces migrate [--data DIR]          apply migrations and report the schema version
   saferspaces backup [--data DIR] FILE      consistent copy of the database while serving
+  saferspaces purge [--dry-run] [--data DIR]  apply the retention rules once (serve does it daily)
   saferspaces user create --email E --name N [--role learner|trainer|admin] [--cohort NAME]
   saferspaces users import [--data DIR] FILE.csv
   saferspaces cohort create --name N [--code C]
@@ -74,6 +75,8 @@ func dispatch(ctx context.Context, args []string, getenv func(string) string, st
 		return cmdMigrate(ctx, rest, getenv, stdout, stderr)
 	case "backup":
 		return cmdBackup(ctx, rest, getenv, stdout, stderr)
+	case "purge":
+		return cmdPurge(ctx, rest, getenv, stdout, stderr)
 	}
 	if len(rest) > 0 {
 		sub := rest[0]

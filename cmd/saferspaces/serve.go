@@ -7,10 +7,12 @@ import (
 	"log/slog"
 	"net"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"saferspaces/internal/app"
 	"saferspaces/internal/config"
+	"saferspaces/internal/legal"
 	"saferspaces/internal/sqlite"
 	"saferspaces/internal/web"
 )
@@ -42,12 +44,19 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	if len(rest) > 0 {
 		return usageError(stderr, "serve takes no arguments, got %q", rest)
 	}
+	if cfg.Demo {
+		cfg.Operator.Demo()
+	}
 	if err := cfg.Validate(); err != nil {
 		return usageError(stderr, "serve: %v", err)
 	}
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	log := newLogger(stderr)
+	if missing := cfg.Operator.Missing(); len(missing) > 0 {
+		log.Warn("the operator is not fully named: the imprint, privacy notice and accessibility statement say so until these are set",
+			"missing", strings.Join(missing, " "))
+	}
 
 	// Content first: invalid modules stop the start, every problem printed, before anything opens.
 	cat, err := loadContent(cfg.Modules, stderr)
@@ -79,7 +88,15 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 		ln.Close()
 		return err
 	}
-	svc := app.New(app.Parts{Config: cfg, DB: db, Content: cat, Sender: sender, Log: log})
+	pages, err := legal.New(cfg.Operator, cfg.Retention, cfg.BaseURL, cfg.Legal)
+	if err != nil {
+		ln.Close()
+		return usageError(stderr, "serve: %v", err)
+	}
+	if own := pages.Custom(); len(own) > 0 {
+		log.Info("legal pages from files", "folder", cfg.Legal, "pages", strings.Join(own, " "))
+	}
+	svc := app.New(app.Parts{Config: cfg, DB: db, Content: cat, Sender: sender, Log: log, Legal: pages})
 	if err := svc.Accounts.LoadKeys(); err != nil {
 		ln.Close()
 		return err

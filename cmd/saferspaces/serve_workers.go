@@ -23,11 +23,15 @@ func mailSender(cfg config.Config, log *slog.Logger) (mail.Sender, error) {
 	if err := mail.CheckTemplates(); err != nil {
 		return nil, err
 	}
+	env, err := mail.NewEnvelope(cfg.MailFrom, cfg.Operator.Email)
+	if err != nil {
+		return nil, err
+	}
 	if cfg.SMTPURL != "" {
-		return mail.NewSMTPSender(cfg.SMTPURL, cfg.MailFrom)
+		return mail.NewSMTPSender(cfg.SMTPURL, env)
 	}
 	fs := mail.NewFileSender(filepath.Join(cfg.Data, "mail"), log)
-	fs.From = cfg.MailFrom
+	fs.Env = env
 	log.Info("no --smtp-url: e-mails are written as .eml files", "folder", fs.Dir)
 	return fs, nil
 }
@@ -44,6 +48,7 @@ func startWorkers(ctx context.Context, svc *app.Services) (stop func()) {
 	if svc.XAPI.Sending() {
 		wg.Go(func() { svc.XAPI.Run(ctx) })
 	}
+	wg.Go(func() { svc.Retention.RunDaily(ctx) })
 	return func() {
 		cancel()
 		wg.Wait()

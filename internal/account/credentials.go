@@ -48,6 +48,9 @@ func (s *Service) setPasswordByToken(ctx context.Context, raw, purpose, password
 	if err != nil {
 		return nil, err
 	}
+	if _, err := s.key(ctx); err != nil { // before the transaction: clearFailures needs it
+		return nil, err
+	}
 	now := s.now()
 	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
 		u, err = s.consumeToken(ctx, tx, hash, purpose)
@@ -68,8 +71,11 @@ func (s *Service) setPasswordByToken(ctx context.Context, raw, purpose, password
 			u.ID).Scan(&factor); err != nil {
 			return err
 		}
+		if err := forgetDevices(ctx, tx, u.ID); err != nil {
+			return err
+		}
 		if !factor {
-			if err := clearFailures(ctx, tx, u.Email); err != nil {
+			if err := s.clearFailures(ctx, tx, u.Email); err != nil {
 				return err
 			}
 		}
@@ -96,9 +102,14 @@ func (s *Service) setPasswordByToken(ctx context.Context, raw, purpose, password
 func (s *Service) RequestReset(ctx context.Context, email, ip string) error {
 	email = clipBytes(normalEmail(email), MaxEmailLen)
 	ip = clipBytes(ip, 64)
+	typed, err := s.typedHash(ctx, email)
+	if err != nil {
+		return err
+	}
 	now := s.now()
 	return s.db.Tx(ctx, func(tx *sql.Tx) error {
-		ev := audit.Event{At: now, Actor: email, Action: "password.reset_requested", IP: ip}
+		// What was typed is recorded only as a keyed hash unless it is an account's address.
+		ev := audit.Event{At: now, Actor: typed, Action: "password.reset_requested", IP: ip}
 		u, err := userByEmail(ctx, tx, email)
 		switch {
 		case errs.Is(err, errs.NotFound):
@@ -107,7 +118,7 @@ func (s *Service) RequestReset(ctx context.Context, email, ip string) error {
 		case err != nil:
 			return err
 		}
-		ev.ActorID, ev.TargetID, ev.Target = u.ID, u.ID, u.Email
+		ev.Actor, ev.ActorID, ev.TargetID, ev.Target = u.Email, u.ID, u.ID, u.Email
 		if !u.Active() {
 			ev.Detail = "account " + string(u.Status) + " or not activated; nothing sent"
 			return audit.Record(ctx, tx, ev)
@@ -147,7 +158,12 @@ func (s *Service) ChangePassword(ctx context.Context, userID int64, current, pas
 		return err
 	}
 	now := s.now()
-	attempt, wait, err := s.reserveAttempt(ctx, u.Email, ip, now)
+	key, err := s.typedHash(ctx, u.Email)
+	if err != nil {
+		return err
+	}
+	a := attempt{key: key, ip: clipBytes(ip, 64)}
+	reservation, wait, err := s.reserveAttempt(ctx, a, now)
 	if err != nil {
 		return err
 	}
@@ -159,12 +175,12 @@ func (s *Service) ChangePassword(ctx context.Context, userID int64, current, pas
 		return err
 	}
 	if !ok || !u.Active() {
-		if err := s.recordFailure(ctx, u.Email, ip, u, "wrong current password on password change", now); err != nil {
+		if err := s.recordFailure(ctx, a, u.Email, u, "wrong current password on password change", now); err != nil {
 			return err
 		}
 		return ErrWrongPassword
 	}
-	if err := s.db.Tx(ctx, func(tx *sql.Tx) error { return releaseAttempt(ctx, tx, attempt) }); err != nil {
+	if err := s.db.Tx(ctx, func(tx *sql.Tx) error { return releaseAttempt(ctx, tx, reservation) }); err != nil {
 		return err
 	}
 	if err := CheckPassword(password, u.Email); err != nil {
@@ -189,11 +205,58 @@ func (s *Service) ChangePassword(ctx context.Context, userID int64, current, pas
 		if _, err := tx.ExecContext(ctx, `DELETE FROM tokens WHERE user_id = ? AND purpose = ?`, u.ID, PurposeReset); err != nil {
 			return err
 		}
+		if err := forgetDevices(ctx, tx, u.ID); err != nil {
+			return err
+		}
 		if err := s.enqueue(ctx, tx, mailer.KindPasswordChanged, u.Lang,
 			mailer.Data{Name: u.Name, Email: u.Email, BaseURL: s.baseURL()}, "", ""); err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, audit.Event{At: now, ActorID: u.ID, Actor: u.Email, Action: "password.changed",
 			TargetID: u.ID, Target: u.Email, IP: ip})
+	})
+}
+
+// RequestActivation mails a new activation link (valid 72 hours, voiding older ones) if email
+// belongs to an approved account whose password has not been set yet — someone whose link expired
+// — and does nothing visible otherwise: the caller shows the same page for every address. At
+// most one link every 2 minutes per account, so the form cannot flood a mailbox.
+func (s *Service) RequestActivation(ctx context.Context, email, ip string) error {
+	email = clipBytes(normalEmail(email), MaxEmailLen)
+	ip = clipBytes(ip, 64)
+	typed, err := s.typedHash(ctx, email)
+	if err != nil {
+		return err
+	}
+	now := s.now()
+	return s.db.Tx(ctx, func(tx *sql.Tx) error {
+		ev := audit.Event{At: now, Actor: typed, Action: "activation.requested", IP: ip}
+		u, err := userByEmail(ctx, tx, email)
+		switch {
+		case errs.Is(err, errs.NotFound):
+			ev.Detail = "no account with this address; nothing sent"
+			return audit.Record(ctx, tx, ev)
+		case err != nil:
+			return err
+		}
+		ev.Actor, ev.ActorID, ev.TargetID, ev.Target = u.Email, u.ID, u.ID, u.Email
+		if u.Status != StatusApproved || u.PasswordHash != "" {
+			ev.Detail = "account " + string(u.Status) + " or already activated; nothing sent"
+			return audit.Record(ctx, tx, ev)
+		}
+		var recent int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM tokens WHERE user_id = ? AND purpose = ? AND created_at > ?`,
+			u.ID, PurposeActivation, now.Add(-resetResendGap).Unix()).Scan(&recent); err != nil {
+			return err
+		}
+		if recent > 0 {
+			ev.Detail = "a link was sent less than 2 minutes ago; nothing sent"
+			return audit.Record(ctx, tx, ev)
+		}
+		if err := s.sendActivation(ctx, tx, u); err != nil {
+			return err
+		}
+		ev.Detail = "activation link sent"
+		return audit.Record(ctx, tx, ev)
 	})
 }

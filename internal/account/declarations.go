@@ -69,10 +69,10 @@ const MaxDeclarationLen = 50000
 
 // AcceptanceRecord is the proof that a user accepted a declaration version.
 type AcceptanceRecord struct {
-	Version    int
-	AcceptedAt time.Time
-	IP         string
-	UserAgent  string
+	Version    int       `json:"version"`
+	AcceptedAt time.Time `json:"accepted_at"`
+	IP         string    `json:"ip"`
+	UserAgent  string    `json:"user_agent"`
 }
 
 // CurrentDeclaration returns the version in force.

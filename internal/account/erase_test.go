@@ -60,7 +60,7 @@ func TestEraseRemovesPersonalData(t *testing.T) {
 			t.Errorf("%s: %d rows left", q, n)
 		}
 	}
-	if n := g.count(`SELECT count(*) FROM declaration_acceptances WHERE user_id = ? AND version = 1`, id); n != 1 {
+	if n := g.count(`SELECT count(*) FROM declaration_acceptances WHERE user_id = ? AND version = 2`, id); n != 1 {
 		t.Error("acceptance record (proof of the declaration) was removed")
 	}
 	// The person's address and name are gone from everywhere: users, audit log, outbox, failures.

@@ -15,36 +15,52 @@ import (
 // rejected, disabled, erased or not yet activated.
 var ErrInvalidCredentials = errs.E(errs.Invalid, "the e-mail address or the password is wrong")
 
-// Authenticate checks a sign-in. It returns the user, ErrInvalidCredentials, or an errs.TooMany
-// (with a *ThrottleError inside) while the account or the address is throttled — then even the
-// right password is refused. Every failure costs one argon2id verification, a real one or one
-// against a dummy hash, so the time taken does not tell whether the address is known.
-//
-// For an account with a second factor (or one whose role must set one up), the right password is
-// only the first step: the account's failures stay counted, and the sign-in is complete (and
-// audited as such) only with the code (SecondStep, VerifySecondFactor, ConfirmEnrolment).
+// Authenticate checks a sign-in without a remembered browser; see SignIn.
 func (s *Service) Authenticate(ctx context.Context, email, password, ip string) (*User, error) {
+	u, _, err := s.SignIn(ctx, email, password, ip, "")
+	return u, err
+}
+
+// SignIn checks a sign-in. device is the token of the browser's device cookie ("" for none). It
+// returns the user and a new device token for the cookie, ErrInvalidCredentials, or an
+// errs.TooMany (with a *ThrottleError inside) while the account (or, for a remembered browser,
+// that browser) or the address is throttled — then even the right password is refused. Every
+// failure costs one argon2id verification, a real one or one against a dummy hash, so the time
+// taken does not tell whether the address is known.
+func (s *Service) SignIn(ctx context.Context, email, password, ip, device string) (*User, string, error) {
 	email = clipBytes(normalEmail(email), MaxEmailLen)
 	ip = clipBytes(ip, 64)
 	now := s.now()
-	attempt, wait, err := s.reserveAttempt(ctx, email, ip, now)
+	key, err := s.typedHash(ctx, email)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	if wait > 0 {
-		if err := s.recordThrottled(ctx, email, ip, wait, now); err != nil {
-			return nil, err
-		}
-		return nil, tooMany(wait)
+	a := attempt{key: key, ip: ip}
+	if a.device, err = trustedDevice(ctx, s.db.R, device, email, now); err != nil {
+		return nil, "", err
 	}
-
 	u, err := userByEmail(ctx, s.db.R, email)
 	switch {
 	case errs.Is(err, errs.NotFound):
 		u = nil
 	case err != nil:
-		return nil, err
+		return nil, "", err
 	}
+	actor, err := s.typedActor(ctx, email, u)
+	if err != nil {
+		return nil, "", err
+	}
+	reservation, wait, err := s.reserveAttempt(ctx, a, now)
+	if err != nil {
+		return nil, "", err
+	}
+	if wait > 0 {
+		if err := s.recordThrottled(ctx, actor, ip, wait, now); err != nil {
+			return nil, "", err
+		}
+		return nil, "", tooMany(wait)
+	}
+
 	hash, reason := "", "unknown address"
 	if u != nil {
 		switch {
@@ -58,44 +74,63 @@ func (s *Service) Authenticate(ctx context.Context, email, password, ip string) 
 	}
 	ok, err := s.verifyPassword(ctx, hash, password)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	if !ok {
-		if err := s.recordFailure(ctx, email, ip, u, reason, now); err != nil {
-			return nil, err
+		if err := s.recordFailure(ctx, a, actor, u, reason, now); err != nil {
+			return nil, "", err
 		}
-		return nil, ErrInvalidCredentials
+		return nil, "", ErrInvalidCredentials
 	}
 
+	// For an account with a second factor (or one whose role must set one up), the right password
+	// is only the first step: the account's failures stay counted, and the sign-in is complete (and
+	// audited as such) only with the code (SecondStep, VerifySecondFactor, ConfirmEnrolment).
 	step, err := s.SecondStep(ctx, u)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	if step != StepNone {
+		detail := "waiting for the second factor"
+		if a.device != nil {
+			detail += ", remembered browser"
+		}
 		err = s.db.Tx(ctx, func(tx *sql.Tx) error {
-			if err := releaseAttempt(ctx, tx, attempt); err != nil {
+			if err := releaseAttempt(ctx, tx, reservation); err != nil {
 				return err
 			}
 			return audit.Record(ctx, tx, audit.Event{At: now, ActorID: u.ID, Actor: u.Email, Action: "login.password_accepted",
-				TargetID: u.ID, Target: u.Email, Detail: "waiting for the second factor", IP: ip})
+				TargetID: u.ID, Target: u.Email, Detail: detail, IP: ip})
 		})
-		return u, err
+		return u, "", err
 	}
 
+	var token string
 	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
-		// clearFailures also removes this attempt's reservation (same address).
-		if err := clearFailures(ctx, tx, email); err != nil {
+		if a.device != nil {
+			// Only this browser's failures go: the account stays throttled for everybody else.
+			if _, err := tx.ExecContext(ctx, `DELETE FROM login_failures WHERE id = ? OR device = ?`, reservation, a.device); err != nil {
+				return fmt.Errorf("clear failed sign-ins: %w", err)
+			}
+		} else if err := s.clearFailures(ctx, tx, email); err != nil { // also this attempt's reservation
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE users SET last_login_at = ? WHERE id = ?`, now.Unix(), u.ID); err != nil {
 			return fmt.Errorf("record sign-in: %w", err)
 		}
+		if token, err = rememberDevice(ctx, tx, u.ID, a.device, now); err != nil {
+			return err
+		}
+		detail := ""
+		if a.device != nil {
+			detail = "remembered browser"
+		}
 		return audit.Record(ctx, tx, audit.Event{At: now, ActorID: u.ID, Actor: u.Email, Action: "login.succeeded",
-			TargetID: u.ID, Target: u.Email, IP: ip})
+			TargetID: u.ID, Target: u.Email, Detail: detail, IP: ip})
 	})
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	u.LastLoginAt = sqlite.Time(now.Unix())
-	return u, nil
+	return u, token, nil
 }

@@ -42,6 +42,10 @@ func (r *Registration) normalise() error {
 	return nil
 }
 
+// CheckRegistration applies the form's rules without storing anything, so that the web layer can
+// count only well-formed registrations against its abuse limits.
+func CheckRegistration(r Registration) error { return r.normalise() }
+
 // ErrStaleDeclaration is returned (as an errs.Conflict) when the form showed a declaration version
 // that is no longer in force; the applicant must see and accept the new text.
 var ErrStaleDeclaration = errs.E(errs.Conflict, "a newer version of the declaration has been published; please read it and submit the form again")
@@ -130,6 +134,7 @@ func (s *Service) baseURL() string { return strings.TrimRight(s.link(""), "/") }
 // enqueue composes an e-mail and puts it into the outbox inside tx. to/toName override the
 // recipient (used for mails about someone else, such as the admins' "new registration").
 func (s *Service) enqueue(ctx context.Context, tx *sql.Tx, kind mailer.Kind, lang string, d mailer.Data, to, toName string) error {
+	d.Contact = s.contact
 	m, err := mailer.Compose(kind, i18n.OrDefault(lang), d)
 	if err != nil {
 		return err
@@ -144,6 +149,17 @@ func (s *Service) enqueue(ctx context.Context, tx *sql.Tx, kind mailer.Kind, lan
 }
 
 type recipient struct{ Email, Name, Lang string }
+
+// AdminContacts are the approved admins, who receive operational mail when there is no contact
+// address (accessibility feedback), read in the caller's transaction.
+func AdminContacts(ctx context.Context, tx *sql.Tx) ([]Contact, error) {
+	rs, err := approvedAdmins(ctx, tx)
+	out := make([]Contact, len(rs))
+	for i, r := range rs {
+		out[i] = Contact{Name: r.Name, Email: r.Email, Lang: i18n.OrDefault(r.Lang)}
+	}
+	return out, err
+}
 
 // approvedAdmins are the admins who receive operational mail.
 func approvedAdmins(ctx context.Context, tx *sql.Tx) ([]recipient, error) {

@@ -95,7 +95,7 @@ func (g *gate) auditActions(targetID int64) []string {
 
 func (g *gate) register(email string, mod ...func(*account.Registration)) error {
 	r := account.Registration{Name: "Erika Muster", Email: email, Organisation: "Stadt Musterstadt, Ordnungsamt",
-		Position: "Sachgebietsleitung", Lang: "de", Accepted: true, DeclarationVersion: 1, IP: "192.0.2.7", UserAgent: "Firefox/140"}
+		Position: "Sachgebietsleitung", Lang: "de", Accepted: true, DeclarationVersion: 2, IP: "192.0.2.7", UserAgent: "Firefox/140"}
 	for _, m := range mod {
 		m(&r)
 	}
@@ -123,7 +123,7 @@ func TestRegisterStoresApplicantAcceptanceAndMail(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(acc) != 1 || acc[0].Version != 1 || acc[0].IP != "192.0.2.7" || acc[0].UserAgent != "Firefox/140" || !acc[0].AcceptedAt.Equal(g.clock.Now()) {
+	if len(acc) != 1 || acc[0].Version != 2 || acc[0].IP != "192.0.2.7" || acc[0].UserAgent != "Firefox/140" || !acc[0].AcceptedAt.Equal(g.clock.Now()) {
 		t.Errorf("acceptances = %+v", acc)
 	}
 
@@ -187,7 +187,7 @@ func TestRegisterRefusesStaleDeclarationAndBadInput(t *testing.T) {
 	if _, err := g.svc.PublishDeclaration(t.Context(), audit.CLI, map[i18n.Lang]string{"de": "Neu", "en": "New"}); err != nil {
 		t.Fatal(err)
 	}
-	err := g.register("a@example.org") // the form still showed version 1
+	err := g.register("a@example.org") // the form still showed version 2
 	if !errors.Is(err, account.ErrStaleDeclaration) || !errs.Is(err, errs.Conflict) {
 		t.Errorf("stale version: err = %v", err)
 	}
@@ -204,7 +204,7 @@ func TestRegisterRefusesStaleDeclarationAndBadInput(t *testing.T) {
 		"bidi override":   func(r *account.Registration) { r.Position = "Leitung \u202Egnutiel" },
 		"invalid UTF-8":   func(r *account.Registration) { r.Organisation = "Stadt \xff" },
 	} {
-		err := g.register("b@example.org", func(r *account.Registration) { r.DeclarationVersion = 2; mod(r) })
+		err := g.register("b@example.org", func(r *account.Registration) { r.DeclarationVersion = 3; mod(r) })
 		if !errs.Is(err, errs.Invalid) {
 			t.Errorf("%s: err = %v, want Invalid", name, err)
 		}
@@ -212,7 +212,7 @@ func TestRegisterRefusesStaleDeclarationAndBadInput(t *testing.T) {
 	if n := g.count(`SELECT count(*) FROM users`); n != 0 {
 		t.Errorf("%d users stored from refused registrations", n)
 	}
-	if err := g.register("c@example.org", func(r *account.Registration) { r.DeclarationVersion = 2 }); err != nil {
+	if err := g.register("c@example.org", func(r *account.Registration) { r.DeclarationVersion = 3 }); err != nil {
 		t.Errorf("current version: %v", err)
 	}
 }
@@ -253,7 +253,10 @@ func TestDeclarationVersions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cur.Version != 1 || !strings.Contains(cur.Text("de"), "DSGVO") || !strings.Contains(cur.Text("en"), "GDPR") {
+	// Version 2 (migrations/00014) is the text reconciled with the retention rules, in all four
+	// languages.
+	if cur.Version != 2 || !strings.Contains(cur.Text("de"), "Art. 21 DSGVO") || !strings.Contains(cur.Text("en"), "Art. 21 GDPR") ||
+		!strings.Contains(cur.Text("fr"), "12 mois") || !strings.Contains(cur.Text("it"), "12 mesi") || !strings.Contains(cur.Text("de"), "30 Tage vorher") {
 		t.Fatalf("shipped declaration = v%d", cur.Version)
 	}
 	if p := cur.Paragraphs("en"); len(p) < 8 || !strings.HasPrefix(p[1][0], "1. ") {
@@ -266,18 +269,18 @@ func TestDeclarationVersions(t *testing.T) {
 	}
 	learner := g.user("l@example.org", account.RoleLearner, account.StatusApproved, "de")
 	d2, err := g.svc.PublishDeclaration(t.Context(), audit.Actor{Email: "cli", IP: "203.0.113.1"},
-		map[i18n.Lang]string{"de": "Fassung 2\r\n\r\nText", "en": "Version 2"})
+		map[i18n.Lang]string{"de": "Fassung 3\r\n\r\nText", "en": "Version 3"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d2.Version != 2 || d2.Text("de") != "Fassung 2\n\nText" || d2.Text("fr") != "Version 2" {
+	if d2.Version != 3 || d2.Text("de") != "Fassung 3\n\nText" || d2.Text("fr") != "Version 3" {
 		t.Errorf("published %+v", d2)
 	}
-	if err := g.svc.AcceptDeclaration(t.Context(), learner, 1, "ip", "ua"); !errs.Is(err, errs.Conflict) {
+	if err := g.svc.AcceptDeclaration(t.Context(), learner, 2, "ip", "ua"); !errs.Is(err, errs.Conflict) {
 		t.Errorf("accepting an old version: err = %v", err)
 	}
 	for range 2 {
-		if err := g.svc.AcceptDeclaration(t.Context(), learner, 2, "198.51.100.4", "Edge"); err != nil {
+		if err := g.svc.AcceptDeclaration(t.Context(), learner, 3, "198.51.100.4", "Edge"); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -285,7 +288,7 @@ func TestDeclarationVersions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(list) != 2 || list[0].Version != 2 || list[0].Acceptances != 1 || list[1].Acceptances != 0 {
+	if len(list) != 3 || list[0].Version != 3 || list[0].Acceptances != 1 || list[1].Acceptances != 0 {
 		t.Errorf("declarations = %+v", list)
 	}
 	if got := g.auditActions(learner); len(got) != 1 || got[0] != "declaration.accepted" {

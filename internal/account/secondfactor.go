@@ -204,8 +204,11 @@ func (s *Service) ConfirmEnrolment(ctx context.Context, userID int64, code, ip s
 
 // VerifySecondFactor ends a sign-in with the code of the user's app or one of their recovery
 // codes. A right code counts as the successful sign-in; a wrong one as a failed sign-in.
-func (s *Service) VerifySecondFactor(ctx context.Context, userID int64, code, ip string) (*User, error) {
-	return s.checkCode(ctx, userID, code, ip, codeUse{signIn: true, recovery: true}, nil)
+//
+// device is the browser's device token ("" for none): a browser the account remembers is
+// throttled by its own failures here too, as at the password (devices.go).
+func (s *Service) VerifySecondFactor(ctx context.Context, userID int64, code, ip, device string) (*User, error) {
+	return s.checkCode(ctx, userID, code, ip, codeUse{signIn: true, recovery: true, device: device}, nil)
 }
 
 // NewRecoveryCodes replaces the user's recovery codes, after a current code, and returns the new
@@ -299,9 +302,10 @@ func deleteFactor(ctx context.Context, tx *sql.Tx, userID int64) error {
 
 // codeUse says what a code is checked for.
 type codeUse struct {
-	enrol    bool // against the pending (unconfirmed) secret
-	signIn   bool // it ends a sign-in: success forgets the account's failures and is audited as a sign-in
-	recovery bool // a recovery code is accepted too
+	enrol    bool   // against the pending (unconfirmed) secret
+	signIn   bool   // it ends a sign-in: success forgets the account's failures and is audited as a sign-in
+	recovery bool   // a recovery code is accepted too
+	device   string // the browser's device token, for a sign-in
 }
 
 // checkCode checks code against the user's second factor, throttled like a password: the attempt
@@ -315,7 +319,19 @@ func (s *Service) checkCode(ctx context.Context, userID int64, code, ip string, 
 	}
 	ip = clipBytes(ip, 64)
 	now := s.now()
-	attempt, wait, err := s.reserveAttempt(ctx, u.Email, ip, now)
+	// Code guesses count against the account like password guesses (the same key), so neither a
+	// second browser nor a reset link buys fresh guesses at the code.
+	key, err := s.typedHash(ctx, u.Email)
+	if err != nil {
+		return nil, err
+	}
+	a := attempt{key: key, ip: ip}
+	if use.signIn {
+		if a.device, err = trustedDevice(ctx, s.db.R, use.device, u.Email, now); err != nil {
+			return nil, err
+		}
+	}
+	reservation, wait, err := s.reserveAttempt(ctx, a, now)
 	if err != nil {
 		return nil, err
 	}
@@ -365,8 +381,14 @@ func (s *Service) checkCode(ctx context.Context, userID int64, code, ip string, 
 			return nil
 		}
 		if use.signIn {
-			// Only now is the sign-in complete: the failures of the password step and this one go.
-			if err := clearFailures(ctx, tx, u.Email); err != nil {
+			// Only now is the sign-in complete: the failures of the password step and this one go
+			// (a remembered browser's only: the account stays throttled for everybody else).
+			if a.device != nil {
+				if _, err := tx.ExecContext(ctx, `DELETE FROM login_failures WHERE id = ? OR device = ?`, reservation, a.device); err != nil {
+					return fmt.Errorf("clear failed sign-ins: %w", err)
+				}
+				how += ", remembered browser"
+			} else if err := s.clearFailures(ctx, tx, u.Email); err != nil {
 				return err
 			}
 			if _, err := tx.ExecContext(ctx, `UPDATE users SET last_login_at = ? WHERE id = ?`, now.Unix(), u.ID); err != nil {
@@ -376,7 +398,7 @@ func (s *Service) checkCode(ctx context.Context, userID int64, code, ip string, 
 				TargetID: u.ID, Target: u.Email, Detail: "second factor: " + how, IP: ip}); err != nil {
 				return err
 			}
-		} else if err := releaseAttempt(ctx, tx, attempt); err != nil {
+		} else if err := releaseAttempt(ctx, tx, reservation); err != nil {
 			return err
 		}
 		if then != nil {
@@ -388,7 +410,7 @@ func (s *Service) checkCode(ctx context.Context, userID int64, code, ip string, 
 		return nil, fmt.Errorf("check second-factor code: %w", err)
 	}
 	if !ok {
-		if err := s.recordFailure(ctx, u.Email, ip, u, "wrong second-factor code", now); err != nil {
+		if err := s.recordFailure(ctx, a, u.Email, u, "wrong second-factor code", now); err != nil {
 			return nil, err
 		}
 		return nil, ErrWrongCode

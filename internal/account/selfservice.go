@@ -9,6 +9,7 @@ import (
 	"saferspaces/internal/audit"
 	"saferspaces/internal/errs"
 	"saferspaces/internal/i18n"
+	"saferspaces/internal/sqlite"
 )
 
 // SetLanguage stores the user's interface and e-mail language.
@@ -32,6 +33,9 @@ func (s *Service) SignOutEverywhere(ctx context.Context, userID int64, ip string
 		if err := s.RevokeUser(ctx, tx, userID, nil); err != nil {
 			return err
 		}
+		if err := forgetDevices(ctx, tx, userID); err != nil {
+			return err
+		}
 		return audit.Record(ctx, tx, audit.Event{At: s.now(), ActorID: u.ID, Actor: u.Email, Action: "sessions.revoked",
 			TargetID: u.ID, Target: u.Email, Detail: "signed out everywhere", IP: ip})
 	})
@@ -43,29 +47,51 @@ type Export struct {
 	ExportedAt             time.Time          `json:"exported_at"`
 	Profile                ExportProfile      `json:"profile"`
 	DeclarationAcceptances []AcceptanceRecord `json:"declaration_acceptances"`
+	Sessions               []ExportSession    `json:"sessions"`
+	RememberedBrowsers     []ExportDevice     `json:"remembered_browsers"`
 	SecurityEvents         []ExportEvent      `json:"security_events"`
+}
+
+// ExportSession is one live session (its id is not exported: the server keeps only its hash).
+type ExportSession struct {
+	CreatedAt  time.Time `json:"created_at"`
+	LastSeenAt time.Time `json:"last_seen_at"`
+	ExpiresAt  time.Time `json:"expires_at"`
+}
+
+// ExportDevice is one remembered browser.
+type ExportDevice struct {
+	CreatedAt  time.Time `json:"created_at"`
+	LastUsedAt time.Time `json:"last_used_at"`
 }
 
 // ExportProfile is the account itself.
 type ExportProfile struct {
-	ID           int64     `json:"id"`
-	Email        string    `json:"email"`
-	Name         string    `json:"name"`
-	Organisation string    `json:"organisation"`
-	Position     string    `json:"position"`
-	Language     string    `json:"language"`
-	Role         Role      `json:"role"`
-	Status       Status    `json:"status"`
-	Cohort       string    `json:"cohort,omitempty"`
-	RegisteredAt time.Time `json:"registered_at"`
-	ActivatedAt  time.Time `json:"activated_at,omitzero"`
-	LastLoginAt  time.Time `json:"last_login_at,omitzero"`
+	ID           int64  `json:"id"`
+	Email        string `json:"email"`
+	Name         string `json:"name"`
+	Organisation string `json:"organisation"`
+	Position     string `json:"position"`
+	Language     string `json:"language"`
+	Role         Role   `json:"role"`
+	Status       Status `json:"status"`
+	Cohort       string `json:"cohort,omitempty"`
+	// RequestedCohortCode is the join code given on the declaration form.
+	RequestedCohortCode string    `json:"requested_cohort_code"`
+	RejectionReason     string    `json:"rejection_reason"`
+	RegisteredAt        time.Time `json:"registered_at"`
+	DecidedAt           time.Time `json:"decided_at,omitzero"`
+	ActivatedAt         time.Time `json:"activated_at,omitzero"`
+	LastLoginAt         time.Time `json:"last_login_at,omitzero"`
+	InactivityWarnedAt  time.Time `json:"inactivity_warned_at,omitzero"`
 }
 
 // ExportEvent is an audit-log line about the user (sign-ins, password changes, decisions).
 type ExportEvent struct {
 	At     time.Time `json:"at"`
+	Actor  string    `json:"actor"`
 	Action string    `json:"action"`
+	Detail string    `json:"detail,omitempty"`
 	IP     string    `json:"ip,omitempty"`
 }
 
@@ -85,10 +111,38 @@ func (s *Service) ExportUser(ctx context.Context, userID int64) (*Export, error)
 	e := &Export{
 		ExportedAt: s.now().UTC(),
 		Profile: ExportProfile{ID: u.ID, Email: u.Email, Name: u.Name, Organisation: u.Organisation, Position: u.Position,
-			Language: u.Lang, Role: u.Role, Status: u.Status, Cohort: u.CohortName, RegisteredAt: u.CreatedAt,
+			Language: u.Lang, Role: u.Role, Status: u.Status, Cohort: u.CohortName, RequestedCohortCode: u.RequestedCohort,
+			RejectionReason: u.RejectReason, RegisteredAt: u.CreatedAt, DecidedAt: u.DecidedAt,
 			ActivatedAt: u.ActivatedAt, LastLoginAt: u.LastLoginAt},
 		DeclarationAcceptances: acc,
+		Sessions:               []ExportSession{},
+		RememberedBrowsers:     []ExportDevice{},
 		SecurityEvents:         []ExportEvent{},
+	}
+	var warned sql.NullInt64
+	if err := s.db.R.QueryRowContext(ctx, `SELECT inactivity_warned_at FROM users WHERE id = ?`, userID).Scan(&warned); err != nil {
+		return nil, fmt.Errorf("export profile: %w", err)
+	}
+	e.Profile.InactivityWarnedAt = sqlite.Time(warned.Int64)
+	err = sqlite.Each(ctx, s.db.R, `SELECT created_at, last_seen_at, expires_at FROM sessions WHERE user_id = ? ORDER BY created_at`,
+		[]any{userID}, func(scan func(...any) error) error {
+			var c, l, x int64
+			err := scan(&c, &l, &x)
+			e.Sessions = append(e.Sessions, ExportSession{sqlite.Time(c), sqlite.Time(l), sqlite.Time(x)})
+			return err
+		})
+	if err != nil {
+		return nil, fmt.Errorf("export sessions: %w", err)
+	}
+	err = sqlite.Each(ctx, s.db.R, `SELECT created_at, last_used_at FROM trusted_devices WHERE user_id = ? ORDER BY created_at`,
+		[]any{userID}, func(scan func(...any) error) error {
+			var c, l int64
+			err := scan(&c, &l)
+			e.RememberedBrowsers = append(e.RememberedBrowsers, ExportDevice{sqlite.Time(c), sqlite.Time(l)})
+			return err
+		})
+	if err != nil {
+		return nil, fmt.Errorf("export devices: %w", err)
 	}
 	if e.DeclarationAcceptances == nil {
 		e.DeclarationAcceptances = []AcceptanceRecord{}
@@ -98,7 +152,7 @@ func (s *Service) ExportUser(ctx context.Context, userID int64) (*Export, error)
 		return nil, fmt.Errorf("export events: %w", err)
 	}
 	for _, ev := range events {
-		e.SecurityEvents = append(e.SecurityEvents, ExportEvent{At: ev.At, Action: ev.Action, IP: ev.IP})
+		e.SecurityEvents = append(e.SecurityEvents, ExportEvent{At: ev.At, Actor: ev.Actor, Action: ev.Action, Detail: ev.Detail, IP: ev.IP})
 	}
 	return e, nil
 }
@@ -118,6 +172,7 @@ func (s *Service) Cleanup(ctx context.Context) error {
 		{`DELETE FROM sessions WHERE expires_at <= ?`, []any{now.Unix()}},
 		{`DELETE FROM login_failures WHERE at <= ?`, []any{now.Add(-failureRetention).Unix()}},
 		{`DELETE FROM tokens WHERE expires_at <= ? OR used_at <= ?`, []any{old, old}},
+		{`DELETE FROM trusted_devices WHERE last_used_at <= ?`, []any{now.Add(-DeviceTTL).Unix()}},
 	}
 	for _, st := range steps {
 		if _, err := s.db.W.ExecContext(ctx, st.q, st.args...); err != nil {

@@ -24,8 +24,10 @@ func (s *Service) Disable(ctx context.Context, act audit.Actor, userID int64) er
 			if err := s.RevokeUser(ctx, tx, u.ID, nil); err != nil {
 				return err
 			}
-			_, err := tx.ExecContext(ctx, `DELETE FROM tokens WHERE user_id = ?`, u.ID)
-			return err
+			if _, err := tx.ExecContext(ctx, `DELETE FROM tokens WHERE user_id = ?`, u.ID); err != nil {
+				return err
+			}
+			return forgetDevices(ctx, tx, u.ID)
 		})
 }
 

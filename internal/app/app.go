@@ -3,6 +3,8 @@
 package app
 
 import (
+	"context"
+	"database/sql"
 	"log/slog"
 	"path/filepath"
 	"time"
@@ -11,24 +13,30 @@ import (
 	"saferspaces/internal/audit"
 	"saferspaces/internal/config"
 	"saferspaces/internal/content"
+	"saferspaces/internal/feedback"
 	"saferspaces/internal/learning"
+	"saferspaces/internal/legal"
 	"saferspaces/internal/library"
 	"saferspaces/internal/mail"
 	"saferspaces/internal/report"
+	"saferspaces/internal/retention"
 	"saferspaces/internal/sqlite"
 	"saferspaces/internal/xapi"
 )
 
 // Services are the feature services of one running platform.
 type Services struct {
-	Content  *content.Catalog
-	Accounts *account.Service
-	Learning *learning.Service
-	Library  *library.Service
-	Reports  *report.Service
-	Outbox   *mail.Outbox
-	Audit    *audit.Trail
-	XAPI     *xapi.Service
+	Content   *content.Catalog
+	Accounts  *account.Service
+	Learning  *learning.Service
+	Library   *library.Service
+	Reports   *report.Service
+	Outbox    *mail.Outbox
+	Audit     *audit.Trail
+	XAPI      *xapi.Service
+	Legal     *legal.Pages       // operator, imprint, privacy notice, accessibility statement
+	Feedback  *feedback.Service  // accessibility feedback
+	Retention *retention.Service // the retention rules (purge)
 }
 
 // Parts are what the services are built from.
@@ -39,31 +47,61 @@ type Parts struct {
 	Sender  mail.Sender // nil: mail waits in the outbox (tests that read the outbox table)
 	Log     *slog.Logger
 	Now     func() time.Time // nil: time.Now
+	// Legal are the legal pages with the operator's own files (legal.New with --legal); nil: the
+	// built-in pages filled from Config.
+	Legal *legal.Pages
 }
 
-// New builds the services. It starts nothing: the mail worker and the cleanup are the caller's
-// to run (Outbox.Run, Accounts.RunCleanup).
+// New builds the services. It starts nothing: the mail worker, the cleanup and the retention
+// runs are the caller's to run (Outbox.Run, Accounts.RunCleanup, Retention.RunDaily).
 func New(p Parts) *Services {
 	now := p.Now
 	if now == nil {
 		now = time.Now
 	}
-	acc := account.New(p.DB, now, p.Config.Link, p.Log)
-	acc.UseKeyFile(filepath.Join(p.Config.Data, account.KeyFile))
+	cfg := p.Config
+	contact := cfg.Operator.Email
+	acc := account.New(p.DB, now, cfg.Link, p.Log)
+	acc.SetContact(contact)
+	acc.UseKeyFile(filepath.Join(cfg.Data, account.KeyFile))
 	learn := learning.New(p.DB, p.Content, now)
-	learn.MailCertificates(p.Config.Link)
-	// Learning events become stored xAPI statements in their own transaction; an erasure voids them.
-	records := xapi.New(p.DB, p.Content, p.Config.BaseURL, now)
+	learn.MailCertificates(cfg.Link, contact)
+	// Learning events become stored xAPI statements in their own transaction.
+	records := xapi.New(p.DB, p.Content, cfg.BaseURL, now)
 	learn.RecordWith(records)
-	acc.OnErase(records.VoidUser)
+	outbox := mail.NewOutbox(p.DB, p.Sender, p.Log, now)
+	fb := feedback.New(p.DB, now, cfg.Location(), cfg.Link, contact)
+	pages := p.Legal
+	if pages == nil {
+		pages = legal.Builtin(cfg.Operator, cfg.Retention, cfg.BaseURL)
+	}
+	// Erasure reaches what other packages keep about a person: learning progress becomes anonymous
+	// totals, the learning records get their voiding statements, feedback sent from the address
+	// goes, and so do the .eml copies of their mail.
+	acc.OnErase(func(ctx context.Context, tx *sql.Tx, e account.Erased) error {
+		if err := learning.Archive(ctx, tx, e.ID); err != nil {
+			return err
+		}
+		if err := records.VoidUser(ctx, tx, e.ID, now()); err != nil {
+			return err
+		}
+		return feedback.Forget(ctx, tx, e.Email)
+	}, func(ctx context.Context, e account.Erased) {
+		if _, err := outbox.ForgetFiles(ctx, e.Email, e.Name); err != nil {
+			p.Log.Error("erasure: mail files", "user", e.ID, "err", err)
+		}
+	})
 	return &Services{
-		Content:  p.Content,
-		Accounts: acc,
-		Learning: learn,
-		Library:  library.New(p.Content, learning.Platform, p.Config.Link, now),
-		Reports:  report.New(acc, learn, now, p.Config.Location()),
-		Outbox:   mail.NewOutbox(p.DB, p.Sender, p.Log, now),
-		Audit:    audit.NewTrail(p.DB.R),
-		XAPI:     records,
+		Content:   p.Content,
+		Accounts:  acc,
+		Learning:  learn,
+		Library:   library.New(p.Content, learning.Platform, cfg.Link, now),
+		Reports:   report.New(acc, learn, now, cfg.Location()),
+		Outbox:    outbox,
+		Audit:     audit.NewTrail(p.DB.R),
+		XAPI:      records,
+		Legal:     pages,
+		Feedback:  fb,
+		Retention: retention.New(p.DB, acc, outbox, fb, cfg.Retention, cfg.Location(), now, p.Log),
 	}
 }

@@ -108,15 +108,17 @@ func list(ctx context.Context, db Querier, where string, args []any, limit, offs
 	return out, rows.Err()
 }
 
-// Pseudonymise replaces a user's e-mail in the log with "user #ID" when their data is erased,
-// keeping the trail of what happened without the person. Lines that name the address without the
-// id (failed or throttled sign-ins, where the address is what was typed) are matched by address.
-func Pseudonymise(ctx context.Context, db Execer, userID int64, email string) error {
-	p := fmt.Sprintf("user #%d", userID)
-	if _, err := db.ExecContext(ctx, `UPDATE audit_log SET actor = ? WHERE actor_id = ? OR actor = ? COLLATE NOCASE`, p, userID, email); err != nil {
+// Pseudonymise replaces a user's e-mail in the log with a pseudonym ("user #ID") when their data
+// is erased, keeping the trail of what happened without the person. Lines that name the address
+// without the id (failed or throttled sign-ins, where the address is what was typed, or its keyed
+// hash typed) are matched by address and hash; the details of lines about the person are emptied.
+func Pseudonymise(ctx context.Context, db Execer, userID int64, email, typed, pseudonym string) error {
+	if _, err := db.ExecContext(ctx, `UPDATE audit_log SET actor = ? WHERE actor_id = ? OR actor = ? COLLATE NOCASE OR actor = ?`,
+		pseudonym, userID, email, typed); err != nil {
 		return err
 	}
-	_, err := db.ExecContext(ctx, `UPDATE audit_log SET target = ?, detail = '' WHERE target_id = ? OR target = ? COLLATE NOCASE`, p, userID, email)
+	_, err := db.ExecContext(ctx, `UPDATE audit_log SET target = ?, detail = '' WHERE target_id = ? OR target = ? COLLATE NOCASE`,
+		pseudonym, userID, email)
 	return err
 }
 
@@ -157,4 +159,22 @@ func NewTrail(db Querier) *Trail { return &Trail{db: db} }
 // List is List over the trail's database.
 func (l *Trail) List(ctx context.Context, filter string, limit, offset int, actions ...string) ([]Event, int, error) {
 	return List(ctx, l.db, filter, limit, offset, actions...)
+}
+
+// Purge deletes the lines written before before, which name people (actor, target, address); the
+// lines of the retention runs themselves name nobody and stay as the record that deletion
+// happens. With dryRun it only counts. w is the writer, r the read pool.
+func Purge(ctx context.Context, w Execer, r Querier, before time.Time, dryRun bool) (int, error) {
+	where := ` WHERE at < ? AND action <> 'retention.purged'`
+	if dryRun {
+		var n int
+		err := r.QueryRowContext(ctx, `SELECT count(*) FROM audit_log`+where, before.Unix()).Scan(&n)
+		return n, err
+	}
+	res, err := w.ExecContext(ctx, `DELETE FROM audit_log`+where, before.Unix())
+	if err != nil {
+		return 0, fmt.Errorf("purge audit: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return int(n), nil
 }

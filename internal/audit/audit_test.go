@@ -44,7 +44,7 @@ func TestRecordListAndPseudonymise(t *testing.T) {
 	if err := audit.Record(ctx, db.W, audit.Event{At: at, Actor: "Erika@Stadt.example", Action: "login.failed"}); err != nil {
 		t.Fatal(err)
 	}
-	if err := audit.Pseudonymise(ctx, db.W, 7, "erika@stadt.example"); err != nil {
+	if err := audit.Pseudonymise(ctx, db.W, 7, "erika@stadt.example", "typed:0123", "user #7"); err != nil {
 		t.Fatal(err)
 	}
 	if _, n, _ := audit.List(ctx, db.R, "erika", 10, 0); n != 0 {

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/netip"
 	"net/url"
+	"os"
 	"strings"
 	"time"
 )
@@ -32,6 +33,12 @@ type Config struct {
 	// An OpenID Connect provider for single sign-on; empty issuer: none. The redirect URI to
 	// register with the provider is BaseURL + /login/sso/callback.
 	OIDCIssuer, OIDCClientID, OIDCClientSecret string
+	Operator                                   Operator  // who runs the platform (legal pages, footer, Reply-To, certificates)
+	Legal                                      string    // folder of Markdown files that replace the built-in legal pages
+	Retention                                  Retention // periods of the retention rules
+	// MailHourlyCap is how many e-mails per hour the public forms (registration, reset, new
+	// activation link, accessibility feedback) may cause in all; above it they answer 429.
+	MailHourlyCap int
 }
 
 // Default returns the documented defaults.
@@ -41,6 +48,9 @@ func Default() Config {
 		Addr:     "127.0.0.1:8080",
 		MailFrom: "saferspaces <noreply@saferspaces.invalid>",
 		TimeZone: "Europe/Berlin",
+
+		Retention:     DefaultRetention(),
+		MailHourlyCap: 200,
 	}
 }
 
@@ -66,6 +76,18 @@ func (c *Config) ServeFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.OIDCIssuer, "oidc-issuer", c.OIDCIssuer, "issuer `URL` of an OpenID Connect provider for single sign-on, e.g. https://id.example.org/realms/city")
 	fs.StringVar(&c.OIDCClientID, "oidc-client-id", c.OIDCClientID, "client `id` registered at the provider (redirect URI: BASE-URL/login/sso/callback)")
 	fs.StringVar(&c.OIDCClientSecret, "oidc-client-secret", c.OIDCClientSecret, "client `secret` at the provider; better given as SAFERSPACES_OIDC_CLIENT_SECRET")
+	c.Operator.OperatorFlags(fs)
+	fs.StringVar(&c.Legal, "legal", c.Legal, "`folder` of Markdown files (imprint.de.md, privacy.en.md, accessibility.fr.md, …) that replace the built-in legal pages")
+	fs.IntVar(&c.MailHourlyCap, "mail-hourly-cap", c.MailHourlyCap, "`number` of e-mails per hour above which the public forms answer 429")
+	c.Retention.RetentionFlags(fs)
+}
+
+// PurgeFlags registers the flags of purge: the data folder, the periods, and the public URL for
+// the links in warning e-mails.
+func (c *Config) PurgeFlags(fs *flag.FlagSet) {
+	c.DataFlag(fs)
+	fs.StringVar(&c.BaseURL, "base-url", c.BaseURL, "public `URL` of the platform, for the sign-in link in warning e-mails")
+	c.Retention.RetentionFlags(fs)
 }
 
 // EnvName is the environment variable that backs a flag: --base-url → SAFERSPACES_BASE_URL.
@@ -124,6 +146,20 @@ func (c *Config) Validate() error {
 	}
 	if c.OIDCIssuer == "" && (c.OIDCClientID != "" || c.OIDCClientSecret != "") {
 		errs = append(errs, errors.New("--oidc-client-id and --oidc-client-secret need --oidc-issuer"))
+	}
+	if err := c.Operator.Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	if err := c.Retention.Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	if c.MailHourlyCap < 1 {
+		errs = append(errs, fmt.Errorf("--mail-hourly-cap %d: must be at least 1", c.MailHourlyCap))
+	}
+	if c.Legal != "" {
+		if st, err := os.Stat(c.Legal); err != nil || !st.IsDir() {
+			errs = append(errs, fmt.Errorf("--legal %q: not a folder", c.Legal))
+		}
 	}
 	if _, err := c.Proxies(); err != nil {
 		errs = append(errs, err)

@@ -5,6 +5,7 @@ import (
 	"io"
 	"strings"
 	"testing"
+	"time"
 
 	"saferspaces/internal/config"
 )
@@ -73,5 +74,97 @@ func TestValidate(t *testing.T) {
 func TestEnvName(t *testing.T) {
 	if got := config.EnvName("base-url"); got != "SAFERSPACES_BASE_URL" {
 		t.Errorf("EnvName(base-url) = %q", got)
+	}
+}
+
+func TestOperatorAndRetentionFlags(t *testing.T) {
+	env := map[string]string{
+		"SAFERSPACES_OPERATOR_NAME":   "Stadt Beispiel",
+		"SAFERSPACES_CONTACT_EMAIL":   "kontakt@stadt.example",
+		"SAFERSPACES_RETAIN_INACTIVE": "24mo",
+	}
+	c := config.Default()
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	c.ServeFlags(fs)
+	if err := fs.Parse([]string{"--retain-mail", "30d", "--dpo-email", "dsb@stadt.example"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := config.ApplyEnv(fs, func(k string) string { return env[k] }); err != nil {
+		t.Fatal(err)
+	}
+	if c.Operator.Name != "Stadt Beispiel" || c.Operator.Email != "kontakt@stadt.example" || c.Operator.DPOEmail != "dsb@stadt.example" {
+		t.Errorf("operator = %+v", c.Operator)
+	}
+	if c.Retention.Inactive != config.Months(24) || c.Retention.Mail != config.Days(30) || c.Retention.Acceptances != config.Years(3) {
+		t.Errorf("retention = %+v", c.Retention)
+	}
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if c.Operator.Complete() {
+		t.Error("operator complete without address, DPO name, authority and conciliation body")
+	}
+	c.Operator.Demo()
+	if !c.Operator.Complete() || c.Operator.Name != "Stadt Beispiel" {
+		t.Errorf("demo values: %+v (missing %v)", c.Operator, c.Operator.Missing())
+	}
+	if err := fs.Parse([]string{"--retain-audit", "12 months"}); err == nil {
+		t.Error("--retain-audit '12 months' accepted")
+	}
+}
+
+func TestValidateOperator(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		edit func(*config.Config)
+		want string
+	}{
+		{"contact ok", func(c *config.Config) { c.Operator.Email = "kontakt@stadt.example" }, ""},
+		{"contact with name", func(c *config.Config) { c.Operator.Email = "Stadt <kontakt@stadt.example>" }, "--contact-email"},
+		{"contact not an address", func(c *config.Config) { c.Operator.Email = "kontakt" }, "--contact-email"},
+		{"dpo e-mail", func(c *config.Config) { c.Operator.DPOEmail = "dsb at stadt" }, "--dpo-email"},
+		{"authority url", func(c *config.Config) { c.Operator.AuthorityURL = "www.ldi.example" }, "--supervisory-authority-url"},
+		{"conciliation url", func(c *config.Config) { c.Operator.ConciliationURL = "javascript:alert(1)" }, "--conciliation-body-url"},
+		{"name with line break", func(c *config.Config) { c.Operator.Name = "Stadt\nBeispiel" }, "--operator-name"},
+		{"address with bidi override", func(c *config.Config) { c.Operator.Address = "Markt 1\u202e" }, "--operator-address"},
+		{"warning longer than inactivity", func(c *config.Config) { c.Retention.Warning = config.Months(13) }, "--retain-warning"},
+		{"cap", func(c *config.Config) { c.MailHourlyCap = 0 }, "--mail-hourly-cap"},
+		{"legal folder missing", func(c *config.Config) { c.Legal = "/does/not/exist" }, "--legal"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := config.Default()
+			tc.edit(&c)
+			err := c.Validate()
+			switch {
+			case tc.want == "" && err != nil:
+				t.Errorf("unexpected error: %v", err)
+			case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+				t.Errorf("error %v, want one naming %s", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestPeriod(t *testing.T) {
+	at := time.Date(2026, 3, 31, 12, 0, 0, 0, time.UTC)
+	for in, want := range map[string]time.Time{
+		"30d":  time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC),
+		"12mo": time.Date(2025, 3, 31, 12, 0, 0, 0, time.UTC),
+		"3y":   time.Date(2023, 3, 31, 12, 0, 0, 0, time.UTC),
+		"0":    at,
+	} {
+		p, err := config.ParsePeriod(in)
+		if err != nil {
+			t.Fatalf("%s: %v", in, err)
+		}
+		if got := p.Before(at); !got.Equal(want) || p.String() != in {
+			t.Errorf("%s: Before = %v, String = %q", in, got, p)
+		}
+	}
+	for _, bad := range []string{"", "12", "12m", "-3d", "+3d", "1.5y", "3 y", "d"} {
+		if _, err := config.ParsePeriod(bad); err == nil {
+			t.Errorf("ParsePeriod(%q) accepted", bad)
+		}
 	}
 }

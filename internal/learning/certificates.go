@@ -29,6 +29,9 @@ type Certificate struct {
 	IssuedAt time.Time
 	Module   *content.Module // nil for the programme, or when the module left the content
 	Name     string          // the holder's current name; filled by CertificateByCode
+	// Anonymised: the holder's account was anonymised or erased; the certificate is still genuine
+	// and verifiable by its code, but names nobody.
+	Anonymised bool
 	// Modules are, for the programme's certificate, the modules the programme consists of (the
 	// current content); filled by CertificateByCode.
 	Modules []*content.Module
@@ -159,7 +162,7 @@ func (s *Service) mailCertificate(ctx context.Context, tx *sql.Tx, c *Certificat
 		return err
 	}
 	msg, err := mail.Compose(mail.KindCertificate, to.Lang, mail.Data{
-		Name: to.Name, Email: to.Email, Module: c.Title(to.Lang), Link: s.link(c.Path()),
+		Name: to.Name, Email: to.Email, Module: c.Title(to.Lang), Link: s.link(c.Path()), Contact: s.contact,
 	})
 	if err == nil {
 		_, err = mail.Enqueue(ctx, tx, msg, now)
@@ -221,8 +224,8 @@ func (s *Service) Certificates(ctx context.Context, userID int64) ([]Certificate
 
 // CertificateByCode finds a certificate for the public verification page, with the holder's
 // current name. Codes are matched however they are typed; something that cannot be a code is
-// errs.NotFound without a query. So is the certificate of an erased user: the page must not
-// confirm anything about a person who is gone.
+// errs.NotFound without a query. The certificate of an erased or anonymised account stays
+// verifiable (module, date, code) but names nobody: the page says the name is no longer stored.
 func (s *Service) CertificateByCode(ctx context.Context, code string) (*Certificate, error) {
 	code, ok := NormalizeCode(code)
 	if !ok {
@@ -234,13 +237,18 @@ func (s *Service) CertificateByCode(ctx context.Context, code string) (*Certific
 		return nil, sqlite.NotFound(err, "certificate")
 	}
 	holder, ok, err := account.ContactOf(ctx, s.db.R, c.UserID)
-	if errs.Is(err, errs.NotFound) || err == nil && !ok {
+	if errs.Is(err, errs.NotFound) {
 		return nil, errs.E(errs.NotFound, "certificate not found")
 	}
 	if err != nil {
 		return nil, err
 	}
-	c.Name, c.Module = holder.Name, s.cat.Module(c.ModuleID)
+	c.Module = s.cat.Module(c.ModuleID)
+	if ok {
+		c.Name = holder.Name
+	} else {
+		c.Anonymised = true
+	}
 	if c.Programme() {
 		c.Modules = s.cat.Modules
 	}

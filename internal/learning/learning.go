@@ -28,6 +28,8 @@ type Service struct {
 	link func(path string) string // nil: no certificate e-mails
 	// recorder keeps the learning records (package xapi); nil: none are kept.
 	recorder Recorder
+	// contact is the operator's contact address named in the e-mails' footer.
+	contact string
 
 	keyMu sync.Mutex
 	key   []byte // seeds the self-check papers; see paperKey
@@ -44,7 +46,10 @@ func New(db *sqlite.DB, cat *content.Catalog, now func() time.Time) *Service {
 // MailCertificates makes the service e-mail each new certificate to its holder, in the
 // transaction that issues it; link turns a path such as /certificates/CODE into an absolute URL.
 // The caller wakes the outbox after the commit (the worker also polls).
-func (s *Service) MailCertificates(link func(path string) string) { s.link = link }
+// contact is the operator's address named in the mails' footer ("" for none).
+func (s *Service) MailCertificates(link func(path string) string, contact string) {
+	s.link, s.contact = link, contact
+}
 
 // Catalog is the content the service works on.
 func (s *Service) Catalog() *content.Catalog { return s.cat }

@@ -54,11 +54,15 @@ func writePDF(w io.Writer, c *Certificate, lang i18n.Lang, verifyURL string, loc
 	tr := func(id string, kv ...any) string { return i18n.T(lang, "certificate.pdf."+id, kv...) }
 	title := c.Title(lang)
 	date := i18n.Date(lang, c.IssuedAt, loc)
+	name := c.Name
+	if c.Anonymised {
+		name = i18n.T(lang, "legal.cert.no_name")
+	}
 	issuer := c.Issuer
 	if issuer == "" {
 		issuer = Platform
 	}
-	docTitle := tr("heading") + ": " + c.Name + " – " + title
+	docTitle := tr("heading") + ": " + name + " – " + title
 
 	pdf := fpdf.New("L", "mm", "A4", "")
 	pdf.SetCompression(compress)
@@ -110,7 +114,7 @@ func writePDF(w io.Writer, c *Certificate, lang i18n.Lang, verifyURL string, loc
 	pdf.Ln(5)
 	line("", 13, 7, tr("certify"))
 	pdf.Ln(2)
-	line("B", 24, 12, c.Name)
+	line("B", 24, 12, name)
 	pdf.Ln(2)
 	if c.Programme() {
 		line("", 13, 7, tr("programme"))

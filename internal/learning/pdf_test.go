@@ -185,6 +185,32 @@ func pdfEscape(s string) string {
 	return strings.NewReplacer(`\`, `\\`, "(", `\(`, ")", `\)`, "\r", `\r`).Replace(s)
 }
 
+// The operator is named as the issuer: drawn on the page and as the document's author. A
+// certificate of an anonymised holder names nobody.
+func TestPDFNamesTheIssuer(t *testing.T) {
+	c := issuedCertificate(t)
+	c.Issuer = "Stadt Größenhausen"
+	var buf bytes.Buffer
+	if err := c.WritePDFUncompressed(&buf, "de", verifyURL+c.Code, time.UTC); err != nil {
+		t.Fatal(err)
+	}
+	b := buf.Bytes()
+	if !bytes.Contains(b, []byte("("+pdfEscape(utf16BE("Ausgestellt von Stadt Größenhausen"))+")Tj")) {
+		t.Error("the issuer is not drawn")
+	}
+	if author, _ := pdfInfoString(b, "Author"); author != "Stadt Größenhausen" {
+		t.Errorf("/Author = %q", author)
+	}
+	c.Anonymised, c.Name = true, ""
+	buf.Reset()
+	if err := c.WritePDFUncompressed(&buf, "de", verifyURL+c.Code, time.UTC); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(buf.Bytes(), []byte("("+pdfEscape(utf16BE("(Name nicht mehr gespeichert)"))+")Tj")) {
+		t.Error("an anonymised certificate does not say the name is gone")
+	}
+}
+
 // programmeCertificate completes both fixture modules and returns the programme's certificate.
 func programmeCertificate(t *testing.T) *learning.Certificate {
 	t.Helper()

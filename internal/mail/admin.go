@@ -99,3 +99,31 @@ func (o *Outbox) Retry(ctx context.Context, act audit.Actor, id int64) error {
 	o.Kick()
 	return nil
 }
+
+// ExportMail is one e-mail to a person, for their data export (the body is left out: it is
+// erased once the mail is sent, and before that it may carry a single-use link).
+type ExportMail struct {
+	Kind      string    `json:"kind"`
+	Subject   string    `json:"subject"`
+	Status    string    `json:"status"`
+	CreatedAt time.Time `json:"created_at"`
+	SentAt    time.Time `json:"sent_at,omitzero"`
+}
+
+// SentTo lists the mail to the address, oldest first, for the person's data export.
+func (o *Outbox) SentTo(ctx context.Context, email string) ([]ExportMail, error) {
+	out := []ExportMail{}
+	err := sqlite.Each(ctx, o.db.R, `SELECT kind, subject, status, created_at, coalesce(sent_at, 0) FROM mail_outbox
+		WHERE to_addr = ? COLLATE NOCASE ORDER BY id`, []any{email}, func(scan func(...any) error) error {
+		var m ExportMail
+		var created, sent int64
+		err := scan(&m.Kind, &m.Subject, &m.Status, &created, &sent)
+		m.CreatedAt, m.SentAt = sqlite.Time(created), sqlite.Time(sent)
+		out = append(out, m)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("export mail: %w", err)
+	}
+	return out, nil
+}

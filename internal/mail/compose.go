@@ -25,14 +25,17 @@ const (
 	KindPasswordReset        Kind = "password_reset"
 	KindPasswordChanged      Kind = "password_changed"
 	KindCertificate          Kind = "certificate"
-	KindSecondFactorReset    Kind = "second_factor_reset" // an admin removed the user's second factor
-	KindSSOApproved          Kind = "sso_approved"        // approval of an applicant who signs in through the identity provider
+	KindSecondFactorReset    Kind = "second_factor_reset"    // an admin removed the user's second factor
+	KindSSOApproved          Kind = "sso_approved"           // approval of an applicant who signs in through the identity provider
+	KindInactivityWarning    Kind = "inactivity_warning"     // retention: the account will be anonymised
+	KindFeedback             Kind = "accessibility_feedback" // accessibility feedback, to the operator's contact
 )
 
 // AllKinds lists every kind, for start-up checks and tests.
 func AllKinds() []Kind {
 	return []Kind{KindRegistrationReceived, KindRegistrationNew, KindActivation, KindRejected,
-		KindPasswordReset, KindPasswordChanged, KindCertificate, KindSecondFactorReset, KindSSOApproved}
+		KindPasswordReset, KindPasswordChanged, KindCertificate, KindSecondFactorReset, KindSSOApproved,
+		KindInactivityWarning, KindFeedback}
 }
 
 // Message is one e-mail ready for the outbox.
@@ -42,6 +45,7 @@ type Message struct {
 	Kind       string
 	Subject    string
 	Body       string
+	MessageKey string // random part of the Message-ID, made by Enqueue
 }
 
 // Data fills the templates. Name and Email are the recipient's, except for KindRegistrationNew,
@@ -56,6 +60,9 @@ type Data struct {
 	Module       string // module (or programme) title on a certificate
 	BaseURL      string // e.g. https://saferspaces.example.org; a trailing slash is dropped
 	Platform     string // defaults to "saferspaces"
+	Contact      string // the operator's contact address (--contact-email), named in the footer
+	Date         string // a date the mail is about, already formatted (the anonymisation date of a warning)
+	Message      string // a message someone wrote (accessibility feedback)
 }
 
 // Platform is the name that starts every subject.
@@ -81,9 +88,15 @@ func Compose(kind Kind, lang i18n.Lang, data Data) (Message, error) {
 			data.Link = data.BaseURL + paths.Registrations
 		case KindPasswordChanged:
 			data.Link = data.BaseURL + paths.Forgot
-		case KindSecondFactorReset, KindSSOApproved:
+		case KindSecondFactorReset, KindSSOApproved, KindInactivityWarning:
 			data.Link = data.BaseURL + paths.Login
+		case KindFeedback:
+			data.Link = data.BaseURL + paths.AdminFeedback
 		}
+	}
+	renew := ""
+	if data.BaseURL != "" {
+		renew = data.BaseURL + paths.ActivationRenew
 	}
 	switch kind {
 	case KindRegistrationNew, KindActivation, KindPasswordReset, KindCertificate:
@@ -93,7 +106,8 @@ func Compose(kind Kind, lang i18n.Lang, data Data) (Message, error) {
 		}
 	}
 	kv := []any{"Name", data.Name, "Email", data.Email, "Organisation", data.Organisation, "Position", data.Position,
-		"Link", data.Link, "Reason", data.Reason, "Module", data.Module, "BaseURL", data.BaseURL, "Platform", data.Platform}
+		"Link", data.Link, "Reason", data.Reason, "Module", data.Module, "BaseURL", data.BaseURL, "Platform", data.Platform,
+		"Contact", data.Contact, "Date", data.Date, "Message", data.Message, "Renew", renew}
 	key := "mail." + string(kind)
 	subject, body, footer := i18n.T(lang, key+".subject", kv...), i18n.T(lang, key+".body", kv...), i18n.T(lang, "mail.footer", kv...)
 	for _, s := range []string{subject, body, footer} {
@@ -110,7 +124,7 @@ func Compose(kind Kind, lang i18n.Lang, data Data) (Message, error) {
 		Subject: oneLine(subject),
 		Body:    strings.TrimRight(body, " \n") + "\n\n" + strings.TrimRight(footer, " \n") + "\n",
 	}
-	if kind == KindRegistrationNew {
+	if kind == KindRegistrationNew || kind == KindFeedback {
 		m.To, m.ToName = "", ""
 	}
 	return m, nil
@@ -121,7 +135,7 @@ func Compose(kind Kind, lang i18n.Lang, data Data) (Message, error) {
 func CheckTemplates() error {
 	sample := Data{Name: "Erika Mustermann", Email: "erika@example.org", Organisation: "Ordnungsamt",
 		Position: "Sachbearbeitung", Link: "https://example.org/x", Reason: "Test", Module: "Test",
-		BaseURL: "https://example.org"}
+		BaseURL: "https://example.org", Contact: "kontakt@example.org", Date: "1. Januar 2027", Message: "Test"}
 	for _, k := range AllKinds() {
 		for _, lang := range i18n.Languages() {
 			if _, err := Compose(k, lang, sample); err != nil {

@@ -3,9 +3,12 @@ package mail
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"mime"
+	"mime/quotedprintable"
 	"net/mail"
 	"os"
 	"path/filepath"
@@ -19,17 +22,26 @@ const DefaultFrom = "saferspaces <noreply@localhost>"
 
 // FileSender writes every message as an .eml file into a folder instead of sending it: the platform
 // works without an SMTP server (development, demos, air-gapped installations), and an operator can
-// forward or open the files with any mail client.
+// forward or open the files with any mail client. The files are what SMTP would send: go-mail
+// writes them.
 type FileSender struct {
-	Dir  string
-	From string // header From; empty means DefaultFrom
-	log  *slog.Logger
+	Dir string
+	Env Envelope // From and Reply-To; a zero Env means DefaultFrom and no Reply-To
+	log *slog.Logger
+	now func() time.Time // the Date header and file name; the wall clock unless a test sets it
 }
 
 // NewFileSender writes into dir, which is created on first use.
 func NewFileSender(dir string, log *slog.Logger) *FileSender {
-	return &FileSender{Dir: dir, From: DefaultFrom, log: log}
+	env, _ := NewEnvelope(DefaultFrom, "")
+	return &FileSender{Dir: dir, Env: env, log: log, now: time.Now}
 }
+
+// SetClock makes the sender date its files by now (tests that compare files byte for byte).
+func (f *FileSender) SetClock(now func() time.Time) { f.now = now }
+
+// fileMode: mail bodies hold activation links and what applicants declared.
+const fileMode = 0o600
 
 // Send writes DIR/<UTC time>-<id>.eml atomically (temp file, fsync, rename), so a reader never
 // sees half a message and a message recorded as sent survives a crash.
@@ -37,23 +49,20 @@ func (f *FileSender) Send(ctx context.Context, m Message, id int64) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	from := f.From
-	if from == "" {
-		from = DefaultFrom
+	env := f.Env
+	if env.From == nil {
+		env, _ = NewEnvelope(DefaultFrom, "")
 	}
-	fromAddr, err := parseFrom(from)
-	if err != nil {
+	now := f.now()
+	var buf bytes.Buffer
+	if err := env.Render(&buf, m, id, now); err != nil {
 		return err
 	}
-	// The wall clock, like SMTP's Date: the file records when the mail was actually written.
-	now := time.Now()
-	data := render(m, fromAddr, messageID(id, fromAddr), now)
-
-	if err := os.MkdirAll(f.Dir, 0o750); err != nil {
+	if err := os.MkdirAll(f.Dir, 0o700); err != nil {
 		return fmt.Errorf("mail folder: %w", err)
 	}
 	name := filepath.Join(f.Dir, now.UTC().Format("20060102T150405Z")+"-"+strconv.FormatInt(id, 10)+".eml")
-	if err := writeAtomic(name, data, 0o640); err != nil {
+	if err := writeAtomic(name, buf.Bytes(), fileMode); err != nil {
 		return fmt.Errorf("write mail: %w", err)
 	}
 	// Never the body: it contains activation and reset tokens.
@@ -61,39 +70,112 @@ func (f *FileSender) Send(ctx context.Context, m Message, id int64) error {
 	return nil
 }
 
-// render formats an RFC 5322 message. The body is sent as 8bit UTF-8 with Unix line endings, so
-// every link stays on one line, unencoded, for grep and for tests; net/mail and mail clients
-// accept LF-only files.
-func render(m Message, from *mail.Address, msgID string, now time.Time) []byte {
-	var b bytes.Buffer
-	header := func(k, v string) { b.WriteString(k + ": " + v + "\n") }
-	header("From", from.String())
-	header("To", (&mail.Address{Name: m.ToName, Address: m.To}).String())
-	header("Subject", encodeSubject(m.Subject))
-	header("Date", now.Format(time.RFC1123Z))
-	header("Message-ID", "<"+msgID+">")
-	header("MIME-Version", "1.0")
-	header("Content-Type", "text/plain; charset=UTF-8")
-	header("Content-Transfer-Encoding", "8bit")
-	b.WriteString("\n")
-	body := strings.ReplaceAll(m.Body, "\r\n", "\n")
-	b.WriteString(body)
-	if !strings.HasSuffix(body, "\n") {
-		b.WriteString("\n")
+// Forget deletes every file sent to email or naming email or name (in a header or the decoded
+// body), when that person's data is erased. It reports how many files it deleted.
+func (f *FileSender) Forget(ctx context.Context, email, name string) (int, error) {
+	needles := []string{strings.ToLower(email)}
+	if n := strings.TrimSpace(name); len([]rune(n)) >= 3 {
+		needles = append(needles, strings.ToLower(n))
 	}
-	return b.Bytes()
+	return f.remove(ctx, func(path string, _ time.Time) (bool, error) {
+		text, err := decodedText(path)
+		if err != nil {
+			return false, err
+		}
+		text = strings.ToLower(text)
+		for _, n := range needles {
+			if n != "" && strings.Contains(text, n) {
+				return true, nil
+			}
+		}
+		return false, nil
+	}, false)
 }
 
-// encodeSubject RFC 2047-encodes a subject with non-ASCII characters and folds the encoded words
-// onto continuation lines, so no header line grows past what mail software expects. Line breaks
-// are flattened first: they would otherwise start a new header.
-func encodeSubject(s string) string {
-	s = oneLine(s)
-	enc := mime.QEncoding.Encode("utf-8", s)
-	if enc == s {
-		return s
+// Purge deletes the files written before before (by the time in their name, or their
+// modification time), or with dryRun only counts them.
+func (f *FileSender) Purge(ctx context.Context, before time.Time, dryRun bool) (int, error) {
+	return f.remove(ctx, func(_ string, written time.Time) (bool, error) { return written.Before(before), nil }, dryRun)
+}
+
+// remove walks the folder's .eml files and deletes those match selects.
+func (f *FileSender) remove(ctx context.Context, match func(path string, written time.Time) (bool, error), dryRun bool) (int, error) {
+	entries, err := os.ReadDir(f.Dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return 0, nil
 	}
-	return strings.ReplaceAll(enc, "?= =?", "?=\n =?")
+	if err != nil {
+		return 0, fmt.Errorf("mail folder: %w", err)
+	}
+	n := 0
+	for _, e := range entries {
+		if err := ctx.Err(); err != nil {
+			return n, err
+		}
+		if e.IsDir() || !strings.HasSuffix(e.Name(), ".eml") {
+			continue
+		}
+		path := filepath.Join(f.Dir, e.Name())
+		written, err := time.Parse("20060102T150405Z", strings.SplitN(e.Name(), "-", 2)[0])
+		if err != nil {
+			info, err := e.Info()
+			if err != nil {
+				continue
+			}
+			written = info.ModTime()
+		}
+		ok, err := match(path, written)
+		if err != nil {
+			return n, fmt.Errorf("%s: %w", path, err)
+		}
+		if !ok {
+			continue
+		}
+		if !dryRun {
+			if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
+				return n, err
+			}
+		}
+		n++
+	}
+	return n, nil
+}
+
+// decodedText is an .eml file's headers (encoded words decoded) and body (transfer encoding
+// decoded), for matching what a person would read. A file that does not parse as a message is
+// matched as it is.
+func decodedText(path string) (string, error) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return "", err
+	}
+	msg, err := mail.ReadMessage(bytes.NewReader(raw))
+	if err != nil {
+		return string(raw), nil
+	}
+	var sb strings.Builder
+	dec := new(mime.WordDecoder)
+	for k, vs := range msg.Header {
+		for _, v := range vs {
+			if d, err := dec.DecodeHeader(v); err == nil {
+				v = d
+			}
+			sb.WriteString(k + ": " + v + "\n")
+		}
+	}
+	var body io.Reader = msg.Body
+	if strings.EqualFold(msg.Header.Get("Content-Transfer-Encoding"), "quoted-printable") {
+		body = quotedprintable.NewReader(body)
+	}
+	b, err := io.ReadAll(body)
+	if err != nil {
+		b = raw
+	}
+	sb.Write(b)
+	// The raw bytes too: whatever is in the file counts, decoded or not.
+	sb.WriteString("\n")
+	sb.Write(raw)
+	return sb.String(), nil
 }
 
 func writeAtomic(name string, data []byte, perm os.FileMode) (err error) {

@@ -4,6 +4,7 @@ import (
 	"database/sql"
 	"io"
 	"mime"
+	"mime/quotedprintable"
 	netmail "net/mail"
 	"os"
 	"path/filepath"
@@ -40,7 +41,7 @@ func TestFileSenderWritesParsableEML(t *testing.T) {
 		!strings.HasSuffix(files[0], "-"+strconv.FormatInt(id, 10)+".eml") {
 		t.Errorf("file name %s", filepath.Base(files[0]))
 	}
-	if st, _ := os.Stat(files[0]); st.Mode().Perm() != 0o640 {
+	if st, _ := os.Stat(files[0]); st.Mode().Perm() != 0o600 {
 		t.Errorf("file mode %v", st.Mode().Perm())
 	}
 	if st, _ := os.Stat(dir); st.Mode().Perm()&0o007 != 0 {
@@ -78,13 +79,15 @@ func TestFileSenderWritesParsableEML(t *testing.T) {
 	for k, want := range map[string]string{
 		"MIME-Version":              "1.0",
 		"Content-Type":              "text/plain; charset=UTF-8",
-		"Content-Transfer-Encoding": "8bit",
+		"Content-Transfer-Encoding": "quoted-printable",
+		"Auto-Submitted":            "auto-generated",
 	} {
 		if got := h.Get(k); got != want {
 			t.Errorf("%s = %q, want %q", k, got, want)
 		}
 	}
-	body, _ := io.ReadAll(msg.Body)
+	body, _ := io.ReadAll(quotedprintable.NewReader(msg.Body))
+	body = []byte(strings.ReplaceAll(string(body), "\r\n", "\n"))
 	if !strings.Contains("\n"+string(body), "\n"+link+"\n") {
 		t.Errorf("link not on a line of its own:\n%s", body)
 	}
@@ -140,5 +143,68 @@ func TestEnqueueRefusesBrokenMessages(t *testing.T) {
 		if err == nil {
 			t.Errorf("%s: accepted", name)
 		}
+	}
+}
+
+// Every kind of e-mail leaves marked Auto-Submitted (RFC 3834), with the contact as Reply-To and
+// its outbox Message-ID: all of them go through the one message builder.
+func TestEveryKindIsAutoSubmitted(t *testing.T) {
+	env, err := mail.NewEnvelope("saferspaces <noreply@stadt.example>", "kontakt@stadt.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, kind := range mail.AllKinds() {
+		m, err := mail.Compose(kind, "de", mail.Data{Name: "Jürgen Größe", Email: "juergen@example.org", Link: "https://s.example/x",
+			BaseURL: "https://s.example", Reason: "r", Module: "m", Date: "1. Januar 2027", Message: "Hallo"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.To == "" {
+			m.To = "admin@stadt.example"
+		}
+		m.MessageKey = "KEY"
+		var b strings.Builder
+		if err := env.Render(&b, m, 7, newClock().Now()); err != nil {
+			t.Fatal(err)
+		}
+		msg, err := netmail.ReadMessage(strings.NewReader(b.String()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if msg.Header.Get("Auto-Submitted") != "auto-generated" || msg.Header.Get("Reply-To") != "<kontakt@stadt.example>" ||
+			msg.Header.Get("Message-ID") != "<saferspaces.7.KEY@stadt.example>" {
+			t.Errorf("%s: headers %v", kind, msg.Header)
+		}
+	}
+}
+
+// Erasure reaches the .eml folder: every file to or about the person goes, whether their name is
+// encoded in a header or their address soft-broken in a quoted-printable body; others stay.
+func TestFileSenderForget(t *testing.T) {
+	dir := t.TempDir()
+	fs := mail.NewFileSender(dir, testkit.Logger(io.Discard))
+	about, err := mail.Compose(mail.KindRegistrationNew, "de", mail.Data{Name: "Jürgen Größe", Email: "juergen.groesse.mit.sehr.langer.adresse.fuer.umbrueche@example.org",
+		Organisation: "Ordnungsamt", Position: "Leitung", BaseURL: "https://s.example"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	about.To = "admin@stadt.example"
+	to := activation(t, "juergen.groesse.mit.sehr.langer.adresse.fuer.umbrueche@example.org", "https://s.example/activate/x")
+	other, err := mail.Compose(mail.KindActivation, "de", mail.Data{Name: "Anna Berg", Email: "anna@example.org", Link: "https://s.example/activate/y"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, m := range []mail.Message{about, to, other} {
+		if err := fs.Send(t.Context(), m, int64(i+1)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	n, err := fs.Forget(t.Context(), "Juergen.Groesse.mit.sehr.langer.adresse.fuer.umbrueche@example.org", "Jürgen Größe")
+	if err != nil || n != 2 {
+		t.Fatalf("Forget = %d, %v", n, err)
+	}
+	left, _ := filepath.Glob(filepath.Join(dir, "*.eml"))
+	if len(left) != 1 || !strings.HasSuffix(left[0], "-3.eml") {
+		t.Errorf("left: %v", left)
 	}
 }

@@ -45,9 +45,10 @@ func Enqueue(ctx context.Context, tx *sql.Tx, m Message, now time.Time) (int64, 
 		return 0, err
 	}
 	res, err := tx.ExecContext(ctx, `INSERT INTO mail_outbox
-		(to_addr, to_name, lang, kind, subject, body, status, attempts, next_attempt_at, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?)`,
-		m.To, m.ToName, i18n.OrDefault(string(m.Lang)), m.Kind, m.Subject, m.Body, StatusPending, now.Unix(), now.Unix())
+		(to_addr, to_name, lang, kind, subject, body, status, attempts, next_attempt_at, created_at, message_key)
+		VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)`,
+		m.To, m.ToName, i18n.OrDefault(string(m.Lang)), m.Kind, m.Subject, m.Body, StatusPending, now.Unix(), now.Unix(),
+		newMessageKey())
 	if err != nil {
 		return 0, fmt.Errorf("enqueue mail: %w", err)
 	}
@@ -163,7 +164,7 @@ func (o *Outbox) DeliverDue(ctx context.Context) (sent int, err error) {
 }
 
 func (o *Outbox) due(ctx context.Context, now time.Time) ([]queued, error) {
-	rows, err := o.db.R.QueryContext(ctx, `SELECT id, attempts, to_addr, to_name, lang, kind, subject, body
+	rows, err := o.db.R.QueryContext(ctx, `SELECT id, attempts, to_addr, to_name, lang, kind, subject, body, message_key
 		FROM mail_outbox WHERE status = ? AND next_attempt_at <= ? ORDER BY id LIMIT ?`,
 		StatusPending, now.Unix(), batchSize)
 	if err != nil {
@@ -174,7 +175,7 @@ func (o *Outbox) due(ctx context.Context, now time.Time) ([]queued, error) {
 	for rows.Next() {
 		var q queued
 		m := &q.msg
-		if err := rows.Scan(&q.id, &q.attempts, &m.To, &m.ToName, &m.Lang, &m.Kind, &m.Subject, &m.Body); err != nil {
+		if err := rows.Scan(&q.id, &q.attempts, &m.To, &m.ToName, &m.Lang, &m.Kind, &m.Subject, &m.Body, &m.MessageKey); err != nil {
 			return nil, fmt.Errorf("read due mail: %w", err)
 		}
 		batch = append(batch, q)
@@ -267,4 +268,66 @@ func ForgetRecipient(ctx context.Context, tx *sql.Tx, email, name, pseudonym str
 		}
 	}
 	return nil
+}
+
+// Archive is a sender that keeps copies of what it sent (the .eml folder of FileSender), which
+// erasure and retention must reach too.
+type Archive interface {
+	Forget(ctx context.Context, email, name string) (int, error)
+	Purge(ctx context.Context, before time.Time, dryRun bool) (int, error)
+}
+
+// ForgetFiles deletes the sender's copies of mail to or about a person (after their erasure was
+// committed). It reports how many files went; 0 when the sender keeps none.
+func (o *Outbox) ForgetFiles(ctx context.Context, email, name string) (int, error) {
+	a, ok := o.sender.(Archive)
+	if !ok {
+		return 0, nil
+	}
+	return a.Forget(ctx, email, name)
+}
+
+// Purged counts what Purge removed (or, in a dry run, would remove).
+type Purged struct {
+	Rows  int // outbox rows, sent or failed
+	Files int // .eml files
+}
+
+// Purge deletes sent and failed mail created before before, and the sender's copies written
+// before it; with dryRun it only counts. Pending mail is never purged: it has not been delivered.
+func (o *Outbox) Purge(ctx context.Context, before time.Time, dryRun bool) (Purged, error) {
+	var p Purged
+	q := `DELETE FROM mail_outbox WHERE status IN (?, ?) AND created_at < ?`
+	if dryRun {
+		q = `SELECT count(*) FROM mail_outbox WHERE status IN (?, ?) AND created_at < ?`
+		if err := o.db.R.QueryRowContext(ctx, q, StatusSent, StatusFailed, before.Unix()).Scan(&p.Rows); err != nil {
+			return p, fmt.Errorf("count old mail: %w", err)
+		}
+	} else {
+		res, err := o.db.W.ExecContext(ctx, q, StatusSent, StatusFailed, before.Unix())
+		if err != nil {
+			return p, fmt.Errorf("purge old mail: %w", err)
+		}
+		n, _ := res.RowsAffected()
+		p.Rows = int(n)
+	}
+	if a, ok := o.sender.(Archive); ok {
+		n, err := a.Purge(ctx, before, dryRun)
+		p.Files = n
+		if err != nil {
+			return p, fmt.Errorf("purge mail files: %w", err)
+		}
+	}
+	return p, nil
+}
+
+// QueuedSince counts the mails queued since since, whatever their status: the measure of the
+// hourly cap on mail that the public forms may cause.
+func (o *Outbox) QueuedSince(ctx context.Context, since time.Time) (int, error) {
+	var n int
+	err := o.db.R.QueryRowContext(ctx, `SELECT count(*) FROM mail_outbox WHERE created_at >= ?`, since.Unix()).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("count mail: %w", err)
+	}
+	return n, nil
 }

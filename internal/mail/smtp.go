@@ -2,13 +2,10 @@ package mail
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"fmt"
-	"net/mail"
 	"net/url"
 	"strconv"
-	"strings"
 	"time"
 
 	gomail "github.com/wneessen/go-mail"
@@ -21,19 +18,21 @@ const smtpTimeout = 10 * time.Second
 type SMTPSender struct {
 	host string
 	opts []gomail.Option
-	from *mail.Address
+	env  Envelope
 }
 
 // NewSMTPSender configures delivery from an URL:
 //
-//	smtp://[user:pass@]host[:port]   STARTTLS when the server offers it (default port 587)
-//	smtps://[user:pass@]host[:port]  implicit TLS (default port 465)
+//	smtp://[user:pass@]host[:port]                    STARTTLS required (default port 587)
+//	smtp://[user:pass@]host[:port]?tls=opportunistic  STARTTLS when the server offers it, else in clear
+//	smtp://[user:pass@]host[:port]?tls=none           never TLS (a relay on the same host)
+//	smtps://[user:pass@]host[:port]                   implicit TLS (default port 465)
 //
-// STARTTLS is opportunistic so that local relays and test servers without TLS work. Credentials are
-// used (AUTH PLAIN or LOGIN) only when the URL has user info, and go-mail refuses to send them
-// unencrypted to anything but localhost. from must parse as an address, e.g.
-// "saferspaces <noreply@example.org>".
-func NewSMTPSender(rawURL, from string) (*SMTPSender, error) {
+// Mail is never sent in clear to a server that does not offer STARTTLS unless the URL says so
+// explicitly. Credentials are used (AUTH PLAIN or LOGIN) only when the URL has user info, and
+// go-mail refuses to send them unencrypted to anything but localhost. env carries the sender,
+// e.g. "saferspaces <noreply@example.org>", and the Reply-To.
+func NewSMTPSender(rawURL string, env Envelope) (*SMTPSender, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil {
 		// Only the inner error: the url.Error would repeat the URL, and with it the password.
@@ -45,11 +44,27 @@ func NewSMTPSender(rawURL, from string) (*SMTPSender, error) {
 	}
 	var port int
 	var opts []gomail.Option
+	q := u.Query()
+	tlsMode := q.Get("tls")
+	delete(q, "tls")
 	switch u.Scheme {
 	case "smtp":
 		port = 587
-		opts = append(opts, gomail.WithTLSPolicy(gomail.TLSOpportunistic))
+		policy := gomail.TLSMandatory
+		switch tlsMode {
+		case "", "starttls":
+		case "opportunistic":
+			policy = gomail.TLSOpportunistic
+		case "none":
+			policy = gomail.NoTLS
+		default:
+			return nil, fmt.Errorf("invalid SMTP URL: tls=%q; want tls=opportunistic or tls=none (without it STARTTLS is required)", tlsMode)
+		}
+		opts = append(opts, gomail.WithTLSPolicy(policy))
 	case "smtps":
+		if tlsMode != "" {
+			return nil, errors.New("invalid SMTP URL: smtps:// always uses TLS; tls= is for smtp://")
+		}
 		port = 465
 		opts = append(opts, gomail.WithSSL())
 	default:
@@ -58,8 +73,8 @@ func NewSMTPSender(rawURL, from string) (*SMTPSender, error) {
 	if u.Hostname() == "" {
 		return nil, errors.New("invalid SMTP URL: no host (want smtp://user:pass@host:port)")
 	}
-	if (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" {
-		return nil, errors.New("invalid SMTP URL: no path or query allowed (want smtp://user:pass@host:port)")
+	if (u.Path != "" && u.Path != "/") || len(q) > 0 || u.Fragment != "" {
+		return nil, errors.New("invalid SMTP URL: no path, and no query but tls= (want smtp://user:pass@host:port)")
 	}
 	if p := u.Port(); p != "" {
 		port, err = strconv.Atoi(p)
@@ -73,34 +88,24 @@ func NewSMTPSender(rawURL, from string) (*SMTPSender, error) {
 		opts = append(opts, gomail.WithOpportunisticSMTPAuth(gomail.SMTPAuthPlain, gomail.SMTPAuthLogin),
 			gomail.WithUsername(user), gomail.WithPassword(pass))
 	}
-	addr, err := parseFrom(from)
-	if err != nil {
-		return nil, err
+	if env.From == nil {
+		return nil, errors.New("SMTP sender: no sender address")
 	}
 	// Build a client once now, so that an option go-mail rejects is reported at start-up.
 	if _, err := gomail.NewClient(u.Hostname(), opts...); err != nil {
 		return nil, fmt.Errorf("SMTP client: %w", err)
 	}
-	return &SMTPSender{host: u.Hostname(), opts: opts, from: addr}, nil
+	return &SMTPSender{host: u.Hostname(), opts: opts, env: env}, nil
 }
 
 // Send delivers m over a fresh connection. A client per message keeps no state between sends
 // (go-mail's client is not meant for concurrent use), and mail is rare enough not to need reuse.
 func (s *SMTPSender) Send(ctx context.Context, m Message, id int64) error {
-	msg := gomail.NewMsg(gomail.WithCharset(gomail.CharsetUTF8), gomail.WithEncoding(gomail.EncodingQP),
-		gomail.WithNoDefaultUserAgent())
-	msg.FromMailAddress(s.from)
-	if err := msg.AddToFormat(m.ToName, m.To); err != nil {
-		return fmt.Errorf("recipient: %w", err)
-	}
-	msg.Subject(m.Subject) // go-mail Q-encodes non-ASCII (umlauts) per RFC 2047
 	// The wall clock, not the outbox's injected one: Date says when the mail actually left.
-	msg.SetDateWithValue(time.Now())
-	msg.SetMessageIDWithValue(messageID(id, s.from))
-	// Quoted-printable keeps the message 7-bit clean for any relay; mail clients decode it, so links
-	// stay clickable even where a long line gets a soft break on the wire.
-	msg.SetBodyString(gomail.TypeTextPlain, m.Body)
-
+	msg, err := s.env.build(m, id, time.Now())
+	if err != nil {
+		return err
+	}
 	c, err := gomail.NewClient(s.host, s.opts...)
 	if err != nil {
 		return fmt.Errorf("SMTP client: %w", err)
@@ -109,23 +114,4 @@ func (s *SMTPSender) Send(ctx context.Context, m Message, id int64) error {
 		return fmt.Errorf("SMTP %s: %w", c.ServerAddr(), err)
 	}
 	return nil
-}
-
-// parseFrom accepts "Name <addr>" or a bare address.
-func parseFrom(from string) (*mail.Address, error) {
-	addr, err := mail.ParseAddress(from)
-	if err != nil {
-		return nil, fmt.Errorf("invalid sender address %q: %w", from, err)
-	}
-	return addr, nil
-}
-
-// messageID is unique per outbox mail (id) and per attempt (random part), in the sender's domain
-// as RFC 5322 recommends.
-func messageID(id int64, from *mail.Address) string {
-	domain := "localhost"
-	if _, d, ok := strings.Cut(from.Address, "@"); ok && d != "" {
-		domain = d
-	}
-	return "saferspaces." + strconv.FormatInt(id, 10) + "." + rand.Text()[:16] + "@" + domain
 }

@@ -1,12 +1,17 @@
 package mail_test
 
 import (
+	"bytes"
+	"context"
 	"errors"
 	"io"
 	"mime"
 	"mime/quotedprintable"
 	"net"
 	netmail "net/mail"
+	"os"
+	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -123,14 +128,25 @@ func freeAddr(t *testing.T) string {
 	return addr
 }
 
-func smtpURL(addr string) string { return "smtp://mailer:s3cret%3Apw@" + addr }
+// smtpURL names the test server, which speaks no TLS: the URL must say so (tls=none).
+func smtpURL(addr string) string { return "smtp://mailer:s3cret%3Apw@" + addr + "?tls=none" }
+
+// envelope is the sender and Reply-To of every message in these tests.
+func envelope(t *testing.T, from string) mail.Envelope {
+	t.Helper()
+	env, err := mail.NewEnvelope(from, "kontakt@stadt.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return env
+}
 
 func TestSMTPSenderTalksRealSMTP(t *testing.T) {
 	srv := startSMTP(t, "127.0.0.1:0")
 	db := testkit.OpenDB(t)
 	clk := newClock()
 	log := testkit.Logger(io.Discard)
-	sender, err := mail.NewSMTPSender(smtpURL(srv.addr), "saferspaces <noreply@saferspaces.example.org>")
+	sender, err := mail.NewSMTPSender(smtpURL(srv.addr), envelope(t, "saferspaces <noreply@saferspaces.example.org>"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -166,6 +182,32 @@ func TestSMTPSenderTalksRealSMTP(t *testing.T) {
 	if msg.Header.Get("Message-ID") == "" || msg.Header.Get("Date") == "" {
 		t.Error("Message-ID or Date missing")
 	}
+	if msg.Header.Get("Auto-Submitted") != "auto-generated" || msg.Header.Get("Reply-To") != "<kontakt@stadt.example>" {
+		t.Errorf("Auto-Submitted %q, Reply-To %q", msg.Header.Get("Auto-Submitted"), msg.Header.Get("Reply-To"))
+	}
+
+	// The file sender writes the very bytes SMTP carried (apart from the Date of writing).
+	dir := t.TempDir()
+	fs := mail.NewFileSender(dir, log)
+	fs.Env = envelope(t, "saferspaces <noreply@saferspaces.example.org>")
+	var key string
+	if err := db.R.QueryRow(`SELECT message_key FROM mail_outbox`).Scan(&key); err != nil || key == "" {
+		t.Fatalf("message key %q, %v", key, err)
+	}
+	m := activation(t, "juergen@example.org", link)
+	m.MessageKey = key
+	if err := fs.Send(t.Context(), m, 1); err != nil {
+		t.Fatal(err)
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "*.eml"))
+	if len(files) != 1 {
+		t.Fatalf("files %v", files)
+	}
+	file, _ := os.ReadFile(files[0])
+	noDate := regexp.MustCompile(`(?m)^Date: .*\r\n`)
+	if a, b := noDate.ReplaceAll(file, nil), noDate.ReplaceAll(r.data, nil); !bytes.Equal(a, b) {
+		t.Errorf("the .eml file differs from what SMTP received:\n--- file\n%s\n--- smtp\n%s", a, b)
+	}
 	var body io.Reader = msg.Body
 	if strings.EqualFold(msg.Header.Get("Content-Transfer-Encoding"), "quoted-printable") {
 		body = quotedprintable.NewReader(body)
@@ -185,7 +227,7 @@ func TestSMTPDownKeepsMailAndRetriesLater(t *testing.T) {
 	clk := newClock()
 	log := testkit.Logger(io.Discard)
 	addr := freeAddr(t)
-	sender, err := mail.NewSMTPSender(smtpURL(addr), "noreply@saferspaces.example.org")
+	sender, err := mail.NewSMTPSender(smtpURL(addr), envelope(t, "noreply@saferspaces.example.org"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -223,25 +265,94 @@ func TestSMTPDownKeepsMailAndRetriesLater(t *testing.T) {
 }
 
 func TestNewSMTPSenderValidates(t *testing.T) {
-	for _, tc := range []struct{ url, from string }{
-		{"http://host:25", "a@example.org"},
-		{"smtp://", "a@example.org"},
-		{"smtp://host:99999", "a@example.org"},
-		{"smtp://host:25/path", "a@example.org"},
-		{"smtp://user:p@ss word@host:25", "a@example.org"},
-		{"smtp://host:25", ""},
-		{"smtp://host:25", "not an address"},
+	env := envelope(t, "a@example.org")
+	for _, u := range []string{
+		"http://host:25",
+		"smtp://",
+		"smtp://host:99999",
+		"smtp://host:25/path",
+		"smtp://user:p@ss word@host:25",
+		"smtp://host:25?tls=maybe",
+		"smtp://host:25?other=1",
+		"smtps://host:465?tls=none",
 	} {
-		_, err := mail.NewSMTPSender(tc.url, tc.from)
+		_, err := mail.NewSMTPSender(u, env)
 		if err == nil {
-			t.Errorf("NewSMTPSender(%q, %q) accepted", tc.url, tc.from)
+			t.Errorf("NewSMTPSender(%q) accepted", u)
 		} else if strings.Contains(err.Error(), "ss word") {
 			t.Errorf("error reveals the password: %v", err)
 		}
 	}
-	for _, u := range []string{"smtp://relay.example.org", "smtps://u:p@relay.example.org:465", "smtp://127.0.0.1:" + strconv.Itoa(2525)} {
-		if _, err := mail.NewSMTPSender(u, "saferspaces <noreply@example.org>"); err != nil {
+	for _, from := range []string{"", "not an address"} {
+		if _, err := mail.NewEnvelope(from, ""); err == nil {
+			t.Errorf("sender %q accepted", from)
+		}
+	}
+	if _, err := mail.NewEnvelope("a@example.org", "Kontakt <k@example.org>"); err == nil {
+		t.Error("Reply-To with a display name accepted")
+	}
+	for _, u := range []string{"smtp://relay.example.org", "smtps://u:p@relay.example.org:465", "smtp://127.0.0.1:" + strconv.Itoa(2525),
+		"smtp://relay.example.org?tls=opportunistic", "smtp://127.0.0.1:25?tls=none"} {
+		if _, err := mail.NewSMTPSender(u, env); err != nil {
 			t.Errorf("%s: %v", u, err)
 		}
+	}
+}
+
+// Plain smtp:// requires STARTTLS: a server that does not offer it gets no mail (and no
+// password); the mail waits in the outbox for the operator to fix the URL.
+func TestSMTPWithoutSTARTTLSSendsNothingInClear(t *testing.T) {
+	srv := startSMTP(t, "127.0.0.1:0")
+	db := testkit.OpenDB(t)
+	clk := newClock()
+	sender, err := mail.NewSMTPSender("smtp://mailer:s3cret%3Apw@"+srv.addr, envelope(t, "noreply@saferspaces.example.org"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ob := mail.NewOutbox(db, sender, testkit.Logger(io.Discard), clk.Now)
+	id := enqueue(t, db, activation(t, "juergen@example.org", "https://s.example/activate/x"), clk.Now())
+	if sent, err := ob.DeliverDue(t.Context()); err != nil || sent != 0 {
+		t.Fatalf("DeliverDue = %d, %v", sent, err)
+	}
+	if got := srv.messages(); len(got) != 0 {
+		t.Errorf("the server received %d messages in clear", len(got))
+	}
+	if r := outboxRow(t, db, id); r.status != mail.StatusPending || !strings.Contains(strings.ToLower(r.lastError), "tls") {
+		t.Errorf("outbox row %+v", r)
+	}
+}
+
+// A retry is the same message: the Message-ID of every attempt is the one the mail got when it
+// was queued.
+func TestMessageIDKeptAcrossRetries(t *testing.T) {
+	db := testkit.OpenDB(t)
+	clk := newClock()
+	env := envelope(t, "noreply@saferspaces.example.org")
+	var ids []string
+	fail := true
+	sender := senderFunc(func(_ context.Context, m mail.Message, id int64) error {
+		var b bytes.Buffer
+		if err := env.Render(&b, m, id, clk.Now()); err != nil {
+			return err
+		}
+		msg, err := netmail.ReadMessage(&b)
+		if err != nil {
+			return err
+		}
+		ids = append(ids, msg.Header.Get("Message-ID"))
+		if fail {
+			fail = false
+			return errors.New("421 try again later")
+		}
+		return nil
+	})
+	ob := mail.NewOutbox(db, sender, testkit.Logger(io.Discard), clk.Now)
+	enqueue(t, db, activation(t, "juergen@example.org", "https://s.example/activate/x"), clk.Now())
+	enqueue(t, db, activation(t, "anna@example.org", "https://s.example/activate/y"), clk.Now())
+	ob.DeliverDue(t.Context())
+	clk.Advance(mail.Backoff(1))
+	ob.DeliverDue(t.Context())
+	if len(ids) != 3 || ids[0] != ids[1] || ids[1] == ids[2] || !strings.HasSuffix(ids[0], "@saferspaces.example.org>") {
+		t.Errorf("Message-IDs of attempts: %q", ids)
 	}
 }

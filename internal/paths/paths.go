@@ -104,3 +104,16 @@ func Tool(id string) string { return Tools + "/" + url.PathEscape(id) }
 
 // ToolPDF is a working tool as PDF.
 func ToolPDF(id string) string { return Tool(id) + ".pdf" }
+
+// Legal pages, the accessibility feedback form and the admins' list of feedback.
+const (
+	Imprint         = "/imprint"
+	Privacy         = "/privacy"
+	Accessibility   = "/accessibility"
+	Feedback        = "/accessibility/feedback"
+	AdminFeedback   = "/admin/feedback"
+	ActivationRenew = "/activation/new" // where someone whose activation link expired asks for a new one
+)
+
+// FeedbackDone is where an admin marks a feedback message as answered.
+func FeedbackDone(id int64) string { return AdminFeedback + "/" + strconv.FormatInt(id, 10) + "/done" }

@@ -62,8 +62,31 @@ func Open(ctx context.Context, dataDir string) (*DB, error) {
 	return OpenFile(ctx, filepath.Join(dataDir, FileName))
 }
 
+// FileMode is the mode of the database, its -wal and -shm files and backups: they hold everyone's
+// data, so only their owner may read them, whatever the data folder's mode or the umask.
+const FileMode = 0o600
+
+// restrict creates path with FileMode if it does not exist and takes every other bit off if it
+// does; SQLite then creates the -wal, -shm and -journal files with the database file's mode.
+func restrict(path string) error {
+	f, err := os.OpenFile(path, os.O_RDONLY|os.O_CREATE, FileMode)
+	if err != nil {
+		return fmt.Errorf("database file %s: %w", path, err)
+	}
+	f.Close()
+	for _, p := range []string{path, path + "-wal", path + "-shm", path + "-journal"} {
+		if err := os.Chmod(p, FileMode); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("restrict %s: %w", p, err)
+		}
+	}
+	return nil
+}
+
 // OpenFile opens the database at path.
 func OpenFile(ctx context.Context, path string) (*DB, error) {
+	if err := restrict(path); err != nil {
+		return nil, err
+	}
 	w, err := sql.Open("sqlite3", dsn(path, writer))
 	if err != nil {
 		return nil, err

@@ -160,25 +160,25 @@ func TestReacceptanceAfterNewVersion(t *testing.T) {
 		t.Errorf("admin not sent to the declaration: %d", p.Status)
 	}
 	p = lb.get("/declaration?next=%2Faccount")
-	if p.Status != http.StatusOK || !strings.Contains(p.Body, "Neue Regeln für &lt;Szenarien&gt;.") || !strings.Contains(p.Body, `name="version" value="2"`) {
+	if p.Status != http.StatusOK || !strings.Contains(p.Body, "Neue Regeln für &lt;Szenarien&gt;.") || !strings.Contains(p.Body, `name="version" value="3"`) {
 		t.Fatalf("declaration page: %d\n%s", p.Status, p.Body)
 	}
-	if p := lb.post("/declaration", url.Values{"version": {"2"}, "next": {"/account"}}); p.Status != http.StatusUnprocessableEntity {
+	if p := lb.post("/declaration", url.Values{"version": {"3"}, "next": {"/account"}}); p.Status != http.StatusUnprocessableEntity {
 		t.Errorf("without ticking: %d", p.Status)
 	}
-	if p := lb.post("/declaration", url.Values{"accept": {"yes"}, "version": {"1"}, "next": {"/account"}}); p.Status != http.StatusConflict {
+	if p := lb.post("/declaration", url.Values{"accept": {"yes"}, "version": {"2"}, "next": {"/account"}}); p.Status != http.StatusConflict {
 		t.Errorf("accepting the old version: %d", p.Status)
 	}
 	lb.header.Set("User-Agent", "Lernbrowser/1.0")
-	p = lb.post("/declaration", url.Values{"accept": {"yes"}, "version": {"2"}, "next": {"https://evil.example/"}})
+	p = lb.post("/declaration", url.Values{"accept": {"yes"}, "version": {"3"}, "next": {"https://evil.example/"}})
 	if p.Status != http.StatusSeeOther || p.Location() != "/" {
 		t.Fatalf("accept: %d → %q", p.Status, p.Location())
 	}
 	if p := lb.get("/account"); p.Status != http.StatusOK {
 		t.Errorf("after accepting: %d", p.Status)
 	}
-	if n := h.count(`SELECT count(*) FROM declaration_acceptances WHERE user_id = ? AND version = 2 AND user_agent = 'Lernbrowser/1.0'`, learner.ID); n != 1 {
-		t.Errorf("%d acceptance records of version 2", n)
+	if n := h.count(`SELECT count(*) FROM declaration_acceptances WHERE user_id = ? AND version = 3 AND user_agent = 'Lernbrowser/1.0'`, learner.ID); n != 1 {
+		t.Errorf("%d acceptance records of version 3", n)
 	}
 }
 

@@ -47,7 +47,7 @@ func TestJourneyActivateSignInSignOut(t *testing.T) {
 	if p := b.follow(p); p.Status != http.StatusOK || !strings.Contains(p.Body, `name="accept"`) {
 		t.Fatalf("declaration page: %d", p.Status)
 	}
-	p = b.post("/declaration", url.Values{"accept": {"yes"}, "version": {"1"}, "next": {"/account"}})
+	p = b.post("/declaration", url.Values{"accept": {"yes"}, "version": {"2"}, "next": {"/account"}})
 	if p.Status != http.StatusSeeOther || p.Location() != "/account" {
 		t.Fatalf("accepting: %d → %q\n%s", p.Status, p.Location(), p.Body)
 	}

@@ -57,6 +57,13 @@ var authz = map[string]rule{
 	"GET /certificates/{code}":        public,
 	"GET /certificates/{code}/qr.png": public,
 	"GET /certificates/{code}/pdf":    public,
+	"GET /imprint":                    public,
+	"GET /privacy":                    public,
+	"GET /accessibility":              public,
+	"POST /accessibility/feedback":    public,
+	"GET /accessibility/feedback":     public,
+	"GET /activation/new":             public,
+	"POST /activation/new":            public,
 
 	// The steps between password and signed-in session: they answer callers without a
 	// half-session with a redirect to /login?restart=1 (signed-in callers to /), never a 403.
@@ -131,6 +138,8 @@ var authz = map[string]rule{
 	"GET /admin/export/xapi.jsonl":           adminOnly,
 	"GET /admin/xapi":                        adminOnly,
 	"POST /admin/xapi/retry":                 adminOnly,
+	"GET /admin/feedback":                    adminOnly,
+	"POST /admin/feedback/{id}/done":         adminOnly,
 }
 
 var routePattern = regexp.MustCompile(`mux\.Handle(?:Func)?\("([A-Z]+ [^"]+)"`)

@@ -33,6 +33,7 @@ import (
 	"saferspaces/internal/account"
 	"saferspaces/internal/audit"
 	"saferspaces/internal/content"
+	"saferspaces/internal/feedback"
 	"saferspaces/internal/paths"
 	"saferspaces/modules"
 )
@@ -413,7 +414,7 @@ func tick(t *testing.T, c *chrome, m *content.Module, right bool) {
 func TestBrowserAccessibility(t *testing.T) {
 	chromium, axe := browserTools(t)
 	began := time.Now()
-	h := newHarness(t) // the shipped modules, so real lessons are audited
+	h := newHarness(t, withOperator()) // the shipped modules, so real lessons are audited
 	cat, err := content.Load(modules.FS)
 	if err != nil {
 		t.Fatal(err)
@@ -434,6 +435,9 @@ func TestBrowserAccessibility(t *testing.T) {
 		t.Fatalf("register an applicant: status %d", p.Status)
 	}
 	newcomer := h.userWith(userSpec{Name: "Nina Neu", NotActivated: true, Cohort: cohort.Name})
+	if _, err := h.svc.Feedback.Submit(t.Context(), audit.Actor{}, feedback.Input{Message: "Der Kontrast ist zu schwach.\nSeite: Anmeldung", Email: "melder@example.org"}); err != nil {
+		t.Fatal(err)
+	}
 	activation := h.lastLink(newcomer.Email, "/activate/")
 
 	c := startChrome(t, h, chromium, axe)
@@ -471,6 +475,16 @@ func TestBrowserAccessibility(t *testing.T) {
 		c.open(t, "/password/forgot", 200)
 		c.audit(t, "forgot password", "de")
 
+		// Legal pages, the accessibility feedback form and the new activation link (issue 8).
+		for _, p := range []string{"/imprint", "/privacy", "/accessibility"} {
+			c.open(t, p, 200)
+			c.audit(t, "legal page", "de")
+		}
+		c.submit(t, "main form[action='/accessibility/feedback'] button[type=submit]", 422)
+		c.audit(t, "feedback with errors", "de")
+		c.open(t, "/activation/new", 200)
+		c.audit(t, "new activation link", "de")
+
 		c.open(t, activation, 200)
 		c.audit(t, "activation", "de")
 		c.submit(t, "main form button[type=submit]", 422)
@@ -487,6 +501,8 @@ func TestBrowserAccessibility(t *testing.T) {
 		c.open(t, "/register", 200)
 		c.submit(t, "main form[action='/register'] button[type=submit]", 422)
 		c.audit(t, "register with errors", "en")
+		c.open(t, "/privacy", 200)
+		c.audit(t, "legal page", "en")
 	})
 
 	t.Run("learner", func(t *testing.T) {
@@ -688,7 +704,7 @@ func TestBrowserAccessibility(t *testing.T) {
 		c.reset(t)
 		c.signIn(t, admin)
 		userPath := fmt.Sprintf("/admin/users/%d", learner.ID)
-		for _, p := range []string{"/admin", "/admin/registrations", "/admin/users", userPath, "/admin/cohorts", "/admin/declarations", "/admin/audit", "/admin/mail", "/admin/xapi", "/admin/sso"} {
+		for _, p := range []string{"/admin", "/admin/registrations", "/admin/users", userPath, "/admin/cohorts", "/admin/declarations", "/admin/audit", "/admin/mail", "/admin/xapi", "/admin/sso", "/admin/feedback"} {
 			c.open(t, p, 200)
 			c.audit(t, "admin", "de")
 		}

@@ -117,8 +117,9 @@ func TestUnknownCertificatesAre404(t *testing.T) {
 	}
 }
 
-// Erasing a user takes their name off their certificates: the page no longer confirms anything.
-func TestErasedHoldersCertificateIsNotFound(t *testing.T) {
+// Erasing a user takes their name off their certificates: the page still confirms module, date
+// and code, says the name is no longer stored, and names the operator as issuer.
+func TestErasedHoldersCertificateNamesNobody(t *testing.T) {
 	h := newHarness(t, learningContent(t))
 	u, b := learnerSession(t, h, userSpec{Name: "Erika Muster"})
 	b.post("/modules/beta/lessons/three/complete", nil)
@@ -128,7 +129,11 @@ func TestErasedHoldersCertificateIsNotFound(t *testing.T) {
 		t.Fatal("no certificate")
 	}
 	h.exec(`UPDATE users SET status = 'erased', name = '—' WHERE id = ?`, u.ID)
-	if p := h.browser().get(path); p.Status != http.StatusNotFound || strings.Contains(p.Body, "Erika") {
-		t.Errorf("erased holder's certificate: %d", p.Status)
+	p = h.browser().get(path)
+	if p.Status != http.StatusOK || strings.Contains(p.Body, "Erika") || !strings.Contains(p.Body, "Name nicht mehr gespeichert") {
+		t.Errorf("erased holder's certificate: %d\n%s", p.Status, p.Body)
+	}
+	if pdf := h.browser().get(path + "/pdf"); pdf.Status != http.StatusOK || strings.Contains(pdf.Body, "Erika") {
+		t.Errorf("erased holder's PDF: %d", pdf.Status)
 	}
 }

@@ -9,8 +9,10 @@ import (
 
 	"saferspaces/internal/account"
 	"saferspaces/internal/errs"
+	"saferspaces/internal/feedback"
 	"saferspaces/internal/i18n"
 	"saferspaces/internal/learning"
+	"saferspaces/internal/mail"
 )
 
 // passwordChangeForm is the change-password form on the account page.
@@ -124,7 +126,9 @@ func (s *Server) accountRevoke(w http.ResponseWriter, r *http.Request) {
 // records of content that has since been removed.
 type exportDoc struct {
 	*account.Export
-	Learning *learning.Export `json:"learning,omitempty"`
+	Mails    []mail.ExportMail `json:"mails"`
+	Feedback []feedback.Export `json:"accessibility_feedback"`
+	Learning *learning.Export  `json:"learning,omitempty"`
 }
 
 // accountExport sends everything the platform stores about the user as a JSON file.
@@ -137,6 +141,14 @@ func (s *Server) accountExport(w http.ResponseWriter, r *http.Request) {
 	}
 	doc := exportDoc{Export: e}
 	if doc.Learning, err = s.learn.Export(r.Context(), uid); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if doc.Mails, err = s.Outbox.SentTo(r.Context(), e.Profile.Email); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if doc.Feedback, err = s.Feedback.SentFrom(r.Context(), e.Profile.Email); err != nil {
 		s.fail(w, r, err)
 		return
 	}

@@ -53,7 +53,11 @@ func (s *Server) adminHome(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	// Hook for the accessibility feedback (issue 8, POST /accessibility/feedback): once its store
-	// exists, set HasFeedback and OpenFeedback here; the page shows the count and a link.
+	// Accessibility feedback waiting for an answer (due within a month, /admin/feedback).
+	d.HasFeedback = true
+	if d.OpenFeedback, err = s.Feedback.OpenCount(ctx); err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	s.page(w, r, http.StatusOK, "admin_home", d)
 }

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"saferspaces/internal/account"
 	"saferspaces/internal/errs"
@@ -111,7 +112,7 @@ func (s *Server) loginPost(w http.ResponseWriter, r *http.Request) {
 		s.loginPage(w, r, http.StatusOK, d)
 		return
 	}
-	u, err := s.acc.Authenticate(r.Context(), f.Email, f.Password, clientIP(r))
+	u, device, err := s.acc.SignIn(r.Context(), f.Email, f.Password, clientIP(r), s.sessions.device(r))
 	var te *account.ThrottleError
 	switch {
 	case errors.As(err, &te):
@@ -130,6 +131,7 @@ func (s *Server) loginPost(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	s.sessions.rememberDevice(w, device) // a browser that signed in is remembered (only after the whole sign-in: the token is "" before a second step)
 	s.afterPassword(w, r, u, f)
 }
 
@@ -177,9 +179,11 @@ func (s *Server) setPasswordPage(w http.ResponseWriter, r *http.Request, status 
 // linkInvalid is the one answer to an activation or reset link that is malformed, unknown, used,
 // expired, or whose account may not use it.
 func (s *Server) linkInvalid(w http.ResponseWriter, r *http.Request, purpose string) {
-	d := &noticeData{Base: s.base(r, "auth.link.title"), Heading: "auth.link.heading", Text: "auth.link." + purpose}
+	d := &noticeData{Base: s.base(r, "auth.link.title"), Heading: "auth.link.heading", Text: "auth.link." + purpose, Contact: true}
 	if purpose == account.PurposeReset {
 		d.LinkHref, d.LinkText = "/password/forgot", "auth.link.forgot"
+	} else {
+		d.LinkHref, d.LinkText = paths.ActivationRenew, "renew.link"
 	}
 	s.page(w, r, http.StatusGone, "notice", d)
 }
@@ -204,6 +208,7 @@ type noticeData struct {
 	Base
 	Heading, Text      string // catalog keys
 	LinkHref, LinkText string // an optional way on; LinkText is a catalog key
+	Contact            bool   // name the operator's contact address (texts that send people there)
 }
 
 // tokenPage answers GET /activate/{token} and GET /password/reset/{token}: the form if the link is
@@ -276,11 +281,14 @@ func (s *Server) forgotPost(w http.ResponseWriter, r *http.Request) {
 		s.page(w, r, http.StatusUnprocessableEntity, "forgot", &forgotData{Base: s.base(r, "auth.forgot.title"), Form: f, Errors: fe})
 		return
 	}
+	if !s.allow(w, r, func() (bool, time.Duration) { return s.limits.forgotByIP.Allow(clientIP(r)) }) || s.mailCapReached(w, r) {
+		return
+	}
 	if err := s.acc.RequestReset(r.Context(), f.Email, clientIP(r)); err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	s.kickMail()
 	s.page(w, r, http.StatusOK, "notice", &noticeData{Base: s.base(r, "auth.forgot.sent.title"),
-		Heading: "auth.forgot.sent.heading", Text: "auth.forgot.sent.text", LinkHref: "/login", LinkText: "auth.forgot.back"})
+		Heading: "auth.forgot.sent.heading", Text: "auth.forgot.sent.text", LinkHref: "/login", LinkText: "auth.forgot.back", Contact: true})
 }

@@ -28,7 +28,8 @@ type certificateData struct {
 	Cert      *learning.Certificate
 	VerifyURL string
 	Platform  string
-	Own       bool // the viewer is the holder
+	Own       bool   // the viewer is the holder
+	Issuer    string // the operator, or the platform when no operator is named
 }
 
 // certificate is the public verification page: anyone with the code (or the QR code) sees
@@ -40,7 +41,10 @@ func (s *Server) certificate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d := &certificateData{Base: s.base(r, "learning.certificate.title"), Cert: c, VerifyURL: s.absURL(r, c.Path()),
-		Platform: learning.Platform}
+		Platform: learning.Platform, Issuer: c.Issuer}
+	if d.Issuer == "" {
+		d.Issuer = learning.Platform
+	}
 	d.Own = d.User != nil && d.User.ID == c.UserID
 	s.page(w, r, http.StatusOK, "certificate", d)
 }
@@ -86,6 +90,7 @@ func (s *Server) certificateOf(w http.ResponseWriter, r *http.Request) (*learnin
 		s.fail(w, r, err)
 		return nil, false
 	}
+	c.Issuer = s.Legal.Operator().Name
 	if code != c.Code {
 		rest := strings.TrimPrefix(r.URL.Path, "/certificates/"+code) // "", "/qr.png" or "/pdf"
 		http.Redirect(w, r, c.Path()+rest, http.StatusMovedPermanently)

@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/go-playground/validator/v10"
 
@@ -137,11 +138,24 @@ func (s *Server) registerPost(w http.ResponseWriter, r *http.Request) {
 		Accept:       r.PostFormValue("accept"),
 	}
 	f.Version, _ = strconv.Atoi(r.PostFormValue("declaration_version"))
-	err := s.acc.Register(r.Context(), account.Registration{
+	reg := account.Registration{
 		Name: f.Name, Email: f.Email, Organisation: f.Organisation, Position: f.Position, Lang: f.Language,
 		CohortCode: f.CohortCode, Accepted: f.Accept == "yes", DeclarationVersion: f.Version,
 		IP: clientIP(r), UserAgent: r.UserAgent(),
-	})
+	}
+	err := account.CheckRegistration(reg)
+	// Abuse limits for every well-formed registration, before anything is stored or mailed: per
+	// client address, per address typed (a victim's mailbox), and the hourly cap on the mail that
+	// public forms cause.
+	if err == nil {
+		if !s.allow(w, r,
+			func() (bool, time.Duration) { return s.limits.registerByIP.Allow(reg.IP) },
+			func() (bool, time.Duration) { return s.limits.registerByTarget.Allow(targetKey(f.Email)) },
+		) || s.mailCapReached(w, r) {
+			return
+		}
+		err = s.acc.Register(r.Context(), reg)
+	}
 	switch {
 	case errors.Is(err, account.ErrStaleDeclaration):
 		f.Accept = ""

@@ -107,15 +107,29 @@ func (s *Server) loginCodePost(w http.ResponseWriter, r *http.Request) {
 		s.page(w, r, http.StatusUnprocessableEntity, "second_step", d)
 		return
 	}
-	_, err := s.acc.VerifySecondFactor(r.Context(), uid, f.Code, clientIP(r))
+	_, err := s.acc.VerifySecondFactor(r.Context(), uid, f.Code, clientIP(r), s.sessions.device(r))
 	if s.codeRefused(w, r, err, &d.Errors, &d.RetryMinutes, func(status int) { s.page(w, r, status, "second_step", d) }) {
 		return
 	}
-	if _, err := s.sessions.login(w, r, uid); err != nil {
+	if err := s.finishSecondStep(w, r, uid); err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	http.Redirect(w, r, s.resumeAfterSignIn(w, r, uid, sf), http.StatusSeeOther)
+}
+
+// finishSecondStep signs the user in after the right code and remembers the browser, as SignIn
+// does after the password for an account without a second factor.
+func (s *Server) finishSecondStep(w http.ResponseWriter, r *http.Request, uid int64) error {
+	if _, err := s.sessions.login(w, r, uid); err != nil {
+		return err
+	}
+	token, err := s.acc.RememberDevice(r.Context(), uid, s.sessions.device(r))
+	if err != nil {
+		return err
+	}
+	s.sessions.rememberDevice(w, token)
+	return nil
 }
 
 // codeRefused answers a wrong or throttled code by showing the form again (again); it reports
@@ -198,7 +212,7 @@ func (s *Server) confirmEnrolment(w http.ResponseWriter, r *http.Request, uid in
 		return
 	}
 	if signIn {
-		if _, err := s.sessions.login(w, r, uid); err != nil {
+		if err := s.finishSecondStep(w, r, uid); err != nil {
 			s.fail(w, r, err)
 			return
 		}

@@ -10,13 +10,15 @@ import (
 	"saferspaces/internal/account"
 	"saferspaces/internal/errs"
 	"saferspaces/internal/i18n"
+	"saferspaces/internal/learning"
 	"saferspaces/internal/report"
 )
 
 type trainerData struct {
 	Base
-	Cohorts []report.Summary
-	IsAdmin bool
+	Cohorts  []report.Summary
+	IsAdmin  bool
+	Archived []learning.ArchivedModule // anonymous totals of former learners
 }
 
 // trainerHome lists the cohorts the trainer leads (an admin: all cohorts).
@@ -27,8 +29,14 @@ func (s *Server) trainerHome(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	// Former learners whose accounts were anonymised count only as these totals (issue 8).
+	archived, err := s.learn.Archived(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	s.page(w, r, http.StatusOK, "trainer", &trainerData{Base: s.base(r, "trainer.title"), Cohorts: list,
-		IsAdmin: u.Role == account.RoleAdmin})
+		IsAdmin: u.Role == account.RoleAdmin, Archived: archived})
 }
 
 type trainerCohortData struct {

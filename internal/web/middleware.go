@@ -56,6 +56,9 @@ func (s *Server) actor(r *http.Request) audit.Actor {
 func (s *Server) base(r *http.Request, titleID string) Base {
 	st := state(r)
 	b := Base{Lang: st.lang, Path: r.URL.Path, User: st.user}
+	if s.Services != nil && s.Legal != nil {
+		b.Operator = s.Legal.Operator()
+	}
 	if titleID != "" {
 		b.Title = i18n.T(st.lang, titleID)
 	}
@@ -91,32 +94,61 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // logRequests writes one structured line per request. Paths that carry a secret (activation and
-// reset tokens, certificate codes are public) are logged by their route pattern instead.
+// reset tokens; certificate codes are public) are logged with the token replaced — wherever it
+// stands, so "//activate/TOKEN" or "/./password/reset/TOKEN", which the mux answers with a
+// redirect, do not slip through either.
 func (s *Server) logRequests(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w}
 		next.ServeHTTP(sw, r)
-		// r.Pattern is not usable here: the mux sets it on the request copy that withState made.
-		p := r.URL.Path
-		for _, secret := range []string{"/activate/", "/password/reset/"} {
-			if strings.HasPrefix(p, secret) {
-				p = secret + "{token}"
-			}
-		}
 		level := slog.LevelInfo
 		if sw.status >= 500 {
 			level = slog.LevelError
 		}
 		s.log.LogAttrs(r.Context(), level, "request",
 			slog.String("method", r.Method),
-			slog.String("path", p),
+			slog.String("path", redactPath(r.URL.Path)),
 			slog.Int("status", sw.status),
 			slog.Int("bytes", sw.bytes),
 			slog.Duration("duration", time.Since(start)),
 			slog.String("ip", s.resolveIP(r)),
 		)
 	})
+}
+
+// redactPath replaces whatever follows /activate/ or /password/reset/ (in any spelling of the
+// path) by {token}, and any other path segment long enough to be a token by {secret}.
+func redactPath(p string) string {
+	segs := strings.Split(p, "/")
+	for i := 0; i < len(segs); i++ {
+		seg := strings.ToLower(segs[i])
+		secretNext := seg == "activate" || seg == "reset" && i > 0 && strings.EqualFold(prevSegment(segs, i), "password")
+		if secretNext {
+			for j := i + 1; j < len(segs); j++ {
+				if segs[j] != "" && segs[j] != "." {
+					segs[j] = "{token}"
+					i = j
+					break
+				}
+			}
+			continue
+		}
+		if len(segs[i]) >= 32 {
+			segs[i] = "{secret}"
+		}
+	}
+	return strings.Join(segs, "/")
+}
+
+// prevSegment is the last non-empty, non-"." segment before i.
+func prevSegment(segs []string, i int) string {
+	for j := i - 1; j >= 0; j-- {
+		if segs[j] != "" && segs[j] != "." {
+			return segs[j]
+		}
+	}
+	return ""
 }
 
 // recoverPanics turns a panic into a 500 page and a log line with the stack.

@@ -22,7 +22,7 @@ func regForm(email string) url.Values {
 		"language":            {"de"},
 		"cohort_code":         {""},
 		"accept":              {"yes"},
-		"declaration_version": {"1"},
+		"declaration_version": {"2"},
 	}
 }
 
@@ -38,7 +38,7 @@ func TestRegisterPageShowsDeclarationAndForm(t *testing.T) {
 		if p.Status != http.StatusOK || !strings.Contains(p.Body, `<html lang="`+tc.lang+`">`) {
 			t.Fatalf("%s: %d", tc.lang, p.Status)
 		}
-		for _, want := range []string{tc.text, "GDPR", tc.switchTo, `name="declaration_version" value="1"`,
+		for _, want := range []string{tc.text, "GDPR", tc.switchTo, `name="declaration_version" value="2"`,
 			`name="name"`, `name="email"`, `name="organisation"`, `name="position"`, `name="language"`,
 			`name="cohort_code"`, `name="accept" type="checkbox" value="yes"`, `<option value="` + tc.lang + `" lang="` + tc.lang + `" selected>`} {
 			if tc.lang == "de" && want == "GDPR" {
@@ -153,7 +153,7 @@ func TestRegisterKnownAddressGetsTheSameAnswer(t *testing.T) {
 	var ip, ua string
 	err := h.db.R.QueryRow(`SELECT a.version, a.ip, a.user_agent FROM declaration_acceptances a JOIN users u ON u.id = a.user_id
 		WHERE u.email = 'neu@stadt.example'`).Scan(&version, &ip, &ua)
-	if err != nil || version != 1 || ip != "127.0.0.1" || ua != "Mozilla/5.0 (Test) Firefox/140.0" {
+	if err != nil || version != 2 || ip != "127.0.0.1" || ua != "Mozilla/5.0 (Test) Firefox/140.0" {
 		t.Errorf("acceptance = v%d %q %q (%v)", version, ip, ua, err)
 	}
 	if n := h.count(`SELECT count(*) FROM users WHERE email = 'neu@stadt.example' AND status = 'pending'`); n != 1 {
@@ -177,7 +177,7 @@ func TestRegisterKnownAddressGetsTheSameAnswer(t *testing.T) {
 	}
 }
 
-// A form that showed version 1 is sent after version 2 was published: the applicant sees the
+// A form that showed version 2 is sent after version 3 was published: the applicant sees the
 // new text, keeps their values and must accept again.
 func TestRegisterWithStaleDeclaration(t *testing.T) {
 	h := newHarness(t)
@@ -186,7 +186,7 @@ func TestRegisterWithStaleDeclaration(t *testing.T) {
 	}
 	p := h.browser().post("/register", regForm("spaet@stadt.example"))
 	if p.Status != http.StatusConflict || !strings.Contains(p.Body, "Zweite Fassung der Erklärung") ||
-		!strings.Contains(p.Body, `name="declaration_version" value="2"`) || !strings.Contains(p.Body, `value="spaet@stadt.example"`) ||
+		!strings.Contains(p.Body, `name="declaration_version" value="3"`) || !strings.Contains(p.Body, `value="spaet@stadt.example"`) ||
 		strings.Contains(p.Body, " checked>") {
 		t.Fatalf("stale form: %d\n%s", p.Status, p.Body)
 	}
@@ -194,7 +194,7 @@ func TestRegisterWithStaleDeclaration(t *testing.T) {
 		t.Error("stored against a stale declaration")
 	}
 	form := regForm("spaet@stadt.example")
-	form.Set("declaration_version", "2")
+	form.Set("declaration_version", "3")
 	if p := h.browser().post("/register", form); p.Status != http.StatusSeeOther {
 		t.Errorf("current version: %d", p.Status)
 	}

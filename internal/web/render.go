@@ -12,7 +12,9 @@ import (
 	"strings"
 	"time"
 
+	"saferspaces/internal/config"
 	"saferspaces/internal/i18n"
+	"saferspaces/internal/legal"
 	"saferspaces/internal/paths"
 )
 
@@ -23,6 +25,8 @@ type Base struct {
 	Path   string // the request path, for the language switch
 	User   *CurrentUser
 	Notice string // a one-time confirmation shown above the content
+	// Operator is who runs the platform, for the footer of every page.
+	Operator config.Operator
 }
 
 func (b *Base) base() *Base { return b }
@@ -81,6 +85,14 @@ func newRenderer(templates, static fs.FS, loc *time.Location) (*renderer, error)
 			return n * 100 / of
 		},
 		"add": func(a, b int) int { return a + b },
+		// legalPages are the footer's links: path and catalog key of the title.
+		"legalPages": func() [][2]string {
+			var out [][2]string
+			for _, p := range legal.AllPages() {
+				out = append(out, [2]string{p.Path(), "legal." + string(p) + ".title"})
+			}
+			return out
+		},
 		"sub": func(a, b int) int { return a - b },
 		// paths of the reference pages (area: library)
 		"lessonPath":   paths.Lesson,

@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"saferspaces/internal/account"
+	"saferspaces/internal/legal"
 )
 
 // Handler returns the whole HTTP surface of the platform. Every route is here; the middleware
@@ -88,6 +89,18 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("POST /admin/mail/{id}/retry", admin(s.adminMailRetry))
 	mux.Handle("GET /admin/sso", admin(s.adminSSO))
 	mux.Handle("POST /admin/sso", admin(s.adminSSOPost))
+
+	// --- operator, legal pages, accessibility feedback (area: legal) ---
+	// Public, in the visitor's language, linked from the footer of every page.
+	mux.HandleFunc("GET /imprint", s.legalPage(legal.Imprint))
+	mux.HandleFunc("GET /privacy", s.legalPage(legal.Privacy))
+	mux.HandleFunc("GET /accessibility", s.legalPage(legal.Accessibility))
+	mux.HandleFunc("POST /accessibility/feedback", s.feedbackPost)
+	mux.HandleFunc("GET /accessibility/feedback", s.feedbackSent)
+	mux.HandleFunc("GET /activation/new", s.renew)
+	mux.HandleFunc("POST /activation/new", s.renewPost)
+	mux.Handle("GET /admin/feedback", admin(s.adminFeedback))
+	mux.Handle("POST /admin/feedback/{id}/done", admin(s.adminFeedbackDone))
 
 	// --- learning, self-checks, certificates (area: learning) ---
 	// "/" shows signed-in users their dashboard (see home). Certificate pages are public: the

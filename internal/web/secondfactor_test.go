@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -312,5 +311,3 @@ func TestSecondFactorAfterResetLinkAndTimeout(t *testing.T) {
 		t.Error("signed in after the half-session expired")
 	}
 }
-
-func itoa(id int64) string { return strconv.FormatInt(id, 10) }

@@ -39,6 +39,7 @@ type Server struct {
 	sso      *ssoProvider // nil without --oidc-issuer
 
 	proxies []netip.Prefix // --trusted-proxies: peers whose X-Forwarded-For is believed
+	limits  formLimits     // the public forms that cause mail
 }
 
 // Deps are what the server is built from; cmd (and the tests) wire them with package app.
@@ -87,6 +88,7 @@ func New(d Deps) (*Server, error) {
 		learn:    d.Learning,
 		sessions: newSessionStore(d.Accounts, d.Keys, d.Config.Secure(), d.Log),
 		sso:      newSSOProvider(d.Config, d.Now),
+		limits:   newFormLimits(d.Now),
 	}, nil
 }
 

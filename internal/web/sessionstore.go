@@ -19,8 +19,17 @@ import (
 	"saferspaces/internal/errs"
 )
 
-// SessionCookie is the name of the session cookie. It carries nothing but the session id.
+// SessionCookie is the name of the session cookie. It carries nothing but the session id. Behind
+// https it is sent as "__Host-" + SessionCookie: the prefix makes browsers refuse it unless it is
+// Secure, for the whole host and set by this host, so no sibling domain can plant one.
 const SessionCookie = "saferspaces_session"
+
+// DeviceCookie remembers a browser that has signed in successfully (OWASP device cookies; see
+// account/devices.go); "__Host-" prefixed behind https like the session cookie.
+const DeviceCookie = "saferspaces_device"
+
+// hostPrefix is the prefix of cookies behind https.
+const hostPrefix = "__Host-"
 
 // sessionUserKey holds the signed-in user's id in Session.Values.
 const sessionUserKey = "uid"
@@ -51,9 +60,36 @@ func (st *sessionStore) options() *sessions.Options {
 	return &sessions.Options{Path: "/", HttpOnly: true, Secure: st.secure, SameSite: http.SameSiteLaxMode}
 }
 
+// cookieName is the name a cookie has on the wire: with the __Host- prefix behind https.
+func (st *sessionStore) cookieName(name string) string {
+	if st.secure {
+		return hostPrefix + name
+	}
+	return name
+}
+
 // Get returns the request's session, loading it once per request (gorilla's registry caches it).
 func (st *sessionStore) Get(r *http.Request, name string) (*sessions.Session, error) {
-	return sessions.GetRegistry(r).Get(st, name)
+	return sessions.GetRegistry(r).Get(st, st.cookieName(name))
+}
+
+// device is the token of the request's device cookie, "" if none.
+func (st *sessionStore) device(r *http.Request) string {
+	c, err := r.Cookie(st.cookieName(DeviceCookie))
+	if err != nil {
+		return ""
+	}
+	return c.Value
+}
+
+// rememberDevice sets the device cookie (a random token; the server keeps its hash) for as long as
+// the server remembers the browser.
+func (st *sessionStore) rememberDevice(w http.ResponseWriter, token string) {
+	if token == "" {
+		return
+	}
+	http.SetCookie(w, &http.Cookie{Name: st.cookieName(DeviceCookie), Value: token, Path: "/",
+		MaxAge: int(account.DeviceTTL / time.Second), HttpOnly: true, Secure: st.secure, SameSite: http.SameSiteLaxMode})
 }
 
 // New loads the session named by the request's cookie, or returns a new, empty one if there is no

@@ -46,7 +46,8 @@ func (e *storeEnv) login(userID int64, cookies ...*http.Cookie) *http.Cookie {
 		e.t.Fatal(err)
 	}
 	for _, c := range w.Result().Cookies() {
-		if c.Name == SessionCookie {
+		// Behind https (this store is secure) the cookie carries the __Host- prefix.
+		if c.Name == hostPrefix+SessionCookie {
 			return c
 		}
 	}
@@ -72,7 +73,7 @@ func TestSessionCookieAndFixation(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := e.login(u.ID)
-	if !c.HttpOnly || !c.Secure || c.SameSite != http.SameSiteLaxMode || c.Path != "/" || c.MaxAge != 0 || !c.Expires.IsZero() {
+	if !c.HttpOnly || !c.Secure || c.SameSite != http.SameSiteLaxMode || c.Path != "/" || c.Domain != "" || c.MaxAge != 0 || !c.Expires.IsZero() {
 		t.Errorf("cookie attributes: %+v", c)
 	}
 	if uid, ok := e.sessionUser(c); !ok || uid != u.ID {
@@ -94,7 +95,7 @@ func TestSessionCookieAndFixation(t *testing.T) {
 	}
 	// A forged or damaged cookie is just no session.
 	for _, v := range []string{"", "x", c2.Value[:len(c2.Value)-2] + "AA", c2.Value + "A"} {
-		if _, ok := e.sessionUser(&http.Cookie{Name: SessionCookie, Value: v}); ok {
+		if _, ok := e.sessionUser(&http.Cookie{Name: hostPrefix + SessionCookie, Value: v}); ok {
 			t.Errorf("forged cookie %q accepted", v)
 		}
 	}
@@ -107,7 +108,7 @@ func TestSessionCookieAndFixation(t *testing.T) {
 	}
 	var expired bool
 	for _, k := range w.Result().Cookies() {
-		expired = expired || (k.Name == SessionCookie && k.MaxAge < 0)
+		expired = expired || (k.Name == hostPrefix+SessionCookie && k.MaxAge < 0)
 	}
 	if !expired {
 		t.Error("cookie not expired")

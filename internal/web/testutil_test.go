@@ -21,6 +21,7 @@ import (
 	"fmt"
 	"io"
 	"mime"
+	"mime/quotedprintable"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -81,11 +82,17 @@ func newHarness(t testing.TB, opts ...harnessOption) *harness {
 	cfg := config.Default()
 	cfg.Data, cfg.BaseURL = h.data, h.url
 	log := testkit.Logger(h.logs)
-	parts := app.Parts{Config: cfg, DB: db, Content: shippedContent(t), Log: log, Now: h.clock.Now,
-		Sender: mail.NewFileSender(filepath.Join(h.data, "mail"), log)}
+	sender := mail.NewFileSender(filepath.Join(h.data, "mail"), log)
+	parts := app.Parts{Config: cfg, DB: db, Content: shippedContent(t), Log: log, Now: h.clock.Now, Sender: sender}
 	for _, o := range opts {
 		o(&parts)
 	}
+	// The mail's envelope as serve makes it: the operator's contact is the Reply-To.
+	env, err := mail.NewEnvelope(mail.DefaultFrom, parts.Config.Operator.Email)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sender.Env = env
 	// The same wiring as serve; the mail worker does not run (tests deliver with h.deliver or read the outbox).
 	h.svc = app.New(parts)
 	h.acc, h.outbox = h.svc.Accounts, h.svc.Outbox
@@ -237,6 +244,7 @@ func (h *harness) count(query string, args ...any) int {
 type sentMail struct {
 	To, Subject, Body string
 	File              string
+	Header            netmail.Header
 }
 
 // mails delivers every due mail through the file sender and returns the mails to addr (every mail
@@ -246,6 +254,17 @@ func (h *harness) mails(addr string) []sentMail {
 	if _, err := h.outbox.DeliverDue(context.Background()); err != nil {
 		h.t.Fatal(err)
 	}
+	return h.readMails(addr)
+}
+
+// mailsNoDelivery returns every mail written so far, without delivering what is due.
+func (h *harness) mailsNoDelivery() []sentMail {
+	h.t.Helper()
+	return h.readMails("")
+}
+
+func (h *harness) readMails(addr string) []sentMail {
+	h.t.Helper()
 	files, _ := filepath.Glob(filepath.Join(h.data, "mail", "*.eml"))
 	id := func(f string) int {
 		n, _ := strconv.Atoi(strings.TrimSuffix(f[strings.LastIndexByte(f, '-')+1:], ".eml"))
@@ -267,9 +286,14 @@ func (h *harness) mails(addr string) []sentMail {
 			h.t.Fatalf("%s: To: %v", f, err)
 		}
 		subject, _ := new(mime.WordDecoder).DecodeHeader(msg.Header.Get("Subject"))
-		body, _ := io.ReadAll(msg.Body)
+		var rd io.Reader = msg.Body
+		if strings.EqualFold(msg.Header.Get("Content-Transfer-Encoding"), "quoted-printable") {
+			rd = quotedprintable.NewReader(rd)
+		}
+		body, _ := io.ReadAll(rd)
 		if addr == "" || strings.EqualFold(to.Address, addr) {
-			out = append(out, sentMail{To: to.Address, Subject: subject, Body: string(body), File: f})
+			out = append(out, sentMail{To: to.Address, Subject: subject, Body: strings.ReplaceAll(string(body), "\r\n", "\n"),
+				File: f, Header: msg.Header})
 		}
 	}
 	return out

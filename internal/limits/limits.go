@@ -1,0 +1,66 @@
+// Package limits keeps per-key token buckets (golang.org/x/time/rate) for the public forms that
+// cause mail: per client address and per target address. The buckets live in memory: a restart
+// refills them, which costs an attacker nothing they could not get by waiting, while the limit that
+// must hold across restarts — the hourly cap on mail — is counted in the outbox (mail.QueuedSince).
+package limits
+
+import (
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+)
+
+// maxKeys bounds the memory a spray of addresses can take; idle keys are dropped first.
+const maxKeys = 20000
+
+// Keyed is a set of token buckets, one per key, each allowing Burst events at once and refilling
+// one event every Every. Its clock is injected, so tests move time instead of sleeping.
+type Keyed struct {
+	every time.Duration
+	burst int
+	now   func() time.Time
+
+	mu      sync.Mutex
+	buckets map[string]*rate.Limiter
+}
+
+// New makes a set of buckets that allow burst events per key, then one every every.
+func New(burst int, every time.Duration, now func() time.Time) *Keyed {
+	return &Keyed{every: every, burst: burst, now: now, buckets: map[string]*rate.Limiter{}}
+}
+
+// Allow takes one event from key's bucket, reporting whether there was one, and if not how
+// long until there is.
+func (k *Keyed) Allow(key string) (bool, time.Duration) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	now := k.now()
+	b, ok := k.buckets[key]
+	if !ok {
+		if len(k.buckets) >= maxKeys {
+			k.sweep(now)
+		}
+		b = rate.NewLimiter(rate.Every(k.every), k.burst)
+		k.buckets[key] = b
+	}
+	r := b.ReserveN(now, 1)
+	if d := r.DelayFrom(now); d > 0 {
+		r.CancelAt(now)
+		return false, d
+	}
+	return true, 0
+}
+
+// sweep drops the buckets that are full again (their keys have been quiet long enough); if that
+// is not enough, it starts afresh rather than grow without bound.
+func (k *Keyed) sweep(now time.Time) {
+	for key, b := range k.buckets {
+		if b.TokensAt(now) >= float64(k.burst) {
+			delete(k.buckets, key)
+		}
+	}
+	if len(k.buckets) >= maxKeys {
+		k.buckets = map[string]*rate.Limiter{}
+	}
+}

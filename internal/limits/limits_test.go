@@ -1,0 +1,34 @@
+package limits_test
+
+import (
+	"testing"
+	"time"
+
+	"saferspaces/internal/limits"
+	"saferspaces/internal/testkit"
+)
+
+func TestKeyedBuckets(t *testing.T) {
+	clock := testkit.NewClock(time.Date(2026, 5, 4, 8, 0, 0, 0, time.UTC))
+	k := limits.New(3, 10*time.Minute, clock.Now)
+	for i := range 3 {
+		if ok, _ := k.Allow("192.0.2.1"); !ok {
+			t.Fatalf("event %d of the burst refused", i+1)
+		}
+	}
+	ok, wait := k.Allow("192.0.2.1")
+	if ok || wait <= 0 || wait > 10*time.Minute {
+		t.Fatalf("fourth event: ok=%v wait=%v", ok, wait)
+	}
+	if ok, _ := k.Allow("192.0.2.2"); !ok {
+		t.Error("another key shares the bucket")
+	}
+	// Refused events do not use up tokens: after the wait, exactly one more is allowed.
+	clock.Advance(wait)
+	if ok, _ := k.Allow("192.0.2.1"); !ok {
+		t.Error("refused after waiting")
+	}
+	if ok, _ := k.Allow("192.0.2.1"); ok {
+		t.Error("two events after one interval")
+	}
+}

@@ -1,0 +1,71 @@
+package web
+
+import (
+	"math"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"saferspaces/internal/i18n"
+	"saferspaces/internal/limits"
+)
+
+// formLimits are the limits on the public forms that cause mail (docs/security.md, "Abuse
+// limits"). A refused request gets the 429 page with Retry-After and changes nothing.
+type formLimits struct {
+	registerByIP     *limits.Keyed // POST /register per client address
+	registerByTarget *limits.Keyed // POST /register per address typed
+	forgotByIP       *limits.Keyed // POST /password/forgot per client address
+	renewByIP        *limits.Keyed // POST /activation/new per client address
+	feedbackByIP     *limits.Keyed // POST /accessibility/feedback per client address
+}
+
+func newFormLimits(now func() time.Time) formLimits {
+	return formLimits{
+		// A municipality's staff may register one after another from one office address.
+		registerByIP:     limits.New(10, 6*time.Minute, now), // 10 at once, then 10 an hour
+		registerByTarget: limits.New(3, 8*time.Hour, now),    // one address: two retries, then 3 a day
+		forgotByIP:       limits.New(10, 6*time.Minute, now),
+		renewByIP:        limits.New(10, 6*time.Minute, now),
+		feedbackByIP:     limits.New(5, 12*time.Minute, now),
+	}
+}
+
+// allow checks the buckets; if one is empty it answers 429 and reports false.
+func (s *Server) allow(w http.ResponseWriter, r *http.Request, checks ...func() (bool, time.Duration)) bool {
+	for _, c := range checks {
+		if ok, wait := c(); !ok {
+			s.tooMany(w, r, wait)
+			return false
+		}
+	}
+	return true
+}
+
+// mailCapReached reports (after answering 429) whether the mail the public forms may cause in an
+// hour, counted in the outbox, is used up.
+func (s *Server) mailCapReached(w http.ResponseWriter, r *http.Request) bool {
+	n, err := s.Outbox.QueuedSince(r.Context(), s.now().Add(-time.Hour))
+	if err != nil {
+		s.fail(w, r, err)
+		return true
+	}
+	if n >= s.cfg.MailHourlyCap {
+		s.log.Warn("hourly mail cap reached: public forms refused", "cap", s.cfg.MailHourlyCap, "path", r.URL.Path)
+		s.tooMany(w, r, 10*time.Minute)
+		return true
+	}
+	return false
+}
+
+// tooMany is the 429 page in the layout, with Retry-After.
+func (s *Server) tooMany(w http.ResponseWriter, r *http.Request, wait time.Duration) {
+	secs := max(1, int(math.Ceil(wait.Seconds())))
+	w.Header().Set("Retry-After", strconv.Itoa(secs))
+	minutes := max(1, int(math.Ceil(wait.Minutes())))
+	s.errorPageMsg(w, r, http.StatusTooManyRequests, i18n.T(state(r).lang, "legal.limit.wait", "Minutes", minutes))
+}
+
+// targetKey is the address typed into a form, as the per-target limit counts it.
+func targetKey(email string) string { return strings.ToLower(strings.TrimSpace(email)) }
