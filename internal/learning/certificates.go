@@ -105,6 +105,10 @@ func (s *Service) issue(ctx context.Context, tx *sql.Tx, userID, attemptID int64
 		return nil, err
 	}
 	mods, pr := s.programme(rec)
+	// The learner's summary changes with every record; it is written with them.
+	if err := s.writeSummary(ctx, tx, summaryOf(userID, rec, mods, pr)); err != nil {
+		return nil, err
+	}
 	var want []string
 	for _, p := range mods {
 		if p.Complete && p.Certificate == nil {

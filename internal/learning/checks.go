@@ -50,9 +50,8 @@ func (s *Service) SubmitCheck(ctx context.Context, userID int64, moduleID string
 		if res.AttemptID, err = r.LastInsertId(); err != nil {
 			return err
 		}
-		if res.Passed {
-			res.Issued, err = s.issue(ctx, tx, userID, res.AttemptID, now)
-		}
+		// A failed attempt completes nothing, but issue also keeps the learner's summary.
+		res.Issued, err = s.issue(ctx, tx, userID, res.AttemptID, now)
 		return err
 	})
 	if err != nil {

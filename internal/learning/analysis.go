@@ -1,0 +1,141 @@
+package learning
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"time"
+
+	"saferspaces/internal/content"
+	"saferspaces/internal/sqlite"
+)
+
+// AttemptHistory is every self-check attempt of a learner, newest first, without the answers.
+func (s *Service) AttemptHistory(ctx context.Context, userID int64) ([]Attempt, error) {
+	var out []Attempt
+	err := sqlite.Each(ctx, s.db.R, `SELECT id, module_id, score, passed, submitted_at FROM check_attempts
+		WHERE user_id = ? ORDER BY submitted_at DESC, id DESC`, []any{userID}, func(scan func(...any) error) error {
+		var a Attempt
+		var at int64
+		if err := scan(&a.ID, &a.ModuleID, &a.Score, &a.Passed, &at); err != nil {
+			return err
+		}
+		a.SubmittedAt = sqlite.Time(at)
+		out = append(out, a)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read attempts: %w", err)
+	}
+	return out, nil
+}
+
+// ModuleItems is the item analysis of one module's self-check over a group of learners.
+type ModuleItems struct {
+	Module    *content.Module
+	Attempts  int // attempts made by the group
+	Questions []QuestionItems
+}
+
+// QuestionItems is how a group answered one question: of the attempts that showed it, how many
+// got it right and which wrong choice was ticked most.
+type QuestionItems struct {
+	Question   *content.Question
+	Shown      int // attempts that showed the question
+	Right      int
+	Unanswered int             // shown, nothing ticked
+	Picks      map[string]int  // choice id → attempts that ticked it
+	TopWrong   *content.Choice // the wrong choice ticked most; nil if none was
+	TopWrongN  int
+}
+
+// RightPercent is Right of Shown, rounded down; 0 when never shown.
+func (q QuestionItems) RightPercent() int {
+	if q.Shown == 0 {
+		return 0
+	}
+	return q.Right * 100 / q.Shown
+}
+
+// ItemAnalysis grades every stored attempt of the learners (made at or after since, if not zero)
+// question by question with the one grading rule (content.Question.Right), per module in content
+// order and per question in the check's order. A question counts only in the attempts that showed
+// it: with a pool larger than one attempt draws, an attempt showed the questions it answered (an
+// unanswered question of a drawn check cannot be told from one not drawn, and is not counted).
+// The attempts are streamed, one row at a time.
+func (s *Service) ItemAnalysis(ctx context.Context, userIDs []int64, since time.Time) ([]ModuleItems, error) {
+	var out []ModuleItems
+	index := map[string]int{}
+	for _, m := range s.cat.Modules {
+		if !m.HasCheck() {
+			continue
+		}
+		mi := ModuleItems{Module: m}
+		for _, q := range m.Check.Questions {
+			mi.Questions = append(mi.Questions, QuestionItems{Question: q, Picks: map[string]int{}})
+		}
+		index[m.ID] = len(out)
+		out = append(out, mi)
+	}
+	if len(userIDs) == 0 {
+		return out, nil
+	}
+	var from int64
+	if !since.IsZero() {
+		from = since.Unix()
+	}
+	where, arg := userSet("user_id", userIDs)
+	err := sqlite.Each(ctx, s.db.R, `SELECT module_id, answers FROM check_attempts WHERE `+where+` AND submitted_at >= ?`,
+		[]any{arg, from}, func(scan func(...any) error) error {
+			var moduleID, js string
+			if err := scan(&moduleID, &js); err != nil {
+				return err
+			}
+			i, ok := index[moduleID]
+			if !ok {
+				return nil // a module that left the content
+			}
+			var answers map[string][]string
+			if err := json.Unmarshal([]byte(js), &answers); err != nil {
+				return nil // an unreadable attempt is left out rather than failing the page
+			}
+			mi := &out[i]
+			mi.Attempts++
+			wholePool := mi.Module.Check.Drawn() == len(mi.Module.Check.Questions)
+			for j := range mi.Questions {
+				qi := &mi.Questions[j]
+				chosen := answers[qi.Question.ID]
+				if len(chosen) == 0 && !wholePool {
+					continue
+				}
+				qi.Shown++
+				if len(chosen) == 0 {
+					qi.Unanswered++
+				}
+				if qi.Question.Right(chosen) {
+					qi.Right++
+				}
+				for _, c := range slices.Compact(slices.Sorted(slices.Values(chosen))) {
+					if qi.Question.Choice(c) != nil {
+						qi.Picks[c]++
+					}
+				}
+			}
+			return nil
+		})
+	if err != nil {
+		return nil, fmt.Errorf("item analysis: %w", err)
+	}
+	for i := range out {
+		for j := range out[i].Questions {
+			qi := &out[i].Questions[j]
+			for _, c := range qi.Question.Choices {
+				if !c.Correct && qi.Picks[c.ID] > qi.TopWrongN {
+					qi.TopWrong, qi.TopWrongN = c, qi.Picks[c.ID]
+				}
+			}
+		}
+	}
+	return out, nil
+}
