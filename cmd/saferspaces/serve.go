@@ -80,6 +80,14 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	svc := app.New(app.Parts{Config: cfg, DB: db, Content: cat, Sender: sender, Log: log})
+	// Progress summaries follow the content: after an upgrade or a content change they are
+	// recomputed once, before the first trainer's page reads them.
+	if n, err := svc.Learning.RefreshSummaries(ctx); err != nil {
+		ln.Close()
+		return fmt.Errorf("progress summaries: %w", err)
+	} else if n > 0 {
+		log.Info("progress summaries recomputed", "learners", n)
+	}
 	if cfg.Demo {
 		if err := printDemo(ctx, svc.Accounts, stdout); err != nil {
 			ln.Close()

@@ -413,3 +413,22 @@ func (s *Service) Member(ctx context.Context, cohortID, userID int64) (*Member, 
 type scanFunc func(...any) error
 
 func (f scanFunc) Scan(dest ...any) error { return f(dest...) }
+
+// EachLearner calls fn for every approved or disabled learner of the platform (in or out of
+// cohorts), for the admins' team coverage; CohortID is 0.
+func (s *Service) EachLearner(ctx context.Context, fn func(Member) error) error {
+	err := sqlite.Each(ctx, s.db.R, `SELECT 0, u.id, u.name, u.email, u.organisation, u.lang, u.status, u.reminders_off,
+			u.created_at, coalesce(u.last_login_at, 0)
+		FROM users u WHERE u.role = ? AND u.status IN (?, ?)`, []any{RoleLearner, StatusApproved, StatusDisabled},
+		func(scan func(...any) error) error {
+			m, err := scanMember(scan)
+			if err != nil {
+				return err
+			}
+			return fn(m)
+		})
+	if err != nil {
+		return fmt.Errorf("learners: %w", err)
+	}
+	return nil
+}

@@ -12,6 +12,7 @@ import (
 	"saferspaces/internal/content"
 	"saferspaces/internal/learning"
 	"saferspaces/internal/mail"
+	"saferspaces/internal/remind"
 	"saferspaces/internal/report"
 	"saferspaces/internal/sqlite"
 	"saferspaces/internal/xapi"
@@ -23,6 +24,7 @@ type Services struct {
 	Accounts *account.Service
 	Learning *learning.Service
 	Reports  *report.Service
+	Remind   *remind.Service
 	Outbox   *mail.Outbox
 	Audit    *audit.Trail
 	XAPI     *xapi.Service
@@ -38,8 +40,9 @@ type Parts struct {
 	Now     func() time.Time // nil: time.Now
 }
 
-// New builds the services. It starts nothing: the mail worker and the cleanup are the caller's
-// to run (Outbox.Run, Accounts.RunCleanup).
+// New builds the services. It starts nothing: the mail worker, the cleanup and the daily
+// reminders are the caller's to run (Outbox.Run, Accounts.RunCleanup, Remind.Run), and so is
+// bringing the progress summaries up to date with the content (Learning.RefreshSummaries).
 func New(p Parts) *Services {
 	now := p.Now
 	if now == nil {
@@ -48,11 +51,13 @@ func New(p Parts) *Services {
 	acc := account.New(p.DB, now, p.Config.Link, p.Log)
 	learn := learning.New(p.DB, p.Content, now)
 	learn.MailCertificates(p.Config.Link)
+	reports := report.New(acc, learn, now, p.Config.Location())
 	return &Services{
 		Content:  p.Content,
 		Accounts: acc,
 		Learning: learn,
-		Reports:  report.New(acc, learn, now, p.Config.Location()),
+		Reports:  reports,
+		Remind:   remind.New(p.DB, acc, reports, now, p.Config.Link, p.Config.Location(), p.Log),
 		Outbox:   mail.NewOutbox(p.DB, p.Sender, p.Log, now),
 		Audit:    audit.NewTrail(p.DB.R),
 		XAPI:     xapi.New(p.DB, p.Content, p.Config.BaseURL, now),

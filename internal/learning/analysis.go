@@ -139,3 +139,46 @@ func (s *Service) ItemAnalysis(ctx context.Context, userIDs []int64, since time.
 	}
 	return out, nil
 }
+
+// Completions counts the learners' module completions (a module certificate is issued in the
+// transaction that completes the module) at or after since, per quarter of an hour — a unit every
+// time zone's days are made of — for the completions timeline. Modules that left the content and
+// the programme certificate are not counted.
+func (s *Service) Completions(ctx context.Context, userIDs []int64, since time.Time) ([]Count, error) {
+	if len(userIDs) == 0 {
+		return nil, nil
+	}
+	var from int64
+	if !since.IsZero() {
+		from = since.Unix()
+	}
+	mods := make([]string, len(s.cat.Modules))
+	for i, m := range s.cat.Modules {
+		mods[i] = m.ID
+	}
+	mjs, _ := json.Marshal(mods)
+	where, arg := userSet("user_id", userIDs)
+	var out []Count
+	err := sqlite.Each(ctx, s.db.R, `SELECT issued_at / 900 * 900 AS q, count(*) FROM certificates WHERE `+where+`
+		AND issued_at >= ? AND module_id IN (SELECT value FROM json_each(?)) GROUP BY q ORDER BY q`,
+		[]any{arg, from, string(mjs)}, func(scan func(...any) error) error {
+			var at int64
+			var c Count
+			if err := scan(&at, &c.N); err != nil {
+				return err
+			}
+			c.At = sqlite.Time(at)
+			out = append(out, c)
+			return nil
+		})
+	if err != nil {
+		return nil, fmt.Errorf("count completions: %w", err)
+	}
+	return out, nil
+}
+
+// Count is a number of events at a time.
+type Count struct {
+	At time.Time
+	N  int
+}

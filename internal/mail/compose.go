@@ -25,12 +25,14 @@ const (
 	KindPasswordReset        Kind = "password_reset"
 	KindPasswordChanged      Kind = "password_changed"
 	KindCertificate          Kind = "certificate"
+	KindReminder             Kind = "reminder"       // a cohort's reminder to an inactive or overdue learner (texts: cycles catalogs)
+	KindCohortMessage        Kind = "cohort_message" // a trainer's message to every member of a cohort (texts: cycles catalogs)
 )
 
 // AllKinds lists every kind, for start-up checks and tests.
 func AllKinds() []Kind {
 	return []Kind{KindRegistrationReceived, KindRegistrationNew, KindActivation, KindRejected,
-		KindPasswordReset, KindPasswordChanged, KindCertificate}
+		KindPasswordReset, KindPasswordChanged, KindCertificate, KindReminder, KindCohortMessage}
 }
 
 // Message is one e-mail ready for the outbox.
@@ -54,6 +56,11 @@ type Data struct {
 	Module       string // module (or programme) title on a certificate
 	BaseURL      string // e.g. https://saferspaces.example.org; a trailing slash is dropped
 	Platform     string // defaults to "saferspaces"
+	Cohort       string // the cohort a reminder or message is about
+	Due          string // the cohort's due date, already written in the recipient's language; "" if none
+	Progress     string // the recipient's programme progress, e.g. "40 %"
+	Message      string // a trainer's message to the cohort
+	Sender       string // who wrote the message
 }
 
 // Platform is the name that starts every subject.
@@ -89,7 +96,8 @@ func Compose(kind Kind, lang i18n.Lang, data Data) (Message, error) {
 		}
 	}
 	kv := []any{"Name", data.Name, "Email", data.Email, "Organisation", data.Organisation, "Position", data.Position,
-		"Link", data.Link, "Reason", data.Reason, "Module", data.Module, "BaseURL", data.BaseURL, "Platform", data.Platform}
+		"Link", data.Link, "Reason", data.Reason, "Module", data.Module, "BaseURL", data.BaseURL, "Platform", data.Platform,
+		"Cohort", data.Cohort, "Due", data.Due, "Progress", data.Progress, "Message", data.Message, "Sender", data.Sender}
 	key := "mail." + string(kind)
 	subject, body, footer := i18n.T(lang, key+".subject", kv...), i18n.T(lang, key+".body", kv...), i18n.T(lang, "mail.footer", kv...)
 	for _, s := range []string{subject, body, footer} {
@@ -117,7 +125,7 @@ func Compose(kind Kind, lang i18n.Lang, data Data) (Message, error) {
 func CheckTemplates() error {
 	sample := Data{Name: "Erika Mustermann", Email: "erika@example.org", Organisation: "Ordnungsamt",
 		Position: "Sachbearbeitung", Link: "https://example.org/x", Reason: "Test", Module: "Test",
-		BaseURL: "https://example.org"}
+		BaseURL: "https://example.org", Cohort: "Test", Due: "1. Mai 2026", Progress: "40 %", Message: "Test", Sender: "Test"}
 	for _, k := range AllKinds() {
 		for _, lang := range i18n.Languages() {
 			if _, err := Compose(k, lang, sample); err != nil {

@@ -1,34 +1,49 @@
 package web
 
 import (
-	"bytes"
+	"context"
+	"io"
 	"math"
-	"mime"
 	"net/http"
+	"net/url"
 	"strconv"
+	"time"
 
 	"saferspaces/internal/account"
-	"saferspaces/internal/errs"
 	"saferspaces/internal/i18n"
+	"saferspaces/internal/paths"
+	"saferspaces/internal/remind"
 	"saferspaces/internal/report"
 )
 
 type trainerData struct {
 	Base
-	Cohorts []report.Summary
-	IsAdmin bool
+	Cohorts      []report.Summary
+	IsAdmin      bool
+	Archived     bool // archived cohorts are listed too
+	Applicants   int  // registrations the trainer may approve
+	InactiveDays int
 }
 
-// trainerHome lists the cohorts the trainer leads (an admin: all cohorts).
+// trainerHome lists the cohorts the trainer leads (an admin: all cohorts), archived ones with
+// ?archived=1.
 func (s *Server) trainerHome(w http.ResponseWriter, r *http.Request) {
 	u := state(r).user
-	list, err := s.Reports.Led(r.Context(), u.ID, u.Role)
+	archived := r.URL.Query().Get("archived") == "1"
+	list, err := s.Reports.Led(r.Context(), u.ID, u.Role, archived)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	s.page(w, r, http.StatusOK, "trainer", &trainerData{Base: s.base(r, "trainer.title"), Cohorts: list,
-		IsAdmin: u.Role == account.RoleAdmin})
+	apps, err := s.acc.ApplicantsForTrainer(r.Context(), u.ID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	b := s.base(r, "trainer.title")
+	b.Notice = s.takeNotice(w, r)
+	s.page(w, r, http.StatusOK, "trainer", &trainerData{Base: b, Cohorts: list, IsAdmin: u.Role == account.RoleAdmin,
+		Archived: archived, Applicants: len(apps), InactiveDays: int(report.InactiveAfter.Hours() / 24)})
 }
 
 type trainerCohortData struct {
@@ -36,49 +51,161 @@ type trainerCohortData struct {
 	Report       *report.Report
 	Chart        chart
 	InactiveDays int
+	Filters      []string
+	Sorts        []string
+	Error        string
+	Message      string // the message typed, kept when it was refused
+	MessageError string
+	MaxMessage   int
 }
 
-// trainerCohort shows the learner × module matrix and the completions chart of one cohort.
+// SortLink is the page's URL sorted by key: ascending, or descending when it is sorted by key
+// ascending already; filter and search stay, the page goes back to 1.
+func (d *trainerCohortData) SortLink(key string) string {
+	q := d.Report.Query
+	desc := q.Sort == key && !q.Desc
+	q.Sort, q.Desc, q.Page = key, desc, 1
+	return cohortURL(d.Report.ID, "", q)
+}
+
+// SortState is aria-sort of a column: "ascending", "descending" or "none".
+func (d *trainerCohortData) SortState(key string) string {
+	switch {
+	case d.Report.Query.Sort != key:
+		return "none"
+	case d.Report.Query.Desc:
+		return "descending"
+	}
+	return "ascending"
+}
+
+// PageLink is the URL of another page of the same view.
+func (d *trainerCohortData) PageLink(page int) string {
+	q := d.Report.Query
+	q.Page = page
+	return cohortURL(d.Report.ID, "", q)
+}
+
+// FileLink is an export of the same view (all pages).
+func (d *trainerCohortData) FileLink(file string) string {
+	q := d.Report.Query
+	q.Page = 0
+	return cohortURL(d.Report.ID, file, q)
+}
+
+// LearnerLink is a learner's detail page.
+func (d *trainerCohortData) LearnerLink(user int64) string {
+	return paths.CohortLearner(d.Report.ID, user)
+}
+
+// cohortURL is the cohort page (file "") or an export with the query in its URL.
+func cohortURL(id int64, file string, q report.Query) string {
+	v := url.Values{}
+	if q.Sort != report.SortName {
+		v.Set("sort", q.Sort)
+	}
+	if q.Desc {
+		v.Set("dir", "desc")
+	}
+	if q.Search != "" {
+		v.Set("q", q.Search)
+	}
+	if q.Filter != "" {
+		v.Set("filter", q.Filter)
+	}
+	if q.Page > 1 {
+		v.Set("page", strconv.Itoa(q.Page))
+	}
+	if q.SinceStart {
+		v.Set("since", "start")
+	}
+	p := paths.Cohort(id)
+	if file != "" {
+		p = paths.CohortFile(id, file)
+	}
+	if len(v) == 0 {
+		return p
+	}
+	return p + "?" + v.Encode()
+}
+
+// cohortQuery reads the matrix's sort, filter, search and page from the URL; unknown values fall
+// back to the defaults (a URL may have been edited).
+func cohortQuery(r *http.Request) report.Query {
+	v := r.URL.Query()
+	page, _ := strconv.Atoi(v.Get("page"))
+	return report.Query{Sort: v.Get("sort"), Desc: v.Get("dir") == "desc", Search: firstRunes(v.Get("q"), 200),
+		Filter: v.Get("filter"), Page: page, SinceStart: v.Get("since") == "start"}
+}
+
+// trainerCohort shows one page of the learner × module matrix, the cohort's figures and the
+// completions chart.
 func (s *Server) trainerCohort(w http.ResponseWriter, r *http.Request) {
-	rep, err := s.cohortReport(r)
+	s.cohortPage(w, r, http.StatusOK, "", "", "")
+}
+
+func (s *Server) cohortPage(w http.ResponseWriter, r *http.Request, status int, errMsg, message, messageErr string) {
+	id, ok := cohortID(r)
+	if !ok {
+		s.errorPage(w, r, http.StatusNotFound)
+		return
+	}
+	u := state(r).user
+	rep, err := s.Reports.Report(r.Context(), id, u.ID, u.Role, cohortQuery(r))
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	b := s.base(r, "")
 	b.Title = rep.Name
-	s.page(w, r, http.StatusOK, "trainer_cohort", &trainerCohortData{Base: b, Report: rep,
-		Chart: newChart(rep.Timeline, b.Lang), InactiveDays: int(report.InactiveAfter.Hours() / 24)})
+	b.Notice = s.takeNotice(w, r)
+	s.page(w, r, status, "trainer_cohort", &trainerCohortData{Base: b, Report: rep,
+		Chart: newChart(rep.Timeline, b.Lang), InactiveDays: int(report.InactiveAfter.Hours() / 24),
+		Filters: []string{report.FilterAll, report.FilterInactive, report.FilterOpen, report.FilterDone},
+		Sorts:   []string{report.SortName, report.SortOrg, report.SortPercent, report.SortActivity},
+		Error:   errMsg, Message: message, MessageError: messageErr, MaxMessage: remind.MaxMessageLen})
 }
 
-// trainerCohortCSV downloads the matrix for spreadsheets, with the header in the viewer's language.
+// trainerCohortCSV downloads the matrix (every page of the current view) for spreadsheets, with
+// the header in the viewer's language. The file is streamed as it is written.
 func (s *Server) trainerCohortCSV(w http.ResponseWriter, r *http.Request) {
-	rep, err := s.cohortReport(r)
+	s.cohortFile(w, r, "csv", "text/csv; charset=utf-8", report.WriteCSV)
+}
+
+// trainerCohortXLSX downloads the matrix as an Excel workbook.
+func (s *Server) trainerCohortXLSX(w http.ResponseWriter, r *http.Request) {
+	s.cohortFile(w, r, "xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", report.WriteXLSX)
+}
+
+type writeFunc func(ctx context.Context, w io.Writer, e *report.Export, lang i18n.Lang, loc *time.Location) error
+
+func (s *Server) cohortFile(w http.ResponseWriter, r *http.Request, ext, ctype string, write writeFunc) {
+	id, ok := cohortID(r)
+	if !ok {
+		s.errorPage(w, r, http.StatusNotFound)
+		return
+	}
+	u := state(r).user
+	exp, err := s.Reports.Export(r.Context(), id, u.ID, u.Role, cohortQuery(r))
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	var buf bytes.Buffer
-	if err := report.WriteCSV(&buf, rep, state(r).lang, s.loc); err != nil {
-		s.fail(w, r, err)
-		return
-	}
 	h := w.Header()
-	h.Set("Content-Type", "text/csv; charset=utf-8")
-	h.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": report.FileName(rep.Name, rep.At)}))
+	h.Set("Content-Type", ctype)
+	h.Set("Content-Disposition", report.ContentDisposition(exp.Cohort.Name, exp.At, ext))
 	h.Set("Cache-Control", "no-store")
-	w.Write(buf.Bytes())
+	// The file streams: once the first bytes are out, an error can only cut it short (and is logged).
+	if err := write(r.Context(), w, exp, state(r).lang, s.loc); err != nil {
+		s.log.Error("cohort export", "cohort", id, "format", ext, "err", err)
+	}
 }
 
-// cohortReport reads the cohort named in the path for the signed-in viewer. An id that is not a
-// number is the same 404 as a cohort that does not exist or that the viewer does not lead.
-func (s *Server) cohortReport(r *http.Request) (*report.Report, error) {
+// cohortID reads the {id} of a trainer URL. An id that is not a number is the same 404 as a
+// cohort that does not exist or that the viewer does not lead.
+func cohortID(r *http.Request) (int64, bool) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return nil, errs.E(errs.NotFound, "cohort not found")
-	}
-	u := state(r).user
-	return s.Reports.Report(r.Context(), id, u.ID, u.Role)
+	return id, err == nil && id > 0
 }
 
 // chart is the completions timeline laid out as an SVG bar chart, drawn by the template without
