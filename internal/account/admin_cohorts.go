@@ -285,7 +285,7 @@ func (s *Service) SetCohortDomains(ctx context.Context, act audit.Actor, cohortI
 				return err
 			}
 		}
-		return audit.Log(ctx, tx, s.now(), act, "cohort.domains", cohortID, c.Name, strings.Join(clean, ", "))
+		return audit.Log(ctx, tx, s.now(), act, "cohort.domains", 0, c.Name, strings.Join(clean, ", "))
 	})
 	if err != nil {
 		return fmt.Errorf("set domains of cohort %d: %w", cohortID, err)

@@ -122,7 +122,7 @@ func (s *Service) CreateCycle(ctx context.Context, act audit.Actor, in CohortInp
 		if in.Code != "" {
 			detail = "code " + in.Code
 		}
-		return audit.Log(ctx, tx, s.now(), act, "cohort.created", id, in.Name, detail)
+		return audit.Log(ctx, tx, s.now(), act, "cohort.created", 0, in.Name, detail)
 	})
 	if err != nil {
 		return nil, err
@@ -173,7 +173,7 @@ func (s *Service) UpdateCohort(ctx context.Context, act audit.Actor, id int64, i
 		if old.Name != in.Name {
 			detail = "renamed from " + old.Name
 		}
-		return audit.Log(ctx, tx, s.now(), act, "cohort.updated", id, in.Name, detail)
+		return audit.Log(ctx, tx, s.now(), act, "cohort.updated", 0, in.Name, detail)
 	})
 	if err != nil {
 		return fmt.Errorf("update cohort %d: %w", id, err)
@@ -200,7 +200,7 @@ func (s *Service) ArchiveCohort(ctx context.Context, act audit.Actor, id int64, 
 		if _, err := tx.ExecContext(ctx, `UPDATE cohorts SET archived_at = ? WHERE id = ?`, at, id); err != nil {
 			return err
 		}
-		return audit.Log(ctx, tx, s.now(), act, action, id, c.Name, "")
+		return audit.Log(ctx, tx, s.now(), act, action, 0, c.Name, "")
 	})
 	if err != nil {
 		return fmt.Errorf("archive cohort %d: %w", id, err)

@@ -281,7 +281,7 @@ func (s *Service) Message(ctx context.Context, act audit.Actor, senderName strin
 		if err != nil {
 			return err
 		}
-		return audit.Log(ctx, tx, now, act, "cohort.messaged", c.ID, c.Name, fmt.Sprintf("%d recipients", sent))
+		return audit.Log(ctx, tx, now, act, "cohort.messaged", 0, c.Name, fmt.Sprintf("%d recipients", sent))
 	})
 	if err != nil {
 		return 0, fmt.Errorf("message cohort %d: %w", cohortID, err)
