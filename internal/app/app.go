@@ -51,7 +51,7 @@ func New(p Parts) *Services {
 	acc := account.New(p.DB, now, p.Config.Link, p.Log)
 	learn := learning.New(p.DB, p.Content, now)
 	learn.MailCertificates(p.Config.Link)
-	reports := report.New(acc, learn, now, p.Config.Location())
+	reports := report.New(p.DB, acc, learn, now, p.Config.Location())
 	return &Services{
 		Content:  p.Content,
 		Accounts: acc,

@@ -24,7 +24,7 @@ type Export struct {
 	Modules []*content.Module
 	Query   Query
 	s       *Service
-	rows    []row
+	rows    []row // counted from the cycle's start only: the sorted rows; else streamed from SQL
 }
 
 // Export prepares the export of one cohort for the viewer; errs.NotFound as Report.
@@ -34,30 +34,57 @@ func (s *Service) Export(ctx context.Context, cohortID, viewerID int64, viewerRo
 		return nil, err
 	}
 	q = q.normal()
-	rows, err := s.rows(ctx, *c, q.SinceStart)
-	if err != nil {
-		return nil, fmt.Errorf("export cohort %d: %w", cohortID, err)
+	q.SinceStart = q.SinceStart && !c.StartsAt.IsZero()
+	if err := s.acc.EnsureSortKeys(ctx); err != nil {
+		return nil, err
 	}
-	return &Export{Cohort: *c, At: s.now().UTC(), Modules: s.cat.Modules, Query: q, s: s, rows: q.apply(rows)}, nil
+	e := &Export{Cohort: *c, At: s.now().UTC(), Modules: s.cat.Modules, Query: q, s: s}
+	if q.SinceStart {
+		rows, err := s.rows(ctx, *c, true)
+		if err != nil {
+			return nil, fmt.Errorf("export cohort %d: %w", cohortID, err)
+		}
+		e.rows = q.apply(rows)
+	}
+	return e, nil
 }
 
-// Len is the number of learners the export holds.
-func (e *Export) Len() int { return len(e.rows) }
-
-// Each calls fn with every learner of the export, in order, reading their records in batches.
+// Each calls fn with every learner of the export, in order, reading their records in batches of
+// exportBatch while the members stream out of one query: memory stays flat in the cohort's size.
 func (e *Export) Each(ctx context.Context, fn func(Learner) error) error {
-	for start := 0; start < len(e.rows); start += exportBatch {
-		batch, err := e.s.learners(ctx, e.Cohort, e.rows[start:min(start+exportBatch, len(e.rows))], e.Query.SinceStart)
+	emit := func(batch []row) error {
+		ls, err := e.s.learners(ctx, e.Cohort, batch, e.Query.SinceStart)
 		if err != nil {
 			return err
 		}
-		for _, l := range batch {
+		for _, l := range ls {
 			if err := fn(l); err != nil {
 				return err
 			}
 		}
+		return nil
 	}
-	return nil
+	if e.Query.SinceStart {
+		for start := 0; start < len(e.rows); start += exportBatch {
+			if err := emit(e.rows[start:min(start+exportBatch, len(e.rows))]); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	batch := make([]row, 0, exportBatch)
+	err := e.s.sqlRows(ctx, e.Cohort, e.Query, e.At, -1, 0, func(r row) error {
+		if batch = append(batch, r); len(batch) < exportBatch {
+			return nil
+		}
+		err := emit(batch)
+		batch = batch[:0]
+		return err
+	})
+	if err != nil || len(batch) == 0 {
+		return err
+	}
+	return emit(batch)
 }
 
 // statusText is a learner's status in the reader's language.

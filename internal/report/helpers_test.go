@@ -88,7 +88,7 @@ func newService(t testing.TB, db *sqlite.DB, now func() time.Time) (*report.Serv
 	log := testkit.Logger(io.Discard)
 	acc := account.New(db, now, func(p string) string { return "https://ss.example" + p }, log)
 	learn := learning.New(db, testCatalog(t), now)
-	return report.New(acc, learn, now, time.UTC), learn
+	return report.New(db, acc, learn, now, time.UTC), learn
 }
 
 func i18nLang(s string) i18n.Lang { return i18n.Lang(s) }

@@ -14,6 +14,7 @@ import (
 	"saferspaces/internal/account"
 	"saferspaces/internal/content"
 	"saferspaces/internal/learning"
+	"saferspaces/internal/sqlite"
 )
 
 // InactiveAfter is how long a learner may go without any activity (a lesson opened or completed, a
@@ -23,6 +24,7 @@ const InactiveAfter = 14 * 24 * time.Hour
 
 // Service builds the reports.
 type Service struct {
+	db    *sqlite.DB // read-only: the cohort query model of query.go
 	acc   *account.Service
 	learn *learning.Service
 	cat   *content.Catalog
@@ -31,11 +33,11 @@ type Service struct {
 }
 
 // New builds the service; loc is the zone whose days the timeline counts in.
-func New(acc *account.Service, learn *learning.Service, now func() time.Time, loc *time.Location) *Service {
+func New(db *sqlite.DB, acc *account.Service, learn *learning.Service, now func() time.Time, loc *time.Location) *Service {
 	if now == nil {
 		now = time.Now
 	}
-	return &Service{acc: acc, learn: learn, cat: learn.Catalog(), now: now, loc: loc}
+	return &Service{db: db, acc: acc, learn: learn, cat: learn.Catalog(), now: now, loc: loc}
 }
 
 // Summary is one cohort in a trainer's list.
@@ -131,14 +133,14 @@ func (s *Service) Led(ctx context.Context, viewerID int64, viewerRole account.Ro
 		return nil, err
 	}
 	out := make([]Summary, len(cohorts))
+	now := s.now().UTC()
 	for i, c := range cohorts {
-		rows, err := s.rows(ctx, c, false)
+		f, members, _, err := s.sqlFigures(ctx, c, Query{}, now)
 		if err != nil {
 			return nil, fmt.Errorf("cohorts led by user %d: %w", viewerID, err)
 		}
-		f := figures(rows)
 		out[i] = Summary{ID: c.ID, Name: c.Name, StartsAt: c.StartsAt, DueAt: c.DueAt, Archived: c.Archived(),
-			Members: len(rows), AvgPercent: f.avg, Inactive: f.inactive, Overdue: f.overdue, Completed: f.completed}
+			Members: members, AvgPercent: f.avg, Inactive: f.inactive, Overdue: f.overdue, Completed: f.completed}
 	}
 	return out, nil
 }
@@ -157,26 +159,82 @@ func (s *Service) Report(ctx context.Context, cohortID, viewerID int64, viewerRo
 		return nil, err
 	}
 	q = q.normal()
-	rows, err := s.rows(ctx, *c, q.SinceStart)
+	q.SinceStart = q.SinceStart && !c.StartsAt.IsZero()
+	if err := s.acc.EnsureSortKeys(ctx); err != nil {
+		return nil, err
+	}
+	r := &Report{ID: c.ID, Name: c.Name, CreatedAt: c.CreatedAt, Cohort: *c, At: s.now().UTC(), Modules: s.cat.Modules, Query: q}
+	var page []row
+	if q.SinceStart {
+		page, err = s.recordsPage(ctx, r)
+	} else {
+		page, err = s.sqlPage(ctx, r)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("report on cohort %d: %w", cohortID, err)
 	}
-	f := figures(rows)
-	r := &Report{ID: c.ID, Name: c.Name, CreatedAt: c.CreatedAt, Cohort: *c, At: s.now().UTC(), Modules: s.cat.Modules,
-		Query: q, Members: len(rows), AvgPercent: f.avg, Inactive: f.inactive, Overdue: f.overdue, Completed: f.completed}
-	if r.Timeline, err = s.timeline(ctx, *c, rows, q.SinceStart, r.At); err != nil {
-		return nil, fmt.Errorf("report on cohort %d: %w", cohortID, err)
-	}
-	rows = q.apply(rows)
-	r.Matches = len(rows)
-	r.Pages = max(1, (len(rows)+q.PerPage-1)/q.PerPage)
-	r.Page = min(q.Page, r.Pages)
-	r.Query.Page = r.Page
-	page := rows[min((r.Page-1)*q.PerPage, len(rows)):min(r.Page*q.PerPage, len(rows))]
 	if r.Learners, err = s.learners(ctx, *c, page, q.SinceStart); err != nil {
 		return nil, fmt.Errorf("report on cohort %d: %w", cohortID, err)
 	}
 	return r, nil
+}
+
+// paging sets the report's page from the number of matches.
+func (r *Report) paging(matches int) (offset int) {
+	r.Matches = matches
+	r.Pages = max(1, (matches+r.Query.PerPage-1)/r.Query.PerPage)
+	r.Page = min(r.Query.Page, r.Pages)
+	r.Query.Page = r.Page
+	return (r.Page - 1) * r.Query.PerPage
+}
+
+// sqlPage fills the report from the summaries, in SQL: figures, one page of rows, the timeline.
+func (s *Service) sqlPage(ctx context.Context, r *Report) ([]row, error) {
+	f, members, matches, err := s.sqlFigures(ctx, r.Cohort, r.Query, r.At)
+	if err != nil {
+		return nil, err
+	}
+	r.Members, r.AvgPercent, r.Inactive, r.Overdue, r.Completed = members, f.avg, f.inactive, f.overdue, f.completed
+	offset := r.paging(matches)
+	var page []row
+	err = s.sqlRows(ctx, r.Cohort, r.Query, r.At, r.Query.PerPage, offset, func(x row) error {
+		page = append(page, x)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	counts, err := s.sqlTimeline(ctx, r.Cohort, r.At)
+	if err != nil {
+		return nil, err
+	}
+	r.Timeline = timeline(counts, cycleStart(r.Cohort), r.At, s.loc)
+	return page, nil
+}
+
+// recordsPage fills the report of a cycle counted from its start: no summary holds that, so
+// every member's records since the start are read (in batches) and sorted here.
+func (s *Service) recordsPage(ctx context.Context, r *Report) ([]row, error) {
+	rows, err := s.rows(ctx, r.Cohort, true)
+	if err != nil {
+		return nil, err
+	}
+	f := figures(rows)
+	r.Members, r.AvgPercent, r.Inactive, r.Overdue, r.Completed = len(rows), f.avg, f.inactive, f.overdue, f.completed
+	if r.Timeline, err = s.timeline(ctx, r.Cohort, rows, true, r.At); err != nil {
+		return nil, err
+	}
+	rows = r.Query.apply(rows)
+	offset := r.paging(len(rows))
+	return rows[min(offset, len(rows)):min(offset+r.Query.PerPage, len(rows))], nil
+}
+
+// cycleStart is where a cohort's timeline begins: its start date, else the day it was made.
+func cycleStart(c account.Cohort) time.Time {
+	if !c.StartsAt.IsZero() {
+		return c.StartsAt
+	}
+	return c.CreatedAt
 }
 
 // since is where a report that counts only the current cycle starts; zero: everything.

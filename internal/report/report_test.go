@@ -328,3 +328,28 @@ func TestTimelineMonthly(t *testing.T) {
 		t.Errorf("empty cohort: %d learners, average %d", len(r.Learners), r.AvgPercent)
 	}
 }
+
+// The page's SQL says "inactive", "overdue", "complete" and the percentage exactly as the rules
+// in Go do, at every moment around the thresholds and with and without a due date.
+func TestSQLAgreesWithRecords(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	for _, due := range []any{nil, day(10, 0).Unix(), day(25, 0).Unix()} {
+		w.f.exec(`UPDATE cohorts SET due_at = ? WHERE id = ?`, due, w.nord)
+		for _, now := range []time.Time{day(16, 14), day(16, 15), day(20, 12), day(29, 10), day(30, 0)} {
+			w.clock.Set(now)
+			sqlWay, goWay, err := w.svc.BothWays(ctx, w.nord)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(sqlWay) != 5 || len(goWay) != 5 {
+				t.Fatalf("%d and %d members", len(sqlWay), len(goWay))
+			}
+			for id, want := range goWay {
+				if got := sqlWay[id]; got != want {
+					t.Errorf("due %v, at %v, user %d: SQL %+v, Go %+v", due, now, id, got, want)
+				}
+			}
+		}
+	}
+}

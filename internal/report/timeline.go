@@ -24,11 +24,7 @@ func (s *Service) timeline(ctx context.Context, c account.Cohort, rows []row, si
 	if err != nil {
 		return Timeline{}, err
 	}
-	from := c.CreatedAt
-	if !c.StartsAt.IsZero() {
-		from = c.StartsAt
-	}
-	return timeline(counts, from, now, s.loc), nil
+	return timeline(counts, cycleStart(c), now, s.loc), nil
 }
 
 // Units of the completions timeline.

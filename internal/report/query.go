@@ -1,0 +1,172 @@
+package report
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"saferspaces/internal/account"
+	"saferspaces/internal/learning"
+	"saferspaces/internal/sqlite"
+)
+
+// The cohort page's one read-only query model. A page of a cohort of 10,000 learners must be
+// sorted by a key of one owner (the name's collation key in account's users, the percentage in
+// learning's learner_progress), filtered by another's and summed over both; done in Go that is
+// 10,000 rows out of SQLite on every page view. So, like the xAPI export, package report reads
+// account's cohort_members and users, and learning's learner_progress and certificates, in single
+// read-only statements here — it never writes them, and the rules stay with their owners: the
+// progress in learner_progress is learning's rule (learning keeps it), the sort and search keys
+// are account's (account.EnsureSortKeys), and "inactive" and "overdue" are the ones spelled out
+// in rows.go, which the statements below say again in SQL (TestSQLAgreesWithRecords holds the two
+// together). docs/architecture.md lists this exception.
+
+const memberFrom = ` FROM cohort_members m JOIN users u ON u.id = m.user_id
+	LEFT JOIN learner_progress p ON p.user_id = m.user_id
+	WHERE m.cohort_id = :cohort AND u.status IN ('approved', 'disabled')`
+
+// The flags, as SQL over memberFrom: :cutoff is now − InactiveAfter, :due the due date (0: none).
+const (
+	sqlLast     = `max(coalesce(p.last_activity_at, 0), coalesce(u.last_login_at, 0))`
+	sqlOpen     = `(u.status <> 'disabled' AND coalesce(p.complete, 0) = 0)`
+	sqlInactive = `(` + sqlOpen + ` AND max(` + sqlLast + `, m.joined_at) <= :cutoff)`
+	sqlOverdue  = `(` + sqlOpen + ` AND :due > 0 AND :now > :due)`
+)
+
+const rowColumns = `u.id, u.name, u.email, u.organisation, u.lang, u.status = 'disabled', u.reminders_off, m.joined_at,
+	coalesce(u.last_login_at, 0), coalesce(p.units_done, 0), coalesce(p.percent, 0), coalesce(p.modules_done, 0),
+	coalesce(p.complete, 0), coalesce(p.attempts, 0), coalesce(p.last_activity_at, 0), ` + sqlInactive + `, ` + sqlOverdue
+
+func scanRow(scan func(...any) error) (row, error) {
+	var r row
+	var joined, login, last int64
+	err := scan(&r.m.ID, &r.m.Name, &r.m.Email, &r.m.Organisation, &r.m.Lang, &r.m.Disabled, &r.m.RemindersOff, &joined,
+		&login, &r.sum.UnitsDone, &r.sum.Percent, &r.sum.ModulesDone, &r.sum.Complete, &r.sum.Attempts, &last,
+		&r.inactive, &r.overdue)
+	r.sum.UserID = r.m.ID
+	r.m.JoinedAt, r.m.LastLoginAt, r.sum.LastActivity = sqlite.Time(joined), sqlite.Time(login), sqlite.Time(last)
+	r.last = later(r.sum.LastActivity, r.m.LastLoginAt)
+	return r, err
+}
+
+// args are the named parameters of every statement about cohort c at now.
+func (s *Service) args(c account.Cohort, now time.Time) []any {
+	var due int64
+	if !c.DueAt.IsZero() {
+		due = c.DueAt.Unix()
+	}
+	return []any{namedArg("cohort", c.ID), namedArg("cutoff", now.Add(-InactiveAfter).Unix()), namedArg("due", due),
+		namedArg("now", now.Unix())}
+}
+
+// filter is the query's filter and search as SQL over memberFrom.
+func (q Query) filter() (string, []any) {
+	var where []string
+	switch q.Filter {
+	case FilterInactive:
+		where = append(where, `(`+sqlInactive+` OR `+sqlOverdue+`)`)
+	case FilterOpen:
+		where = append(where, `coalesce(p.complete, 0) = 0`)
+	case FilterDone:
+		where = append(where, `coalesce(p.complete, 0) = 1`)
+	}
+	var args []any
+	if t := fold(q.Search); t != "" {
+		where = append(where, `u.search LIKE :term ESCAPE '\'`)
+		args = append(args, namedArg("term", "%"+escapeLike(t)+"%"))
+	}
+	if len(where) == 0 {
+		return "", nil
+	}
+	return " AND " + strings.Join(where, " AND "), args
+}
+
+// order is the query's sort as SQL; ties go by name, then id, the same way round.
+func (q Query) order() string {
+	dir := ""
+	if q.Desc {
+		dir = " DESC"
+	}
+	keys := map[string]string{SortName: "", SortOrg: "u.sort_org", SortPercent: "coalesce(p.percent, 0)", SortActivity: sqlLast}
+	var terms []string
+	if k := keys[q.Sort]; k != "" {
+		terms = append(terms, k+dir)
+	}
+	return " ORDER BY " + strings.Join(append(terms, "u.sort_name"+dir, "u.id"+dir), ", ")
+}
+
+func escapeLike(s string) string { return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s) }
+
+// figures sums the cohort in one aggregate statement, and counts the members that pass the filter.
+func (s *Service) sqlFigures(ctx context.Context, c account.Cohort, q Query, now time.Time) (sums, int, int, error) {
+	cond, fargs := q.filter()
+	match := "1"
+	if cond != "" {
+		match = strings.TrimPrefix(cond, " AND ")
+	}
+	var f sums
+	var members, matches, total int
+	err := s.db.R.QueryRowContext(ctx, `SELECT count(*), coalesce(sum(coalesce(p.percent, 0)), 0),
+			coalesce(sum(`+sqlInactive+`), 0), coalesce(sum(`+sqlOverdue+`), 0), coalesce(sum(coalesce(p.complete, 0)), 0),
+			coalesce(sum(CASE WHEN `+match+` THEN 1 ELSE 0 END), 0)`+memberFrom,
+		append(s.args(c, now), fargs...)...).Scan(&members, &total, &f.inactive, &f.overdue, &f.completed, &matches)
+	if err != nil {
+		return sums{}, 0, 0, fmt.Errorf("cohort figures: %w", err)
+	}
+	if members > 0 {
+		f.avg = total / members
+	}
+	return f, members, matches, nil
+}
+
+// sqlRows streams the members that pass q's filter in q's order (limit < 0: all) to fn.
+func (s *Service) sqlRows(ctx context.Context, c account.Cohort, q Query, now time.Time, limit, offset int, fn func(row) error) error {
+	cond, fargs := q.filter()
+	query := `SELECT ` + rowColumns + memberFrom + cond + q.order() + ` LIMIT :limit OFFSET :offset`
+	args := append(append(s.args(c, now), fargs...), namedArg("limit", limit), namedArg("offset", offset))
+	err := sqlite.Each(ctx, s.db.R, query, args, func(scan func(...any) error) error {
+		r, err := scanRow(scan)
+		if err != nil {
+			return err
+		}
+		return fn(r)
+	})
+	if err != nil {
+		return fmt.Errorf("cohort rows: %w", err)
+	}
+	return nil
+}
+
+// sqlTimeline counts the module completions (certificates) of the cohort's members per quarter
+// hour, a unit every time zone's days are made of.
+func (s *Service) sqlTimeline(ctx context.Context, c account.Cohort, now time.Time) ([]learning.Count, error) {
+	mods := make([]string, len(s.cat.Modules))
+	for i, m := range s.cat.Modules {
+		mods[i] = m.ID
+	}
+	js, _ := json.Marshal(mods)
+	var out []learning.Count
+	err := sqlite.Each(ctx, s.db.R, `SELECT ce.issued_at / 900 * 900 AS q, count(*)
+		FROM cohort_members m JOIN users u ON u.id = m.user_id JOIN certificates ce ON ce.user_id = m.user_id
+		WHERE m.cohort_id = :cohort AND u.status IN ('approved', 'disabled')
+			AND ce.module_id IN (SELECT value FROM json_each(:mods)) GROUP BY q`,
+		append(s.args(c, now), namedArg("mods", string(js))), func(scan func(...any) error) error {
+			var at int64
+			var n learning.Count
+			if err := scan(&at, &n.N); err != nil {
+				return err
+			}
+			n.At = sqlite.Time(at)
+			out = append(out, n)
+			return nil
+		})
+	if err != nil {
+		return nil, fmt.Errorf("cohort timeline: %w", err)
+	}
+	return out, nil
+}
+
+func namedArg(name string, v any) any { return sql.Named(name, v) }
