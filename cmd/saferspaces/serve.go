@@ -88,6 +88,10 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	} else if n > 0 {
 		log.Info("progress summaries recomputed", "learners", n)
 	}
+	if err := svc.Accounts.EnsureSortKeys(ctx); err != nil {
+		ln.Close()
+		return fmt.Errorf("sort keys: %w", err)
+	}
 	if cfg.Demo {
 		if err := printDemo(ctx, svc.Accounts, stdout); err != nil {
 			ln.Close()

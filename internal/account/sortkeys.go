@@ -28,17 +28,17 @@ func NewCollator() *collate.Collator { return collate.New(language.German) }
 func sortSource(name, org, email string) string { return name + "\x1f" + org + "\x1f" + email }
 
 // EnsureSortKeys brings the sort and search keys of every user whose name, organisation or e-mail
-// changed since they were made (or who is new) up to date. It is cheap when nothing changed (one
-// scan inside SQLite that returns no row), so reports call it before they read; serve calls it at
-// start-up. Whoever adds people (registration, import, single sign-on) needs to do nothing else.
+// changed since they were made (a trigger marks them) or who is new up to date. It is cheap when
+// nothing changed (an index lookup that finds nothing), so reports call it before they read;
+// serve calls it at start-up. Whoever adds or renames people (registration, import, single
+// sign-on) needs to do nothing else.
 func (s *Service) EnsureSortKeys(ctx context.Context) error {
 	type stale struct {
 		id                int64
 		name, org, email string
 	}
 	var todo []stale
-	err := sqlite.Each(ctx, s.db.R, `SELECT id, name, organisation, email FROM users
-		WHERE sort_src IS NOT (name || char(31) || organisation || char(31) || email)`, nil,
+	err := sqlite.Each(ctx, s.db.R, `SELECT id, name, organisation, email FROM users WHERE sort_src IS NULL`, nil,
 		func(scan func(...any) error) error {
 			var st stale
 			err := scan(&st.id, &st.name, &st.org, &st.email)

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"saferspaces/internal/account"
@@ -102,6 +103,13 @@ func escapeLike(s string) string { return strings.NewReplacer(`\`, `\\`, `%`, `\
 
 // figures sums the cohort in one aggregate statement, and counts the members that pass the filter.
 func (s *Service) sqlFigures(ctx context.Context, c account.Cohort, q Query, now time.Time) (sums, int, int, error) {
+	f, members, matches, _, err := s.sqlFiguresKey(ctx, c, q, now)
+	return f, members, matches, err
+}
+
+// sqlFiguresKey is sqlFigures that also returns the sum of the members' ids, which with their
+// number tells whether the membership changed.
+func (s *Service) sqlFiguresKey(ctx context.Context, c account.Cohort, q Query, now time.Time) (sums, int, int, int64, error) {
 	cond, fargs := q.filter()
 	match := "1"
 	if cond != "" {
@@ -109,17 +117,18 @@ func (s *Service) sqlFigures(ctx context.Context, c account.Cohort, q Query, now
 	}
 	var f sums
 	var members, matches, total int
+	var ids int64
 	err := s.db.R.QueryRowContext(ctx, `SELECT count(*), coalesce(sum(coalesce(p.percent, 0)), 0),
 			coalesce(sum(`+sqlInactive+`), 0), coalesce(sum(`+sqlOverdue+`), 0), coalesce(sum(coalesce(p.complete, 0)), 0),
-			coalesce(sum(CASE WHEN `+match+` THEN 1 ELSE 0 END), 0)`+memberFrom,
-		append(s.args(c, now), fargs...)...).Scan(&members, &total, &f.inactive, &f.overdue, &f.completed, &matches)
+			coalesce(sum(CASE WHEN `+match+` THEN 1 ELSE 0 END), 0), coalesce(sum(m.user_id), 0)`+memberFrom,
+		append(s.args(c, now), fargs...)...).Scan(&members, &total, &f.inactive, &f.overdue, &f.completed, &matches, &ids)
 	if err != nil {
-		return sums{}, 0, 0, fmt.Errorf("cohort figures: %w", err)
+		return sums{}, 0, 0, 0, fmt.Errorf("cohort figures: %w", err)
 	}
 	if members > 0 {
 		f.avg = total / members
 	}
-	return f, members, matches, nil
+	return f, members, matches, ids, nil
 }
 
 // sqlRows streams the members that pass q's filter in q's order (limit < 0: all) to fn.
@@ -140,8 +149,53 @@ func (s *Service) sqlRows(ctx context.Context, c account.Cohort, q Query, now ti
 	return nil
 }
 
+// timelineKey is what the completions of a cohort depend on: its members and the certificates.
+type timelineKey struct {
+	cohort, memberIDs, lastCertificate int64
+	members                            int
+}
+
+// timelineCache keeps each cohort's completion counts until a certificate is issued or the
+// membership changes: the chart is the page's most expensive part (every certificate of every
+// member), and between two certificates it cannot change.
+type timelineCache struct {
+	mu     sync.Mutex
+	counts map[int64]cachedCounts
+}
+
+type cachedCounts struct {
+	key    timelineKey
+	counts []learning.Count
+}
+
+// cachedTimeline is sqlTimeline, answered from the cache when nothing it depends on changed.
+func (s *Service) cachedTimeline(ctx context.Context, c account.Cohort, now time.Time, members int, memberIDs int64) ([]learning.Count, error) {
+	key := timelineKey{cohort: c.ID, memberIDs: memberIDs, members: members}
+	if err := s.db.R.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) FROM certificates`).Scan(&key.lastCertificate); err != nil {
+		return nil, fmt.Errorf("cohort timeline: %w", err)
+	}
+	s.timelines.mu.Lock()
+	hit, ok := s.timelines.counts[c.ID]
+	s.timelines.mu.Unlock()
+	if ok && hit.key == key {
+		return hit.counts, nil
+	}
+	counts, err := s.sqlTimeline(ctx, c, now)
+	if err != nil {
+		return nil, err
+	}
+	s.timelines.mu.Lock()
+	if s.timelines.counts == nil {
+		s.timelines.counts = map[int64]cachedCounts{}
+	}
+	s.timelines.counts[c.ID] = cachedCounts{key: key, counts: counts}
+	s.timelines.mu.Unlock()
+	return counts, nil
+}
+
 // sqlTimeline counts the module completions (certificates) of the cohort's members per quarter
-// hour, a unit every time zone's days are made of.
+// hour, a unit every time zone's days are made of. The unary + keeps SQLite from probing the
+// index once per member and module: it reads each member's few certificates in one range.
 func (s *Service) sqlTimeline(ctx context.Context, c account.Cohort, now time.Time) ([]learning.Count, error) {
 	mods := make([]string, len(s.cat.Modules))
 	for i, m := range s.cat.Modules {
@@ -152,7 +206,7 @@ func (s *Service) sqlTimeline(ctx context.Context, c account.Cohort, now time.Ti
 	err := sqlite.Each(ctx, s.db.R, `SELECT ce.issued_at / 900 * 900 AS q, count(*)
 		FROM cohort_members m JOIN users u ON u.id = m.user_id JOIN certificates ce ON ce.user_id = m.user_id
 		WHERE m.cohort_id = :cohort AND u.status IN ('approved', 'disabled')
-			AND ce.module_id IN (SELECT value FROM json_each(:mods)) GROUP BY q`,
+			AND +ce.module_id IN (SELECT value FROM json_each(:mods)) GROUP BY q`,
 		append(s.args(c, now), namedArg("mods", string(js))), func(scan func(...any) error) error {
 			var at int64
 			var n learning.Count

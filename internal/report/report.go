@@ -30,6 +30,8 @@ type Service struct {
 	cat   *content.Catalog
 	now   func() time.Time
 	loc   *time.Location // the operator's zone: the days of the timeline
+
+	timelines timelineCache
 }
 
 // New builds the service; loc is the zone whose days the timeline counts in.
@@ -190,7 +192,7 @@ func (r *Report) paging(matches int) (offset int) {
 
 // sqlPage fills the report from the summaries, in SQL: figures, one page of rows, the timeline.
 func (s *Service) sqlPage(ctx context.Context, r *Report) ([]row, error) {
-	f, members, matches, err := s.sqlFigures(ctx, r.Cohort, r.Query, r.At)
+	f, members, matches, memberIDs, err := s.sqlFiguresKey(ctx, r.Cohort, r.Query, r.At)
 	if err != nil {
 		return nil, err
 	}
@@ -204,7 +206,7 @@ func (s *Service) sqlPage(ctx context.Context, r *Report) ([]row, error) {
 	if err != nil {
 		return nil, err
 	}
-	counts, err := s.sqlTimeline(ctx, r.Cohort, r.At)
+	counts, err := s.cachedTimeline(ctx, r.Cohort, r.At, members, memberIDs)
 	if err != nil {
 		return nil, err
 	}
