@@ -34,7 +34,7 @@ func sortSource(name, org, email string) string { return name + "\x1f" + org + "
 // sign-on) needs to do nothing else.
 func (s *Service) EnsureSortKeys(ctx context.Context) error {
 	type stale struct {
-		id                int64
+		id               int64
 		name, org, email string
 	}
 	var todo []stale

@@ -99,7 +99,9 @@ func (q Query) order() string {
 	return " ORDER BY " + strings.Join(append(terms, "u.sort_name"+dir, "u.id"+dir), ", ")
 }
 
-func escapeLike(s string) string { return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s) }
+func escapeLike(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
 
 // figures sums the cohort in one aggregate statement, and counts the members that pass the filter.
 func (s *Service) sqlFigures(ctx context.Context, c account.Cohort, q Query, now time.Time) (sums, int, int, error) {
