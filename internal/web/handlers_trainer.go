@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"math"
 	"net/http"
@@ -57,7 +58,72 @@ type trainerCohortData struct {
 	Message      string // the message typed, kept when it was refused
 	MessageError string
 	MaxMessage   int
+	texts        map[string]string // the matrix's repeated texts, translated once per page
+	pcts         map[int]string
+	cells        map[report.Cell]string
 }
+
+// text translates a catalog text of the matrix once per page: a page of 50 learners × 9 modules
+// repeats a handful of texts hundreds of times, and each translation runs a template.
+func (d *trainerCohortData) text(key string, kv ...any) string {
+	memo := fmt.Sprint(key, kv)
+	if s, ok := d.texts[memo]; ok {
+		return s
+	}
+	if d.texts == nil {
+		d.texts = map[string]string{}
+	}
+	s := i18n.T(d.Lang, key, kv...)
+	d.texts[memo] = s
+	return s
+}
+
+// Pct is a percentage in the reader's language.
+func (d *trainerCohortData) Pct(n int) string {
+	s, ok := d.pcts[n]
+	if !ok {
+		if d.pcts == nil {
+			d.pcts = map[int]string{}
+		}
+		s = i18n.Percent(d.Lang, n)
+		d.pcts[n] = s
+	}
+	return s
+}
+
+// Cell is what a matrix cell says under its percentage about the self-check.
+func (d *trainerCohortData) Cell(c report.Cell) string {
+	key := report.Cell{HasCheck: c.HasCheck, Attempts: min(c.Attempts, 1), Passed: c.Passed, BestScore: c.BestScore}
+	if s, ok := d.cells[key]; ok {
+		return s
+	}
+	if d.cells == nil {
+		d.cells = map[report.Cell]string{}
+	}
+	s := d.cellText(c)
+	d.cells[key] = s
+	return s
+}
+
+func (d *trainerCohortData) cellText(c report.Cell) string {
+	switch {
+	case !c.HasCheck:
+		return ""
+	case c.Attempts == 0:
+		return d.text("trainer.cell.nocheck")
+	case c.Passed:
+		return d.text("trainer.cell.check", "Score", c.BestScore) + " – " + d.text("trainer.cell.passed")
+	}
+	return d.text("trainer.cell.check", "Score", c.BestScore)
+}
+
+// Modules is "N of M modules".
+func (d *trainerCohortData) Modules(done int) string {
+	return d.text("trainer.cell.modules", "Done", done, "Total", len(d.Report.Modules))
+}
+
+// Status is a learner's status in words.
+func (d *trainerCohortData) Status(l report.Learner) string { return d.text("trainer.status." + l.Status()) }
 
 // SortLink is the page's URL sorted by key: ascending, or descending when it is sorted by key
 // ascending already; filter and search stay, the page goes back to 1.
