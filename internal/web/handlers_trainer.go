@@ -123,7 +123,9 @@ func (d *trainerCohortData) Modules(done int) string {
 }
 
 // Status is a learner's status in words.
-func (d *trainerCohortData) Status(l report.Learner) string { return d.text("trainer.status." + l.Status()) }
+func (d *trainerCohortData) Status(l report.Learner) string {
+	return d.text("trainer.status." + l.Status())
+}
 
 // SortLink is the page's URL sorted by key: ascending, or descending when it is sorted by key
 // ascending already; filter and search stay, the page goes back to 1.
