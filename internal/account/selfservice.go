@@ -56,7 +56,9 @@ type ExportProfile struct {
 	Language     string    `json:"language"`
 	Role         Role      `json:"role"`
 	Status       Status    `json:"status"`
-	Cohort       string    `json:"cohort,omitempty"`
+	Cohort       string    `json:"cohort,omitempty"`  // the cohort joined last
+	Cohorts      string    `json:"cohorts,omitempty"` // every cohort the user is a member of
+	RemindersOff bool      `json:"reminders_off"`
 	RegisteredAt time.Time `json:"registered_at"`
 	ActivatedAt  time.Time `json:"activated_at,omitzero"`
 	LastLoginAt  time.Time `json:"last_login_at,omitzero"`
@@ -85,7 +87,7 @@ func (s *Service) ExportUser(ctx context.Context, userID int64) (*Export, error)
 	e := &Export{
 		ExportedAt: s.now().UTC(),
 		Profile: ExportProfile{ID: u.ID, Email: u.Email, Name: u.Name, Organisation: u.Organisation, Position: u.Position,
-			Language: u.Lang, Role: u.Role, Status: u.Status, Cohort: u.CohortName, RegisteredAt: u.CreatedAt,
+			Language: u.Lang, Role: u.Role, Status: u.Status, Cohort: u.CohortName, Cohorts: u.CohortNames, RemindersOff: u.RemindersOff, RegisteredAt: u.CreatedAt,
 			ActivatedAt: u.ActivatedAt, LastLoginAt: u.LastLoginAt},
 		DeclarationAcceptances: acc,
 		SecurityEvents:         []ExportEvent{},
