@@ -10,12 +10,13 @@ ALTER TABLE users ADD COLUMN sort_org BLOB;
 ALTER TABLE users ADD COLUMN org_fold TEXT NOT NULL DEFAULT '';
 ALTER TABLE users ADD COLUMN search TEXT NOT NULL DEFAULT '';
 ALTER TABLE users ADD COLUMN sort_src TEXT;
--- New users have no keys yet; a changed name, organisation or address makes them stale. Finding
+-- New users have no keys yet; a changed name, organisation or address makes them stale, and the
+-- old ones are wiped at once (an erased person's name must not linger in a search column). Finding
 -- the stale ones is then an index lookup, however many users there are.
 -- +goose StatementBegin
 CREATE TRIGGER users_sort_stale AFTER UPDATE OF name, organisation, email ON users
 BEGIN
-    UPDATE users SET sort_src = NULL WHERE id = NEW.id;
+    UPDATE users SET sort_src = NULL, sort_name = NULL, sort_org = NULL, org_fold = '', search = '' WHERE id = NEW.id;
 END;
 -- +goose StatementEnd
 CREATE INDEX users_sort_stale ON users (id) WHERE sort_src IS NULL;
