@@ -36,12 +36,16 @@ func BenchmarkTrainerPages(b *testing.B) {
 				"/progress.csv": "csv", "/progress.xlsx": "xlsx"}[page]
 			b.Run(fmt.Sprintf("%s/learners=%d", name, n), func(b *testing.B) {
 				cpu := processCPU()
+				size := 0
 				for b.Loop() {
-					if p := br.get(path); p.Status != http.StatusOK {
+					p := br.get(path)
+					if p.Status != http.StatusOK {
 						b.Fatalf("%s: %d", path, p.Status)
 					}
+					size = len(p.Body)
 				}
 				perLearner(b, n, cpu)
+				b.ReportMetric(float64(size)/1024, "KiB/response")
 			})
 		}
 		b.Run(fmt.Sprintf("trainer-home/learners=%d", n), func(b *testing.B) {
