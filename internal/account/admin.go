@@ -37,6 +37,15 @@ func (a *Applicant) UnknownCohortCode() bool {
 	return a.RequestedCohort != "" && a.RequestedCohortID == 0
 }
 
+// PendingCount is the number of applicants waiting for a decision.
+func (s *Service) PendingCount(ctx context.Context) (int, error) {
+	var n int
+	if err := s.db.R.QueryRowContext(ctx, `SELECT count(*) FROM users WHERE status = ?`, StatusPending).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count registrations: %w", err)
+	}
+	return n, nil
+}
+
 // PendingRegistrations lists the applicants waiting for a decision, oldest first.
 func (s *Service) PendingRegistrations(ctx context.Context) ([]Applicant, error) {
 	rows, err := s.db.R.QueryContext(ctx, `SELECT `+userColumns+`,

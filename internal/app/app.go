@@ -11,6 +11,7 @@ import (
 	"saferspaces/internal/config"
 	"saferspaces/internal/content"
 	"saferspaces/internal/learning"
+	"saferspaces/internal/library"
 	"saferspaces/internal/mail"
 	"saferspaces/internal/remind"
 	"saferspaces/internal/report"
@@ -23,6 +24,7 @@ type Services struct {
 	Content  *content.Catalog
 	Accounts *account.Service
 	Learning *learning.Service
+	Library  *library.Service
 	Reports  *report.Service
 	Remind   *remind.Service
 	Outbox   *mail.Outbox
@@ -56,6 +58,7 @@ func New(p Parts) *Services {
 		Content:  p.Content,
 		Accounts: acc,
 		Learning: learn,
+		Library:  library.New(p.Content, learning.Platform, p.Config.Link, now),
 		Reports:  reports,
 		Remind:   remind.New(p.DB, acc, reports, now, p.Config.Link, p.Config.Location(), p.Log),
 		Outbox:   mail.NewOutbox(p.DB, p.Sender, p.Log, now),

@@ -61,9 +61,8 @@ func (q QuestionItems) RightPercent() int {
 // ItemAnalysis grades every stored attempt of the learners (made at or after since, if not zero)
 // question by question with the one grading rule (content.Question.Right), per module in content
 // order and per question in the check's order. A question counts only in the attempts that showed
-// it: with a pool larger than one attempt draws, an attempt showed the questions it answered (an
-// unanswered question of a drawn check cannot be told from one not drawn, and is not counted).
-// The attempts are streamed, one row at a time.
+// it: the paper stored with the attempt names its questions; an attempt from before papers showed
+// every question of the pool. The attempts are streamed, one row at a time.
 func (s *Service) ItemAnalysis(ctx context.Context, userIDs []int64, since time.Time) ([]ModuleItems, error) {
 	var out []ModuleItems
 	index := map[string]int{}
@@ -86,10 +85,11 @@ func (s *Service) ItemAnalysis(ctx context.Context, userIDs []int64, since time.
 		from = since.Unix()
 	}
 	where, arg := userSet("user_id", userIDs)
-	err := sqlite.Each(ctx, s.db.R, `SELECT module_id, answers FROM check_attempts WHERE `+where+` AND submitted_at >= ?`,
+	err := sqlite.Each(ctx, s.db.R, `SELECT module_id, answers, shown FROM check_attempts WHERE `+where+` AND submitted_at >= ?`,
 		[]any{arg, from}, func(scan func(...any) error) error {
 			var moduleID, js string
-			if err := scan(&moduleID, &js); err != nil {
+			var shownJS []byte
+			if err := scan(&moduleID, &js, &shownJS); err != nil {
 				return err
 			}
 			i, ok := index[moduleID]
@@ -100,13 +100,23 @@ func (s *Service) ItemAnalysis(ctx context.Context, userIDs []int64, since time.
 			if err := json.Unmarshal([]byte(js), &answers); err != nil {
 				return nil // an unreadable attempt is left out rather than failing the page
 			}
+			var shown map[string]bool // nil: every question was shown
+			if len(shownJS) > 0 {
+				var paper Paper
+				if err := json.Unmarshal(shownJS, &paper); err != nil {
+					return nil
+				}
+				shown = map[string]bool{}
+				for _, q := range paper.Questions() {
+					shown[q] = true
+				}
+			}
 			mi := &out[i]
 			mi.Attempts++
-			wholePool := mi.Module.Check.Drawn() == len(mi.Module.Check.Questions)
 			for j := range mi.Questions {
 				qi := &mi.Questions[j]
 				chosen := answers[qi.Question.ID]
-				if len(chosen) == 0 && !wholePool {
+				if shown != nil && !shown[qi.Question.ID] {
 					continue
 				}
 				qi.Shown++

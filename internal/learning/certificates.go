@@ -29,6 +29,11 @@ type Certificate struct {
 	IssuedAt time.Time
 	Module   *content.Module // nil for the programme, or when the module left the content
 	Name     string          // the holder's current name; filled by CertificateByCode
+	// Modules are, for the programme's certificate, the modules the programme consists of (the
+	// current content); filled by CertificateByCode.
+	Modules []*content.Module
+	// Issuer is who issues the certificate, named on it; "" is the platform (Platform).
+	Issuer string
 }
 
 // Programme reports whether the certificate is for the whole programme.
@@ -244,6 +249,9 @@ func (s *Service) CertificateByCode(ctx context.Context, code string) (*Certific
 		return nil, err
 	}
 	c.Name, c.Module = holder.Name, s.cat.Module(c.ModuleID)
+	if c.Programme() {
+		c.Modules = s.cat.Modules
+	}
 	return &c, nil
 }
 

@@ -33,14 +33,14 @@ func (s *Service) Export(ctx context.Context, cohortID, viewerID int64, viewerRo
 	if err != nil {
 		return nil, err
 	}
-	q = q.normal()
+	q = q.normal(s.cat.Modules)
 	q.SinceStart = q.SinceStart && !c.StartsAt.IsZero()
 	if err := s.acc.EnsureSortKeys(ctx); err != nil {
 		return nil, err
 	}
 	e := &Export{Cohort: *c, At: s.now().UTC(), Modules: s.cat.Modules, Query: q, s: s}
-	if q.SinceStart {
-		rows, err := s.rows(ctx, *c, true)
+	if q.SinceStart || q.moduleSort() {
+		rows, err := s.rows(ctx, *c, q.SinceStart, q.Sort)
 		if err != nil {
 			return nil, fmt.Errorf("export cohort %d: %w", cohortID, err)
 		}
@@ -64,7 +64,7 @@ func (e *Export) Each(ctx context.Context, fn func(Learner) error) error {
 		}
 		return nil
 	}
-	if e.Query.SinceStart {
+	if e.rows != nil || e.Query.SinceStart || e.Query.moduleSort() {
 		for start := 0; start < len(e.rows); start += exportBatch {
 			if err := emit(e.rows[start:min(start+exportBatch, len(e.rows))]); err != nil {
 				return err

@@ -21,7 +21,7 @@ func (s *Service) BothWays(ctx context.Context, cohortID int64) (sqlWay, goWay m
 	}
 	now := s.now().UTC()
 	sqlWay, goWay = map[int64]Flags{}, map[int64]Flags{}
-	err = s.sqlRows(ctx, *c, Query{}.normal(), now, -1, 0, func(r row) error {
+	err = s.sqlRows(ctx, *c, Query{}.normal(nil), now, -1, 0, func(r row) error {
 		sqlWay[r.m.ID] = Flags{r.sum.Percent, r.inactive, r.overdue, r.sum.Complete, r.last}
 		return nil
 	})

@@ -91,9 +91,10 @@ func (q Query) order() string {
 	if q.Desc {
 		dir = " DESC"
 	}
-	keys := map[string]string{SortName: "", SortOrg: "u.sort_org", SortPercent: "coalesce(p.percent, 0)", SortActivity: sqlLast}
+	keys := map[string][]string{SortOrg: {"u.sort_org"}, SortPercent: {"coalesce(p.percent, 0)", "coalesce(p.modules_done, 0)"},
+		SortActivity: {sqlLast}}
 	var terms []string
-	if k := keys[q.Sort]; k != "" {
+	for _, k := range keys[q.Sort] {
 		terms = append(terms, k+dir)
 	}
 	return " ORDER BY " + strings.Join(append(terms, "u.sort_name"+dir, "u.id"+dir), ", ")

@@ -120,7 +120,8 @@ type Cell struct {
 	LessonsDone int
 	HasCheck    bool
 	Attempts    int
-	BestScore   int // 0 without attempts; see Attempts
+	Scores      []int // every attempt's score, oldest first
+	BestScore   int   // 0 without attempts; see Attempts
 	Passed      bool
 	Complete    bool
 	CompletedAt time.Time // when the last unit was done; zero unless Complete
@@ -160,14 +161,14 @@ func (s *Service) Report(ctx context.Context, cohortID, viewerID int64, viewerRo
 	if err != nil {
 		return nil, err
 	}
-	q = q.normal()
+	q = q.normal(s.cat.Modules)
 	q.SinceStart = q.SinceStart && !c.StartsAt.IsZero()
 	if err := s.acc.EnsureSortKeys(ctx); err != nil {
 		return nil, err
 	}
 	r := &Report{ID: c.ID, Name: c.Name, CreatedAt: c.CreatedAt, Cohort: *c, At: s.now().UTC(), Modules: s.cat.Modules, Query: q}
 	var page []row
-	if q.SinceStart {
+	if q.SinceStart || q.moduleSort() {
 		page, err = s.recordsPage(ctx, r)
 	} else {
 		page, err = s.sqlPage(ctx, r)
@@ -214,16 +215,17 @@ func (s *Service) sqlPage(ctx context.Context, r *Report) ([]row, error) {
 	return page, nil
 }
 
-// recordsPage fills the report of a cycle counted from its start: no summary holds that, so
-// every member's records since the start are read (in batches) and sorted here.
+// recordsPage fills the report of a cycle counted from its start, or sorted by a module's column:
+// no summary holds those figures, so every member's records (since the start) are read in
+// batches and sorted here.
 func (s *Service) recordsPage(ctx context.Context, r *Report) ([]row, error) {
-	rows, err := s.rows(ctx, r.Cohort, true)
+	rows, err := s.rows(ctx, r.Cohort, r.Query.SinceStart, r.Query.Sort)
 	if err != nil {
 		return nil, err
 	}
 	f := figures(rows)
 	r.Members, r.AvgPercent, r.Inactive, r.Overdue, r.Completed = len(rows), f.avg, f.inactive, f.overdue, f.completed
-	if r.Timeline, err = s.timeline(ctx, r.Cohort, rows, true, r.At); err != nil {
+	if r.Timeline, err = s.timeline(ctx, r.Cohort, rows, r.Query.SinceStart, r.At); err != nil {
 		return nil, err
 	}
 	rows = r.Query.apply(rows)
@@ -268,7 +270,7 @@ func (s *Service) learners(ctx context.Context, c account.Cohort, page []row, si
 		l.Cells = make([]Cell, len(ov.Modules))
 		for j, p := range ov.Modules {
 			l.Cells[j] = Cell{Percent: p.Percent, LessonsDone: p.LessonsDone, HasCheck: p.HasCheck, Attempts: p.Attempts,
-				BestScore: p.BestScore, Passed: p.Passed, Complete: p.Complete, CompletedAt: p.CompletedAt}
+				Scores: p.Scores, BestScore: p.BestScore, Passed: p.Passed, Complete: p.Complete, CompletedAt: p.CompletedAt}
 			l.Attempts += p.Attempts
 		}
 		out[i] = l

@@ -13,6 +13,7 @@ import (
 	"golang.org/x/text/language"
 
 	"saferspaces/internal/account"
+	"saferspaces/internal/content"
 	"saferspaces/internal/learning"
 )
 
@@ -26,12 +27,14 @@ type row struct {
 	overdue  bool
 	key      []byte // collation key of the name, filled when sorting
 	orgKey   []byte // collation key of the organisation, filled when sorting by it
+	mod      [3]int // the sorted module's percentage, best score and attempts, when sorting by one
 }
 
 // rows reads the cohort's members and their summaries (one query each, whatever the size). With
-// sinceStart and a start date, progress counts only what was done since the start, which no
-// summary holds: it is computed from the records, in batches.
-func (s *Service) rows(ctx context.Context, c account.Cohort, sinceStart bool) ([]row, error) {
+// sinceStart and a start date, progress counts only what was done since the start, and a sort by
+// a module's column needs that module's figures — neither is in a summary, so then it is computed
+// from the records, in batches.
+func (s *Service) rows(ctx context.Context, c account.Cohort, sinceStart bool, module ...string) ([]row, error) {
 	var out []row
 	err := s.acc.EachMember(ctx, c.ID, func(m account.Member) error {
 		out = append(out, row{m: m})
@@ -45,7 +48,11 @@ func (s *Service) rows(ctx context.Context, c account.Cohort, sinceStart bool) (
 		ids[i] = out[i].m.ID
 	}
 	from := since(c, sinceStart)
-	if from.IsZero() {
+	sorted := -1
+	if len(module) > 0 {
+		sorted = slices.IndexFunc(s.cat.Modules, func(m *content.Module) bool { return SortModule(m.ID) == module[0] })
+	}
+	if from.IsZero() && sorted < 0 {
 		sums, err := s.learn.Summaries(ctx, ids)
 		if err != nil {
 			return nil, err
@@ -69,6 +76,10 @@ func (s *Service) rows(ctx context.Context, c account.Cohort, sinceStart bool) (
 					sum.Attempts += p.Attempts
 				}
 				out[i].sum = sum
+				if sorted >= 0 && sorted < len(ov.Modules) {
+					p := ov.Modules[sorted]
+					out[i].mod = [3]int{p.Percent, p.BestScore, p.Attempts}
+				}
 			}
 		}
 	}
@@ -108,13 +119,17 @@ func figures(rows []row) sums {
 	return f
 }
 
-// Sort orders of the matrix; a leading "-" in the query reverses one.
+// Sort orders of the matrix (the URL's sort parameter); Query.Desc reverses one. A module's
+// column sorts by SortModule(id): its percentage, then best score, then attempts.
 const (
 	SortName     = "name"
 	SortOrg      = "organisation"
-	SortPercent  = "percent"
-	SortActivity = "activity"
+	SortPercent  = "total"
+	SortActivity = "last"
 )
+
+// SortModule is the sort key of a module's column.
+func SortModule(id string) string { return "m." + id }
 
 // Filters of the matrix.
 const (
@@ -143,11 +158,15 @@ type Query struct {
 	SinceStart bool // count only what was done since the cohort's start date
 }
 
-func (q Query) normal() Query {
+// normal checks the query against its rules and the content's modules; what is unknown becomes
+// the default.
+func (q Query) normal(mods []*content.Module) Query {
 	switch q.Sort {
 	case SortName, SortOrg, SortPercent, SortActivity:
 	default:
-		q.Sort = SortName
+		if !slices.ContainsFunc(mods, func(m *content.Module) bool { return SortModule(m.ID) == q.Sort }) {
+			q.Sort = SortName
+		}
 	}
 	switch q.Filter {
 	case FilterAll, FilterInactive, FilterOpen, FilterDone:
@@ -220,9 +239,12 @@ func (q Query) apply(rows []row) []row {
 		case SortOrg:
 			c = bytes.Compare(a.orgKey, b.orgKey)
 		case SortPercent:
-			c = cmp.Compare(a.sum.Percent, b.sum.Percent)
+			c = cmp.Or(cmp.Compare(a.sum.Percent, b.sum.Percent), cmp.Compare(a.sum.ModulesDone, b.sum.ModulesDone))
 		case SortActivity:
 			c = a.last.Compare(b.last)
+		case SortName:
+		default: // a module's column
+			c = cmp.Or(cmp.Compare(a.mod[0], b.mod[0]), cmp.Compare(a.mod[1], b.mod[1]), cmp.Compare(a.mod[2], b.mod[2]))
 		}
 		if c == 0 && q.Sort != SortName {
 			c = bytes.Compare(a.key, b.key)
@@ -258,3 +280,6 @@ func (q Query) keep(r row, term string) bool {
 	return term == "" || strings.Contains(fold(r.m.Name), term) || strings.Contains(fold(r.m.Email), term) ||
 		strings.Contains(fold(r.m.Organisation), term)
 }
+
+// moduleSort reports whether the query sorts by a module's column, which the summaries cannot do.
+func (q Query) moduleSort() bool { return strings.HasPrefix(q.Sort, "m.") }

@@ -18,7 +18,7 @@ type access int
 
 const (
 	open   access = iota // served (any status but 403, a redirect to sign-in or a 5xx)
-	login                // GET: 303 to /login; POST: 403
+	login                // GET: 303 to /login?next=…; POST: the sign-in page (or a redirect to it), never 403
 	denied               // 403
 )
 
@@ -73,6 +73,12 @@ var authz = map[string]rule{
 	"POST /modules/{module}/check":                     signedIn,
 	"GET /modules/{module}/check/attempts/{id}":        signedIn,
 	"GET /certificates":                                signedIn,
+	"GET /modules/{module}/media/{file}":               signedIn,
+	"GET /glossary":                                    signedIn,
+	"GET /cases":                                       signedIn,
+	"GET /cases/{case}":                                signedIn,
+	"GET /tools":                                       signedIn,
+	"GET /tools/{tool}":                                signedIn,
 
 	"GET /trainer":                           trainers,
 	"GET /trainer/cohorts/{id}":              trainers,
@@ -98,6 +104,7 @@ var authz = map[string]rule{
 	"POST /admin/cohorts/{id}/members":                adminOnly,
 	"POST /admin/cohorts/{id}/members/{user}/remove":  adminOnly,
 
+	"GET /admin":                             adminOnly,
 	"GET /admin/registrations":               adminOnly,
 	"POST /admin/registrations/{id}/approve": adminOnly,
 	"POST /admin/registrations/{id}/reject":  adminOnly,
@@ -150,6 +157,9 @@ func concrete(pattern string) (method, path string) {
 		"{module}", "risk-assessment",
 		"{lesson}", "identify",
 		"{code}", "AAAA-BBBB-CCCC",
+		"{file}", "risk-matrix.svg",
+		"{case}", "breitscheidplatz-2016",
+		"{tool}", "risk-matrix",
 	)
 	path = r.Replace(path)
 	if path == "/static/" {
@@ -231,15 +241,17 @@ func TestAuthorizationTable(t *testing.T) {
 			// Sign-out routes also end on /login, but with their own query; the gate sends
 			// callers to /login?next=….
 			toLogin := p.Status == http.StatusSeeOther && (p.Location() == "/login" || strings.HasPrefix(p.Location(), "/login?next="))
+			// A POST without a session is answered with the sign-in page itself (resume.go).
+			signInPage := method == http.MethodPost && p.Status == http.StatusOK && strings.Contains(p.Body, `<form method="post" action="/login"`)
 			var ok bool
 			switch want {
 			case open:
-				ok = p.Status < 500 && p.Status != http.StatusForbidden && !toLogin
+				ok = p.Status < 500 && p.Status != http.StatusForbidden && !toLogin && !signInPage
 			case login:
 				if method == http.MethodGet {
 					ok = toLogin
 				} else {
-					ok = p.Status == http.StatusForbidden
+					ok = signInPage || toLogin
 				}
 			case denied:
 				ok = p.Status == http.StatusForbidden

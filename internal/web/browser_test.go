@@ -13,9 +13,12 @@ package web_test
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -30,6 +33,7 @@ import (
 	"saferspaces/internal/account"
 	"saferspaces/internal/audit"
 	"saferspaces/internal/content"
+	"saferspaces/internal/paths"
 	"saferspaces/modules"
 )
 
@@ -87,6 +91,7 @@ type chrome struct {
 	axe string          // source of axe.min.js
 	// what the page is emulating now, for the audit's report
 	darkMode, narrowView bool
+	shots                int // screenshots taken, for their file names
 }
 
 // startChrome starts one headless Chromium with a fresh profile for the whole test.
@@ -349,7 +354,54 @@ func (c *chrome) audit(t *testing.T, name, lang string) {
 	if len(other) > 0 {
 		t.Logf("%s: minor/moderate: %s", label, strings.Join(other, " "))
 	}
+	c.screenshot(t, label)
 	t.Logf("audited %s", label)
+}
+
+// screenshot saves the whole page as PNG among the test's artifacts, so that a person can look at
+// every audited page: go test -run TestBrowserAccessibility -artifacts -outputdir DIR. Without
+// -artifacts no screenshot is taken.
+func (c *chrome) screenshot(t *testing.T, label string) {
+	t.Helper()
+	if f := flag.Lookup("test.artifacts"); f == nil || f.Value.String() != "true" {
+		return
+	}
+	c.shots++
+	var png []byte
+	c.call(t, "screenshot", func(ctx context.Context) error {
+		var err error
+		png, err = chromedp.Run(ctx, chromedp.FullScreenshot(100))
+		return err
+	})
+	name := fmt.Sprintf("%03d-%s.png", c.shots, strings.Trim(regexp.MustCompile(`[^a-z0-9]+`).ReplaceAllString(strings.ToLower(label), "-"), "-"))
+	if err := os.WriteFile(filepath.Join(t.ArtifactDir(), name), png, 0o644); err != nil {
+		t.Errorf("save screenshot: %v", err)
+	}
+}
+
+// tick answers the self-check on the page: the correct choices of every question shown, or (right
+// false) a wrong choice of each, so the attempt fails.
+func tick(t *testing.T, c *chrome, m *content.Module, right bool) {
+	t.Helper()
+	shown := eval[[]string](t, c, `[...document.querySelectorAll('form.check fieldset')].map(f => f.id.slice(2))`)
+	if len(shown) != m.Check.Drawn() {
+		t.Fatalf("the self-check shows %d questions, want %d", len(shown), m.Check.Drawn())
+	}
+	for _, id := range shown {
+		q := m.Check.Question(id)
+		for _, ch := range q.Choices {
+			if ch.Correct == right {
+				c.do(t, "tick an answer", chromedp.Click(chromedp.CSS(fmt.Sprintf("#c-%s-%s", q.ID, ch.ID))))
+				if !right {
+					break
+				}
+			}
+		}
+		if !right && !slices.ContainsFunc(q.Choices, func(ch *content.Choice) bool { return !ch.Correct }) {
+			// every choice correct: one tick is one too few
+			c.do(t, "tick an answer", chromedp.Click(chromedp.CSS(fmt.Sprintf("#c-%s-%s", q.ID, q.Choices[0].ID))))
+		}
+	}
 }
 
 // TestBrowserAccessibility audits every kind of page with axe-core in a real browser and checks
@@ -373,6 +425,7 @@ func TestBrowserAccessibility(t *testing.T) {
 	learner := h.userWith(userSpec{Name: "Lena Lernend", Cohort: cohort.Name})
 	trainer := h.userWith(userSpec{Name: "Tom Trainer", Role: account.RoleTrainer, Cohort: cohort.Name})
 	admin := h.userWith(userSpec{Name: "Ada Admin", Role: account.RoleAdmin})
+	reader := h.userWith(userSpec{Name: "Rita Lesend"}) // for the reference pages, in German until she switches
 	if p := h.browser().post("/register", regForm("pending.applicant@stadt.example")); p.Status != 303 {
 		t.Fatalf("register an applicant: status %d", p.Status)
 	}
@@ -449,7 +502,11 @@ func TestBrowserAccessibility(t *testing.T) {
 
 		c.open(t, modPath+"/check", 200)
 		c.audit(t, "self-check", "de")
-		c.submit(t, "form.check button[type=submit]", 200) // nothing ticked: failed
+		c.submit(t, "form.check button[type=submit]", 422) // nothing ticked: not graded, the form comes back
+		c.audit(t, "self-check incomplete", "de")
+		// A failed attempt: a wrong answer everywhere.
+		tick(t, c, mod, false)
+		c.submit(t, "form.check button[type=submit]", 200)
 		c.audit(t, "self-check result (failed)", "de")
 
 		// Complete the module: every lesson, then the self-check with the right answers.
@@ -458,16 +515,16 @@ func TestBrowserAccessibility(t *testing.T) {
 			c.submit(t, "main form[action$='/complete'] button[type=submit]", 200)
 		}
 		c.open(t, modPath+"/check", 200)
-		for _, q := range mod.Check.Questions {
-			for _, ch := range q.Choices {
-				if ch.Correct {
-					c.do(t, "tick an answer", chromedp.Click(chromedp.CSS(fmt.Sprintf("#c-%s-%s", q.ID, ch.ID))))
-				}
-			}
-		}
+		tick(t, c, mod, true)
 		c.submit(t, "form.check button[type=submit]", 200)
 		c.audit(t, "self-check result (passed)", "de")
 		resultPath = c.path(t)
+		c.dark(t, true)
+		c.audit(t, "self-check result (passed)", "de")
+		c.dark(t, false)
+		c.narrow(t, true)
+		c.audit(t, "self-check result (passed)", "de")
+		c.narrow(t, false)
 
 		c.open(t, "/certificates", 200)
 		c.audit(t, "certificates", "de")
@@ -492,6 +549,76 @@ func TestBrowserAccessibility(t *testing.T) {
 		c.audit(t, "self-check result", "en")
 	})
 
+	t.Run("library", func(t *testing.T) {
+		c.reset(t)
+		c.signIn(t, reader)
+		// A lesson with a figure and one with a model answer, from the shipped content.
+		var figure, answer string
+		for _, m := range cat.Modules {
+			for _, l := range m.Lessons {
+				if figure == "" && strings.Contains(string(l.Body["de"]), "<figure>") {
+					figure = paths.Lesson(m.ID, l.ID)
+				}
+				if answer == "" && strings.Contains(string(l.Body["de"]), `<details class="answer">`) {
+					answer = paths.Lesson(m.ID, l.ID)
+				}
+			}
+		}
+		if figure == "" || answer == "" {
+			t.Fatal("no lesson with a figure or a model answer in the shipped content")
+		}
+		pages := []string{figure, answer, paths.Glossary(""), paths.Cases, paths.Case(cat.Cases[0].ID), paths.Tools, paths.Tool("risk-matrix")}
+		for _, p := range pages {
+			c.open(t, p, 200)
+			c.audit(t, "library", "de")
+		}
+		// The model answer opens from the keyboard and is audited open.
+		c.open(t, answer, 200)
+		c.do(t, "focus the model answer", chromedp.Focus(chromedp.CSS("details.answer > summary")))
+		c.do(t, "Enter", chromedp.KeyEvent(kb.Enter))
+		if !eval[bool](t, c, `document.querySelector('details.answer').open`) {
+			t.Error("Enter on the model answer's summary does not open it")
+		}
+		c.audit(t, "model answer open", "de")
+		c.dark(t, true)
+		for _, p := range []string{figure, answer, paths.Glossary(""), paths.Tool("risk-matrix")} {
+			c.open(t, p, 200)
+			c.audit(t, "library", "de")
+		}
+		c.dark(t, false)
+		c.narrow(t, true)
+		for _, p := range []string{figure, paths.Glossary(""), paths.Tool("risk-matrix")} {
+			c.open(t, p, 200)
+			c.audit(t, "library", "de")
+		}
+		c.narrow(t, false)
+
+		// Printed, a tool is the tool alone: no navigation, no buttons, its tables unclipped.
+		c.open(t, paths.Tool("risk-matrix"), 200)
+		c.call(t, "emulate print", func(ctx context.Context) error {
+			_, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: "print"})
+			return err
+		})
+		hidden := eval[[]string](t, c, `['.site-header', '.site-footer', '.breadcrumb', '.tool-actions', '.linked-lessons']
+			.filter(s => document.querySelector(s) && getComputedStyle(document.querySelector(s)).display !== 'none')`)
+		if len(hidden) > 0 {
+			t.Errorf("printed tool page still shows %v", hidden)
+		}
+		if o := eval[string](t, c, `getComputedStyle(document.querySelector('.tool-body .table-scroll')).overflowX`); o != "visible" {
+			t.Errorf("printed tables scroll (overflow-x %s) instead of showing every column", o)
+		}
+		c.call(t, "end print", func(ctx context.Context) error {
+			_, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: ""})
+			return err
+		})
+
+		c.switchLanguage(t)
+		for _, p := range []string{figure, paths.Glossary(""), paths.Case(cat.Cases[0].ID), paths.Tool("risk-matrix")} {
+			c.open(t, p, 200)
+			c.audit(t, "library", "en")
+		}
+	})
+
 	t.Run("trainer", func(t *testing.T) {
 		c.reset(t)
 		c.signIn(t, trainer)
@@ -500,6 +627,23 @@ func TestBrowserAccessibility(t *testing.T) {
 		cohortPath := fmt.Sprintf("/trainer/cohorts/%d", cohort.ID)
 		c.open(t, cohortPath, 200)
 		c.audit(t, "cohort", "de")
+		// At 1,280 px every module column is in view: the matrix does not scroll sideways, and
+		// no header is cut off.
+		fit := eval[[]int](t, c, `(() => {
+			const box = document.querySelector('.matrix-scroll'), r = box.getBoundingClientRect();
+			const cols = [...document.querySelectorAll('table.matrix th.module')];
+			return [innerWidth, box.scrollWidth - box.clientWidth, cols.length,
+				cols.filter(th => th.getBoundingClientRect().right > r.right + 0.5).length];
+		})()`)
+		if fit[0] != 1280 || fit[1] > 0 || fit[2] != len(cat.Modules) || fit[3] != 0 {
+			t.Errorf("matrix at %d px: scrolls %d px sideways; %d module columns, %d of them cut off", fit[0], fit[1], fit[2], fit[3])
+		}
+		c.open(t, cohortPath+"?sort=total&dir=desc&inactive=1", 200)
+		c.audit(t, "cohort, sorted and filtered", "de")
+		c.narrow(t, true)
+		c.open(t, cohortPath, 200)
+		c.audit(t, "cohort", "de")
+		c.narrow(t, false)
 		for _, p := range []string{cohortPath + "?filter=inactive&q=lena", fmt.Sprintf("%s/learners/%d", cohortPath, learner.ID),
 			cohortPath + "/questions", "/trainer/coverage", "/trainer/registrations"} {
 			c.open(t, p, 200)
@@ -514,7 +658,7 @@ func TestBrowserAccessibility(t *testing.T) {
 		c.reset(t)
 		c.signIn(t, admin)
 		userPath := fmt.Sprintf("/admin/users/%d", learner.ID)
-		for _, p := range []string{"/admin/registrations", "/admin/users", userPath, "/admin/cohorts", fmt.Sprintf("/admin/cohorts/%d", cohort.ID),
+		for _, p := range []string{"/admin", "/admin/registrations", "/admin/users", userPath, "/admin/cohorts", fmt.Sprintf("/admin/cohorts/%d", cohort.ID),
 			"/admin/users/import", "/admin/declarations", "/admin/audit", "/admin/mail"} {
 			c.open(t, p, 200)
 			c.audit(t, "admin", "de")
@@ -526,7 +670,7 @@ func TestBrowserAccessibility(t *testing.T) {
 		}
 		c.dark(t, false)
 		c.narrow(t, true)
-		for _, p := range []string{"/admin/registrations", "/admin/users", "/admin/audit"} {
+		for _, p := range []string{"/admin", "/admin/registrations", "/admin/users", "/admin/audit"} {
 			c.open(t, p, 200)
 			c.audit(t, "admin", "de")
 		}

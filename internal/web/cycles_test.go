@@ -3,6 +3,7 @@ package web_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"mime/multipart"
 	"net/http"
@@ -16,6 +17,7 @@ import (
 
 	"saferspaces/internal/account"
 	"saferspaces/internal/audit"
+	"saferspaces/internal/content"
 	"saferspaces/internal/remind"
 )
 
@@ -32,7 +34,7 @@ func TestPersonInTwoCohorts(t *testing.T) {
 	if a == "" || b == "" {
 		t.Fatalf("Anna is missing from a cohort she belongs to: Nord %v, Süd %v", a != "", b != "")
 	}
-	if !strings.Contains(a, "<td>20\u00a0%") || !strings.Contains(b, "<td>20%") { // Uwe reads English
+	if !strings.Contains(a, `class="cell">20`+"\u00a0%") || !strings.Contains(b, `class="cell">20%`) { // Uwe reads English
 
 		t.Errorf("her progress differs between the cohorts:\n%s\n%s", a, b)
 	}
@@ -262,58 +264,62 @@ func TestAutomaticReminders(t *testing.T) {
 }
 
 // The item analysis counts, per question, the attempts that showed it, the right ones and the
-// wrong choice picked most — as the attempts made say.
+// wrong choice picked most — as the attempts made say. An attempt shows the questions of its paper;
+// one from before papers showed every question.
 func TestItemAnalysis(t *testing.T) {
 	w := newTrainerWorld(t)
-	ctx := context.Background()
 	m := w.svc.Content.Module("public-spaces")
-	q1, q2 := m.Check.Questions[0], m.Check.Questions[1]
-	right := func(q interface{ Right([]string) bool }, choices []string) []string { return choices }
-	var correct1, wrong1, correct2 []string
-	for _, c := range q1.Choices {
-		if c.Correct {
-			correct1 = append(correct1, c.ID)
-		} else if wrong1 == nil {
-			wrong1 = []string{c.ID}
+	q1, q2, q3 := m.Check.Questions[0], m.Check.Questions[1], m.Check.Questions[2]
+	choices := func(q *content.Question, correct bool) []string {
+		var out []string
+		for _, c := range q.Choices {
+			if c.Correct == correct {
+				out = append(out, c.ID)
+			}
 		}
+		return out
 	}
-	for _, c := range q2.Choices {
-		if c.Correct {
-			correct2 = append(correct2, c.ID)
+	wrong1 := choices(q1, false)[:1]
+	attempt := func(user int64, answers map[string][]string, shown ...*content.Question) {
+		t.Helper()
+		js, _ := json.Marshal(answers)
+		var paper any // NULL: an attempt from before papers
+		if len(shown) > 0 {
+			var p []map[string]any
+			for _, q := range shown {
+				p = append(p, map[string]any{"q": q.ID, "c": choices(q, true)})
+			}
+			b, _ := json.Marshal(p)
+			paper = string(b)
 		}
+		w.exec(`INSERT INTO check_attempts(user_id, module_id, score, passed, answers, shown, submitted_at) VALUES (?, 'public-spaces', 0, 0, ?, ?, ?)`,
+			user, string(js), paper, w.clock.Now().Unix())
 	}
-	wrongText := q1.Choice(wrong1[0]).Text.In("de")
-	for _, a := range []struct {
-		user    int64
-		answers map[string][]string
-	}{
-		{w.anna.ID, map[string][]string{q1.ID: right(q1, correct1), q2.ID: correct2}},
-		{w.anna.ID, map[string][]string{q1.ID: wrong1}},
-		{w.bernd.ID, map[string][]string{q1.ID: wrong1, q2.ID: correct2}},
-		{w.emil.ID, map[string][]string{q1.ID: wrong1}}, // another cohort: not counted
-	} {
-		if _, err := w.svc.Learning.SubmitCheck(ctx, a.user, "public-spaces", a.answers); err != nil {
-			t.Fatal(err)
-		}
-	}
+	attempt(w.anna.ID, map[string][]string{q1.ID: choices(q1, true), q2.ID: choices(q2, true)}, q1, q2)
+	attempt(w.anna.ID, map[string][]string{q1.ID: wrong1, q3.ID: choices(q3, true)}, q1, q3)
+	attempt(w.bernd.ID, map[string][]string{q1.ID: wrong1, q2.ID: choices(q2, true)}, q1, q2)
+	attempt(w.bernd.ID, map[string][]string{}) // before papers: every question shown, none answered
+	attempt(w.emil.ID, map[string][]string{q1.ID: wrong1}, q1) // another cohort: not counted
+
 	body := w.as(w.tanja).get(fmt.Sprintf("/trainer/cohorts/%d/questions", w.nord)).Body
-	row := func(q string) string {
-		i := strings.Index(body, ">"+q+"</th>")
+	row := func(q *content.Question) string {
+		i := strings.Index(body, ">"+q.Text.In("de")+"</th>")
 		if i < 0 {
-			t.Fatalf("question %q not on the page", q)
+			t.Fatalf("question %q not on the page", q.ID)
 		}
 		return body[i : i+strings.Index(body[i:], "</tr>")]
 	}
-	r1 := row(q1.Text.In("de"))
-	if !strings.Contains(r1, "<td>3</td>") || !strings.Contains(r1, "<td>1 (33\u00a0%)</td>") || !strings.Contains(r1, wrongText+" – 2-mal gewählt") {
-		t.Errorf("question 1 row: %s", r1)
+	wrongText := q1.Choice(wrong1[0]).Text.In("de")
+	if r := row(q1); !strings.Contains(r, "<td>4</td>") || !strings.Contains(r, "<td>1 (25\u00a0%)</td>") || !strings.Contains(r, wrongText+" – 2-mal gewählt") {
+		t.Errorf("question 1 (shown 4 times, right once, the same wrong choice twice): %s", r)
 	}
-	r2 := row(q2.Text.In("de"))
-	// The check draws from a pool: an attempt that did not answer q2 may not have shown it.
-	if !strings.Contains(r2, "<td>2</td>") || !strings.Contains(r2, "<td>2 (100\u00a0%)</td>") {
-		t.Errorf("question 2 row: %s", r2)
+	if r := row(q2); !strings.Contains(r, "<td>3</td>") || !strings.Contains(r, "<td>2 (66\u00a0%)</td>") {
+		t.Errorf("question 2 (shown 3 times, right twice): %s", r)
 	}
-	if !strings.Contains(body, "3 Versuche") {
+	if r := row(q3); !strings.Contains(r, "<td>2</td>") || !strings.Contains(r, "<td>1 (50\u00a0%)</td>") {
+		t.Errorf("question 3 (shown twice, right once): %s", r)
+	}
+	if !strings.Contains(body, "4 Versuche") {
 		t.Error("the module's attempt count is missing")
 	}
 }
@@ -322,9 +328,9 @@ func TestItemAnalysis(t *testing.T) {
 func TestLearnerDetail(t *testing.T) {
 	w := newTrainerWorld(t)
 	ctx := context.Background()
-	if _, err := w.svc.Learning.SubmitCheck(ctx, w.anna.ID, "public-spaces", map[string][]string{}); err != nil {
-		t.Fatal(err)
-	}
+	w.exec(`INSERT INTO check_attempts(user_id, module_id, score, passed, answers, submitted_at) VALUES (?, 'public-spaces', 0, 0, '{}', ?)`,
+		w.anna.ID, w.clock.Now().Unix())
+	_ = ctx
 	body := w.as(w.tanja).get(fmt.Sprintf("/trainer/cohorts/%d/learners/%d", w.nord, w.anna.ID)).Body
 	for _, want := range []string{"Anna Ärger", "anna@example.org", "<td>23.\u00a0Mai 2026</td>", "<td>nicht bestanden</td>", "<td>0\u00a0%</td>", "Noch keine Teilnahmebescheinigung"} {
 		if !strings.Contains(body, want) {

@@ -9,7 +9,6 @@ import (
 	"unicode/utf8"
 
 	"saferspaces/internal/account"
-	"saferspaces/internal/audit"
 	"saferspaces/internal/errs"
 	"saferspaces/internal/i18n"
 	"saferspaces/internal/mail"
@@ -307,7 +306,7 @@ func normalLines(s string) string { return strings.ReplaceAll(s, "\r\n", "\n") }
 type auditData struct {
 	adminBase
 	Q      string
-	Events []audit.Event
+	Events []auditRow
 	Pager  pager
 }
 
@@ -315,19 +314,21 @@ const auditPage = 100
 
 func (s *Server) adminAudit(w http.ResponseWriter, r *http.Request) {
 	q := firstRunes(strings.TrimSpace(r.URL.Query().Get("q")), 200)
-	_, total, err := s.Audit.List(r.Context(), q, 1, 0)
+	lang := state(r).lang
+	actions := auditActionsMatching(lang, q)
+	_, total, err := s.Audit.List(r.Context(), q, 1, 0, actions...)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	p, offset := newPager(r, total, auditPage)
-	events, _, err := s.Audit.List(r.Context(), q, auditPage, offset)
+	events, _, err := s.Audit.List(r.Context(), q, auditPage, offset, actions...)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	s.page(w, r, http.StatusOK, "admin_audit", &auditData{adminBase: s.adminBase(w, r, "admin.audit.title", "audit"),
-		Q: q, Events: events, Pager: p})
+		Q: q, Events: auditRows(lang, events), Pager: p})
 }
 
 // --- mail outbox ---

@@ -6,7 +6,6 @@ import (
 	"io"
 	"math"
 	"net/http"
-	"net/url"
 	"strconv"
 	"time"
 
@@ -50,6 +49,8 @@ func (s *Server) trainerHome(w http.ResponseWriter, r *http.Request) {
 type trainerCohortData struct {
 	Base
 	Report       *report.Report
+	Rows         []report.Learner // the page of the matrix, in the view's order
+	View         matrixView
 	Chart        chart
 	InactiveDays int
 	Filters      []string
@@ -60,7 +61,13 @@ type trainerCohortData struct {
 	MaxMessage   int
 	texts        map[string]string // the matrix's repeated texts, translated once per page
 	pcts         map[int]string
-	cells        map[report.Cell]string
+	cells        map[cellKey]string
+}
+
+// cellKey is what a cell's self-check text depends on.
+type cellKey struct {
+	has, tried, passed bool
+	best               int
 }
 
 // text translates a catalog text of the matrix once per page: a page of 50 learners × 9 modules
@@ -93,12 +100,12 @@ func (d *trainerCohortData) Pct(n int) string {
 
 // Cell is what a matrix cell says under its percentage about the self-check.
 func (d *trainerCohortData) Cell(c report.Cell) string {
-	key := report.Cell{HasCheck: c.HasCheck, Attempts: min(c.Attempts, 1), Passed: c.Passed, BestScore: c.BestScore}
+	key := cellKey{has: c.HasCheck, tried: c.Attempts > 0, passed: c.Passed, best: c.BestScore}
 	if s, ok := d.cells[key]; ok {
 		return s
 	}
 	if d.cells == nil {
-		d.cells = map[report.Cell]string{}
+		d.cells = map[cellKey]string{}
 	}
 	s := d.cellText(c)
 	d.cells[key] = s
@@ -119,7 +126,27 @@ func (d *trainerCohortData) cellText(c report.Cell) string {
 
 // Modules is "N of M modules".
 func (d *trainerCohortData) Modules(done int) string {
-	return d.text("trainer.cell.modules", "Done", done, "Total", len(d.Report.Modules))
+	return d.plural("trainer.cell.modules", len(d.Report.Modules), "Done", done)
+}
+
+// Attempts is "N attempts".
+func (d *trainerCohortData) Attempts(n int) string { return d.plural("trainer.cell.attempts", n) }
+
+// Text is a catalog text of the matrix without parameters.
+func (d *trainerCohortData) Text(key string) string { return d.text(key) }
+
+// plural is text with a plural form for count.
+func (d *trainerCohortData) plural(key string, count int, kv ...any) string {
+	memo := fmt.Sprint("#", key, count, kv)
+	if s, ok := d.texts[memo]; ok {
+		return s
+	}
+	if d.texts == nil {
+		d.texts = map[string]string{}
+	}
+	s := i18n.N(d.Lang, key, count, kv...)
+	d.texts[memo] = s
+	return s
 }
 
 // Status is a learner's status in words.
@@ -127,83 +154,14 @@ func (d *trainerCohortData) Status(l report.Learner) string {
 	return d.text("trainer.status." + l.Status())
 }
 
-// SortLink is the page's URL sorted by key: ascending, or descending when it is sorted by key
-// ascending already; filter and search stay, the page goes back to 1.
-func (d *trainerCohortData) SortLink(key string) string {
-	q := d.Report.Query
-	desc := q.Sort == key && !q.Desc
-	q.Sort, q.Desc, q.Page = key, desc, 1
-	return cohortURL(d.Report.ID, "", q)
-}
-
-// SortState is aria-sort of a column: "ascending", "descending" or "none".
-func (d *trainerCohortData) SortState(key string) string {
-	switch {
-	case d.Report.Query.Sort != key:
-		return "none"
-	case d.Report.Query.Desc:
-		return "descending"
-	}
-	return "ascending"
-}
-
-// PageLink is the URL of another page of the same view.
-func (d *trainerCohortData) PageLink(page int) string {
-	q := d.Report.Query
-	q.Page = page
-	return cohortURL(d.Report.ID, "", q)
-}
-
-// FileLink is an export of the same view (all pages).
-func (d *trainerCohortData) FileLink(file string) string {
-	q := d.Report.Query
-	q.Page = 0
-	return cohortURL(d.Report.ID, file, q)
-}
-
 // LearnerLink is a learner's detail page.
 func (d *trainerCohortData) LearnerLink(user int64) string {
 	return paths.CohortLearner(d.Report.ID, user)
 }
 
-// cohortURL is the cohort page (file "") or an export with the query in its URL.
-func cohortURL(id int64, file string, q report.Query) string {
-	v := url.Values{}
-	if q.Sort != report.SortName {
-		v.Set("sort", q.Sort)
-	}
-	if q.Desc {
-		v.Set("dir", "desc")
-	}
-	if q.Search != "" {
-		v.Set("q", q.Search)
-	}
-	if q.Filter != "" {
-		v.Set("filter", q.Filter)
-	}
-	if q.Page > 1 {
-		v.Set("page", strconv.Itoa(q.Page))
-	}
-	if q.SinceStart {
-		v.Set("since", "start")
-	}
-	p := paths.Cohort(id)
-	if file != "" {
-		p = paths.CohortFile(id, file)
-	}
-	if len(v) == 0 {
-		return p
-	}
-	return p + "?" + v.Encode()
-}
-
-// cohortQuery reads the matrix's sort, filter, search and page from the URL; unknown values fall
-// back to the defaults (a URL may have been edited).
-func cohortQuery(r *http.Request) report.Query {
-	v := r.URL.Query()
-	page, _ := strconv.Atoi(v.Get("page"))
-	return report.Query{Sort: v.Get("sort"), Desc: v.Get("dir") == "desc", Search: firstRunes(v.Get("q"), 200),
-		Filter: v.Get("filter"), Page: page, SinceStart: v.Get("since") == "start"}
+// FileLink is an export of the same view (every page of it).
+func (d *trainerCohortData) FileLink(file string) string {
+	return paths.CohortFile(d.Report.ID, file) + d.View.query(d.View.q.Sort, d.View.q.Desc, 0)
 }
 
 // trainerCohort shows one page of the learner × module matrix, the cohort's figures and the
@@ -219,7 +177,7 @@ func (s *Server) cohortPage(w http.ResponseWriter, r *http.Request, status int, 
 		return
 	}
 	u := state(r).user
-	rep, err := s.Reports.Report(r.Context(), id, u.ID, u.Role, cohortQuery(r))
+	rep, err := s.Reports.Report(r.Context(), id, u.ID, u.Role, cohortQuery(r.URL.Query()))
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -227,7 +185,7 @@ func (s *Server) cohortPage(w http.ResponseWriter, r *http.Request, status int, 
 	b := s.base(r, "")
 	b.Title = rep.Name
 	b.Notice = s.takeNotice(w, r)
-	s.page(w, r, status, "trainer_cohort", &trainerCohortData{Base: b, Report: rep,
+	s.page(w, r, status, "trainer_cohort", &trainerCohortData{Base: b, Report: rep, Rows: rep.Learners, View: newMatrixView(rep),
 		Chart: newChart(rep.Timeline, b.Lang), InactiveDays: int(report.InactiveAfter.Hours() / 24),
 		Filters: []string{report.FilterAll, report.FilterInactive, report.FilterOpen, report.FilterDone},
 		Sorts:   []string{report.SortName, report.SortOrg, report.SortPercent, report.SortActivity},
@@ -254,7 +212,7 @@ func (s *Server) cohortFile(w http.ResponseWriter, r *http.Request, ext, ctype s
 		return
 	}
 	u := state(r).user
-	exp, err := s.Reports.Export(r.Context(), id, u.ID, u.Role, cohortQuery(r))
+	exp, err := s.Reports.Export(r.Context(), id, u.ID, u.Role, cohortQuery(r.URL.Query()))
 	if err != nil {
 		s.fail(w, r, err)
 		return

@@ -10,6 +10,7 @@ import (
 // chain is spelled out at the end. Access rules per route are proven by authz_test.go.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
+	s.mux = mux
 
 	// Public.
 	mux.HandleFunc("GET /healthz", s.healthz)
@@ -41,6 +42,7 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /declaration", s.requireUser(http.HandlerFunc(s.declaration)))
 	mux.Handle("POST /declaration", s.requireUser(http.HandlerFunc(s.declarationPost)))
 	admin := func(h http.HandlerFunc) http.Handler { return s.requireRole(account.RoleAdmin, h) }
+	mux.Handle("GET /admin", admin(s.adminHome))
 	mux.Handle("GET /admin/registrations", admin(s.adminRegistrations))
 	mux.Handle("POST /admin/registrations/approve", admin(s.adminBulkApprove))
 	mux.Handle("POST /admin/registrations/{id}/approve", admin(s.adminApprove))
@@ -86,6 +88,16 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /certificates/{code}", s.certificate)
 	mux.HandleFunc("GET /certificates/{code}/qr.png", s.certificateQR)
 	mux.HandleFunc("GET /certificates/{code}/pdf", s.certificatePDF)
+
+	// --- media, glossary, case library, working tools (area: library) ---
+	// Signed-in users only, like the lessons they belong to (docs/spec-notes.md). A tool's PDF is
+	// /tools/{tool}.pdf: the mux matches whole segments only, so toolPage tells the two apart.
+	mux.Handle("GET /modules/{module}/media/{file}", learn(s.mediaFile))
+	mux.Handle("GET /glossary", learn(s.glossaryPage))
+	mux.Handle("GET /cases", learn(s.casesPage))
+	mux.Handle("GET /cases/{case}", learn(s.casePage))
+	mux.Handle("GET /tools", learn(s.toolsPage))
+	mux.Handle("GET /tools/{tool}", learn(s.toolPage))
 
 	// --- trainers and learning records (area: trainer) ---
 	// A trainer sees only the cohorts they lead (admins all); any other id is a 404.

@@ -28,6 +28,7 @@ type Server struct {
 	now    func() time.Time
 	ready  func(context.Context) error
 	render *renderer
+	mux    *http.ServeMux // the routes, set by Handler; resume.go asks it which pages exist
 	loc    *time.Location // the operator's zone: dates on pages, certificates and exports
 	static http.Handler
 
