@@ -298,7 +298,7 @@ func TestItemAnalysis(t *testing.T) {
 	attempt(w.anna.ID, map[string][]string{q1.ID: choices(q1, true), q2.ID: choices(q2, true)}, q1, q2)
 	attempt(w.anna.ID, map[string][]string{q1.ID: wrong1, q3.ID: choices(q3, true)}, q1, q3)
 	attempt(w.bernd.ID, map[string][]string{q1.ID: wrong1, q2.ID: choices(q2, true)}, q1, q2)
-	attempt(w.bernd.ID, map[string][]string{}) // before papers: every question shown, none answered
+	attempt(w.bernd.ID, map[string][]string{})                 // before papers: every question shown, none answered
 	attempt(w.emil.ID, map[string][]string{q1.ID: wrong1}, q1) // another cohort: not counted
 
 	body := w.as(w.tanja).get(fmt.Sprintf("/trainer/cohorts/%d/questions", w.nord)).Body
