@@ -111,7 +111,7 @@ func (s *Service) issue(ctx context.Context, tx *sql.Tx, userID, attemptID int64
 	}
 	mods, pr := s.programme(rec)
 	// The learner's summary changes with every record; it is written with them.
-	if err := s.writeSummary(ctx, tx, summaryOf(userID, rec, mods, pr)); err != nil {
+	if err := s.writeSummary(ctx, tx, summaryOf(userID, rec, mods, pr), mods); err != nil {
 		return nil, err
 	}
 	var want []string

@@ -60,8 +60,21 @@ func summaryOf(userID int64, rec *records, mods []ModuleProgress, pr Programme) 
 	return sum
 }
 
-// writeSummary stores a learner's summary inside tx.
-func (s *Service) writeSummary(ctx context.Context, tx *sql.Tx, sum Summary) error {
+// writeSummary stores a learner's summary, and their figures per module, inside tx.
+func (s *Service) writeSummary(ctx context.Context, tx *sql.Tx, sum Summary, mods []ModuleProgress) error {
+	if len(mods) > 0 {
+		q := `INSERT INTO learner_module_progress(user_id, module_id, percent, best, attempts) VALUES ` +
+			strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?), ", len(mods)), ", ") +
+			` ON CONFLICT (user_id, module_id) DO UPDATE SET percent = excluded.percent, best = excluded.best,
+				attempts = excluded.attempts`
+		args := make([]any, 0, 5*len(mods))
+		for _, m := range mods {
+			args = append(args, sum.UserID, m.Module.ID, m.Percent, m.BestScore, m.Attempts)
+		}
+		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+			return fmt.Errorf("write module progress: %w", err)
+		}
+	}
 	_, err := tx.ExecContext(ctx, `INSERT INTO learner_progress(user_id, units_done, units_total, percent, modules_done,
 			complete, attempts, last_activity_at, catalog) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (user_id) DO UPDATE SET units_done = excluded.units_done, units_total = excluded.units_total,
@@ -82,7 +95,7 @@ func (s *Service) summarise(ctx context.Context, tx *sql.Tx, userID int64) error
 		return err
 	}
 	mods, pr := s.programme(rec)
-	return s.writeSummary(ctx, tx, summaryOf(userID, rec, mods, pr))
+	return s.writeSummary(ctx, tx, summaryOf(userID, rec, mods, pr), mods)
 }
 
 // refreshBatch is how many learners one refresh transaction recomputes.
@@ -115,7 +128,7 @@ func (s *Service) RefreshSummaries(ctx context.Context) (int, error) {
 			}
 			for _, id := range batch {
 				mods, pr := s.programme(recs[id])
-				if err := s.writeSummary(ctx, tx, summaryOf(id, recs[id], mods, pr)); err != nil {
+				if err := s.writeSummary(ctx, tx, summaryOf(id, recs[id], mods, pr), mods); err != nil {
 					return err
 				}
 			}

@@ -39,7 +39,7 @@ func (s *Service) Export(ctx context.Context, cohortID, viewerID int64, viewerRo
 		return nil, err
 	}
 	e := &Export{Cohort: *c, At: s.now().UTC(), Modules: s.cat.Modules, Query: q, s: s}
-	if q.SinceStart || q.moduleSort() {
+	if q.SinceStart {
 		rows, err := s.rows(ctx, *c, q.SinceStart, q.Sort)
 		if err != nil {
 			return nil, fmt.Errorf("export cohort %d: %w", cohortID, err)
@@ -64,7 +64,7 @@ func (e *Export) Each(ctx context.Context, fn func(Learner) error) error {
 		}
 		return nil
 	}
-	if e.rows != nil || e.Query.SinceStart || e.Query.moduleSort() {
+	if e.rows != nil || e.Query.SinceStart {
 		for start := 0; start < len(e.rows); start += exportBatch {
 			if err := emit(e.rows[start:min(start+exportBatch, len(e.rows))]); err != nil {
 				return err

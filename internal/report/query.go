@@ -25,9 +25,13 @@ import (
 // in rows.go, which the statements below say again in SQL (TestSQLAgreesWithRecords holds the two
 // together). docs/architecture.md lists this exception.
 
-const memberFrom = ` FROM cohort_members m JOIN users u ON u.id = m.user_id
-	LEFT JOIN learner_progress p ON p.user_id = m.user_id
-	WHERE m.cohort_id = :cohort AND u.status IN ('approved', 'disabled')`
+const (
+	memberJoin  = ` FROM cohort_members m JOIN users u ON u.id = m.user_id LEFT JOIN learner_progress p ON p.user_id = m.user_id`
+	memberWhere = ` WHERE m.cohort_id = :cohort AND u.status IN ('approved', 'disabled')`
+	memberFrom  = memberJoin + memberWhere
+	// moduleJoin brings the sorted module's figures in (learning keeps them per learner and module).
+	moduleJoin = ` LEFT JOIN learner_module_progress mp ON mp.user_id = m.user_id AND mp.module_id = :module`
+)
 
 // The flags, as SQL over memberFrom: :cutoff is now − InactiveAfter, :due the due date (0: none).
 const (
@@ -93,6 +97,9 @@ func (q Query) order() string {
 	}
 	keys := map[string][]string{SortOrg: {"u.sort_org"}, SortPercent: {"coalesce(p.percent, 0)", "coalesce(p.modules_done, 0)"},
 		SortActivity: {sqlLast}}
+	if q.moduleSort() {
+		keys[q.Sort] = []string{"coalesce(mp.percent, 0)", "coalesce(mp.best, 0)", "coalesce(mp.attempts, 0)"}
+	}
 	var terms []string
 	for _, k := range keys[q.Sort] {
 		terms = append(terms, k+dir)
@@ -137,8 +144,13 @@ func (s *Service) sqlFiguresKey(ctx context.Context, c account.Cohort, q Query, 
 // sqlRows streams the members that pass q's filter in q's order (limit < 0: all) to fn.
 func (s *Service) sqlRows(ctx context.Context, c account.Cohort, q Query, now time.Time, limit, offset int, fn func(row) error) error {
 	cond, fargs := q.filter()
-	query := `SELECT ` + rowColumns + memberFrom + cond + q.order() + ` LIMIT :limit OFFSET :offset`
+	from := memberFrom
 	args := append(append(s.args(c, now), fargs...), namedArg("limit", limit), namedArg("offset", offset))
+	if q.moduleSort() {
+		from = memberJoin + moduleJoin + memberWhere
+		args = append(args, namedArg("module", strings.TrimPrefix(q.Sort, "m.")))
+	}
+	query := `SELECT ` + rowColumns + from + cond + q.order() + ` LIMIT :limit OFFSET :offset`
 	err := sqlite.Each(ctx, s.db.R, query, args, func(scan func(...any) error) error {
 		r, err := scanRow(scan)
 		if err != nil {

@@ -168,7 +168,7 @@ func (s *Service) Report(ctx context.Context, cohortID, viewerID int64, viewerRo
 	}
 	r := &Report{ID: c.ID, Name: c.Name, CreatedAt: c.CreatedAt, Cohort: *c, At: s.now().UTC(), Modules: s.cat.Modules, Query: q}
 	var page []row
-	if q.SinceStart || q.moduleSort() {
+	if q.SinceStart {
 		page, err = s.recordsPage(ctx, r)
 	} else {
 		page, err = s.sqlPage(ctx, r)
@@ -215,9 +215,8 @@ func (s *Service) sqlPage(ctx context.Context, r *Report) ([]row, error) {
 	return page, nil
 }
 
-// recordsPage fills the report of a cycle counted from its start, or sorted by a module's column:
-// no summary holds those figures, so every member's records (since the start) are read in
-// batches and sorted here.
+// recordsPage fills the report of a cycle counted from its start: no summary holds those figures,
+// so every member's records since the start are read in batches and sorted here.
 func (s *Service) recordsPage(ctx context.Context, r *Report) ([]row, error) {
 	rows, err := s.rows(ctx, r.Cohort, r.Query.SinceStart, r.Query.Sort)
 	if err != nil {

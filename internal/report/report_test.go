@@ -353,3 +353,27 @@ func TestSQLAgreesWithRecords(t *testing.T) {
 		}
 	}
 }
+
+// A module's column sorts by its percentage, then best score, then attempts — from the figures
+// learning keeps per module, in SQL.
+func TestSortByModule(t *testing.T) {
+	w := newWorld(t)
+	r, err := w.svc.Report(context.Background(), w.nord, w.trainerT, "trainer", report.Query{Sort: report.SortModule("alpha"), Desc: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, l := range r.Learners {
+		names = append(names, l.Name)
+	}
+	if want := []string{"Anna Arndt", "Frank Fink", "Bernd Bauer", "Dieter Dormant", "Clara Christ"}; !slices.Equal(names, want) {
+		t.Errorf("by alpha, descending: %q, want %q", names, want)
+	}
+	if r.Query.Sort != "m.alpha" {
+		t.Errorf("the sort was not kept: %q", r.Query.Sort)
+	}
+	r, err = w.svc.Report(context.Background(), w.nord, w.trainerT, "trainer", report.Query{Sort: "m.nonsense"})
+	if err != nil || r.Query.Sort != report.SortName {
+		t.Errorf("an unknown module falls back to the name: %q, %v", r.Query.Sort, err)
+	}
+}

@@ -30,10 +30,11 @@ func BenchmarkTrainerPages(b *testing.B) {
 		seedCohort(b, h, c.ID, n)
 		br := h.browser()
 		br.signIn(trainer.Email, trainer.Password)
-		for _, page := range []string{"", "?sort=percent&dir=desc&page=3", "/progress.csv", "/progress.xlsx"} {
+		byModule := "?sort=m." + h.svc.Content.Modules[0].ID
+		for _, page := range []string{"", "?sort=total&dir=desc&page=3", byModule, "/progress.csv", "/progress.xlsx"} {
 			path := fmt.Sprintf("/trainer/cohorts/%d%s", c.ID, page)
-			name := map[string]string{"": "cohort-page", "?sort=percent&dir=desc&page=3": "cohort-page-sorted",
-				"/progress.csv": "csv", "/progress.xlsx": "xlsx"}[page]
+			name := map[string]string{"": "cohort-page", "?sort=total&dir=desc&page=3": "cohort-page-sorted",
+				byModule: "cohort-page-by-module", "/progress.csv": "csv", "/progress.xlsx": "xlsx"}[page]
 			b.Run(fmt.Sprintf("%s/learners=%d", name, n), func(b *testing.B) {
 				cpu := processCPU()
 				size := 0
