@@ -52,7 +52,7 @@ func (s *Service) PendingRegistrations(ctx context.Context) ([]Applicant, error)
 			coalesce(a.version, 0), coalesce(a.accepted_at, 0), coalesce(a.ip, ''), coalesce(a.user_agent, ''),
 			coalesce(rc.id, 0), coalesce(rc.name, '')`+userFrom+`
 		LEFT JOIN declaration_acceptances a ON a.id = (SELECT min(id) FROM declaration_acceptances WHERE user_id = u.id)
-		LEFT JOIN cohorts rc ON u.requested_cohort <> '' AND rc.code = u.requested_cohort
+		LEFT JOIN cohorts rc ON u.requested_cohort <> '' AND rc.code = u.requested_cohort AND rc.archived_at IS NULL
 		WHERE u.status = ? ORDER BY u.created_at, u.id`, StatusPending)
 	if err != nil {
 		return nil, fmt.Errorf("list registrations: %w", err)
