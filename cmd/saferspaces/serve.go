@@ -80,6 +80,20 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	svc := app.New(app.Parts{Config: cfg, DB: db, Content: cat, Sender: sender, Log: log})
+	if err := svc.Accounts.LoadKeys(); err != nil {
+		ln.Close()
+		return err
+	}
+	// The canonical URL of the learning records is fixed at first start, and older progress
+	// becomes statements, before the first request.
+	if err := svc.XAPI.Start(ctx, log); err != nil {
+		ln.Close()
+		return err
+	}
+	if cfg.XAPIEndpoint != "" {
+		svc.XAPI.SendTo(web.NewLRSClient(cfg.XAPIEndpoint, cfg.XAPIUsername, cfg.XAPIPassword))
+		log.Info("learning records are sent to an LRS", "endpoint", cfg.XAPIEndpoint)
+	}
 	// Progress summaries follow the content: after an upgrade or a content change they are
 	// recomputed once, before the first trainer's page reads them.
 	if n, err := svc.Learning.RefreshSummaries(ctx); err != nil {

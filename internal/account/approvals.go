@@ -11,9 +11,9 @@ import (
 	"saferspaces/internal/sqlite"
 )
 
-// autoApprove approves a fresh applicant whose e-mail domain an admin listed for a cohort: they
+// approveByDomain approves a fresh applicant whose e-mail domain an admin listed for a cohort: they
 // join it and get their activation link at once, instead of the "received" mail.
-func (s *Service) autoApprove(ctx context.Context, tx *sql.Tx, userID, cohortID int64, cohort, ip string, now time.Time) error {
+func (s *Service) approveByDomain(ctx context.Context, tx *sql.Tx, userID, cohortID int64, cohort, ip string, now time.Time) error {
 	if _, err := tx.ExecContext(ctx, `UPDATE users SET status = ?, decided_at = ? WHERE id = ?`, StatusApproved, now.Unix(), userID); err != nil {
 		return err
 	}

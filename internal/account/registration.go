@@ -91,7 +91,7 @@ func (s *Service) Register(ctx context.Context, r Registration) error {
 		if cohortID, cohort, err := domainCohort(ctx, tx, r.Email); err != nil {
 			return err
 		} else if cohortID != 0 {
-			return s.autoApprove(ctx, tx, id, cohortID, cohort, r.IP, now)
+			return s.approveByDomain(ctx, tx, id, cohortID, cohort, r.IP, now)
 		}
 
 		data := mailer.Data{Name: r.Name, Email: r.Email, Organisation: r.Organisation, Position: r.Position, BaseURL: s.baseURL()}

@@ -23,9 +23,12 @@ type Service struct {
 	hashes chan struct{}
 	// sessionsSwept is when expired session rows were last deleted (unix seconds).
 	sessionsSwept atomic.Int64
+	keys          *keyring // seals second-factor secrets (UseKeyFile)
+	onErase       []EraseHook
+	autoApprove   AutoApprover // SSO applicants approved at once (sso.go)
 }
 
 // New builds the service. link turns a path such as /activate/TOKEN into an absolute URL.
 func New(db *sqlite.DB, now func() time.Time, link func(string) string, log *slog.Logger) *Service {
-	return &Service{db: db, now: now, link: link, log: log, hashes: make(chan struct{}, 4)}
+	return &Service{db: db, now: now, link: link, log: log, hashes: make(chan struct{}, 4), keys: &keyring{}}
 }

@@ -4,6 +4,7 @@ package app
 
 import (
 	"log/slog"
+	"path/filepath"
 	"time"
 
 	"saferspaces/internal/account"
@@ -51,8 +52,13 @@ func New(p Parts) *Services {
 		now = time.Now
 	}
 	acc := account.New(p.DB, now, p.Config.Link, p.Log)
+	acc.UseKeyFile(filepath.Join(p.Config.Data, account.KeyFile))
 	learn := learning.New(p.DB, p.Content, now)
 	learn.MailCertificates(p.Config.Link)
+	// Learning events become stored xAPI statements in their own transaction; an erasure voids them.
+	records := xapi.New(p.DB, p.Content, p.Config.BaseURL, now)
+	learn.RecordWith(records)
+	acc.OnErase(records.VoidUser)
 	reports := report.New(p.DB, acc, learn, now, p.Config.Location())
 	return &Services{
 		Content:  p.Content,
@@ -63,6 +69,6 @@ func New(p Parts) *Services {
 		Remind:   remind.New(p.DB, acc, reports, now, p.Config.Link, p.Config.Location(), p.Log),
 		Outbox:   mail.NewOutbox(p.DB, p.Sender, p.Log, now),
 		Audit:    audit.NewTrail(p.DB.R),
-		XAPI:     xapi.New(p.DB, p.Content, p.Config.BaseURL, now),
+		XAPI:     records,
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"saferspaces/internal/content"
 	"saferspaces/internal/errs"
 	"saferspaces/internal/paths"
+	"saferspaces/internal/sqlite"
 )
 
 // Units is the progress rule, the one every page, report and export uses: every lesson of a module
@@ -227,13 +228,29 @@ func (s *Service) CompleteLesson(ctx context.Context, userID int64, moduleID, le
 	now := s.now()
 	var issued []Certificate
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO lesson_completions(user_id, module_id, lesson_id, completed_at)
-			VALUES (?, ?, ?, ?)`, userID, moduleID, lessonID, now.Unix()); err != nil {
+		before, err := loadRecord(ctx, tx, userID)
+		if err != nil {
 			return err
 		}
-		var err error
-		issued, err = s.issue(ctx, tx, userID, 0, now)
-		return err
+		res, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO lesson_completions(user_id, module_id, lesson_id, completed_at)
+			VALUES (?, ?, ?, ?)`, userID, moduleID, lessonID, now.Unix())
+		if err != nil {
+			return err
+		}
+		after, err := loadRecord(ctx, tx, userID)
+		if err != nil {
+			return err
+		}
+		if issued, err = s.issue(ctx, tx, after, userID, 0, now); err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return nil // done before: nothing new to record
+		}
+		m := s.cat.Module(moduleID)
+		at := sqlite.Time(now.Unix())
+		return s.record(ctx, tx, s.changes(before, after, m,
+			[]Event{{Kind: LessonCompleted, UserID: userID, At: at, Module: m, Lesson: m.Lesson(lessonID)}}))
 	})
 	if err != nil {
 		return nil, fmt.Errorf("complete lesson %s/%s: %w", moduleID, lessonID, err)

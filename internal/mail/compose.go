@@ -27,12 +27,14 @@ const (
 	KindCertificate          Kind = "certificate"
 	KindReminder             Kind = "reminder"       // a cohort's reminder to an inactive or overdue learner (texts: cycles catalogs)
 	KindCohortMessage        Kind = "cohort_message" // a trainer's message to every member of a cohort (texts: cycles catalogs)
+	KindSecondFactorReset    Kind = "second_factor_reset" // an admin removed the user's second factor
+	KindSSOApproved          Kind = "sso_approved"        // approval of an applicant who signs in through the identity provider
 )
 
 // AllKinds lists every kind, for start-up checks and tests.
 func AllKinds() []Kind {
 	return []Kind{KindRegistrationReceived, KindRegistrationNew, KindActivation, KindRejected,
-		KindPasswordReset, KindPasswordChanged, KindCertificate, KindReminder, KindCohortMessage}
+		KindPasswordReset, KindPasswordChanged, KindCertificate, KindReminder, KindCohortMessage, KindSecondFactorReset, KindSSOApproved}
 }
 
 // Message is one e-mail ready for the outbox.
@@ -86,6 +88,8 @@ func Compose(kind Kind, lang i18n.Lang, data Data) (Message, error) {
 			data.Link = data.BaseURL + paths.Registrations
 		case KindPasswordChanged:
 			data.Link = data.BaseURL + paths.Forgot
+		case KindSecondFactorReset, KindSSOApproved:
+			data.Link = data.BaseURL + paths.Login
 		}
 	}
 	switch kind {

@@ -28,6 +28,8 @@ func TestComposeEveryKindAndLanguage(t *testing.T) {
 		mail.KindCertificate:          "„Risikoanalyse“",
 		mail.KindReminder:             "Ihr Lernfortschritt liegt bei 40 %.\nBitte schließen Sie die Module bis zum 30. Juni 2026 ab.",
 		mail.KindCohortMessage:        "Tanja Trainer schreibt Ihnen als Leitung Ihrer Schulung „Stadt Köln 2026“:\n\nWorkshop am 12. Mai",
+		mail.KindSecondFactorReset:    "zweiten Faktor neu ein",
+		mail.KindSSOApproved:          "Konto Ihrer Organisation",
 	}
 	english := map[mail.Kind]string{
 		mail.KindRegistrationReceived: "An administrator will now review",
@@ -39,6 +41,8 @@ func TestComposeEveryKindAndLanguage(t *testing.T) {
 		mail.KindCertificate:          "“Risikoanalyse”",
 		mail.KindReminder:             "Your progress is 40 %.\nPlease complete the modules by 30. Juni 2026.",
 		mail.KindCohortMessage:        "Tanja Trainer, who leads your training “Stadt Köln 2026”, writes:\n\nWorkshop am 12. Mai",
+		mail.KindSecondFactorReset:    "you set up the second factor again",
+		mail.KindSSOApproved:          "your organisation's account",
 	}
 	for _, kind := range mail.AllKinds() {
 		for _, lang := range append(i18n.Languages(), "xx", "") {
@@ -51,6 +55,8 @@ func TestComposeEveryKindAndLanguage(t *testing.T) {
 					d.Link, link = "", "https://saferspaces.example.org/admin/registrations"
 				case mail.KindPasswordChanged:
 					d.Link, link = "", "https://saferspaces.example.org/password/forgot"
+				case mail.KindSecondFactorReset, mail.KindSSOApproved:
+					d.Link, link = "", "https://saferspaces.example.org/login"
 				case mail.KindRegistrationReceived, mail.KindRejected, mail.KindCohortMessage:
 					link = ""
 				default:
