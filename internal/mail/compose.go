@@ -25,8 +25,8 @@ const (
 	KindPasswordReset        Kind = "password_reset"
 	KindPasswordChanged      Kind = "password_changed"
 	KindCertificate          Kind = "certificate"
-	KindReminder             Kind = "reminder"       // a cohort's reminder to an inactive or overdue learner (texts: cycles catalogs)
-	KindCohortMessage        Kind = "cohort_message" // a trainer's message to every member of a cohort (texts: cycles catalogs)
+	KindReminder             Kind = "reminder"            // a cohort's reminder to an inactive or overdue learner (texts: cycles catalogs)
+	KindCohortMessage        Kind = "cohort_message"      // a trainer's message to every member of a cohort (texts: cycles catalogs)
 	KindSecondFactorReset    Kind = "second_factor_reset" // an admin removed the user's second factor
 	KindSSOApproved          Kind = "sso_approved"        // approval of an applicant who signs in through the identity provider
 )
