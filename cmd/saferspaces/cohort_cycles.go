@@ -125,8 +125,11 @@ func cmdCohortList(ctx context.Context, args []string, getenv func(string) strin
 		for _, p := range c.Leaders {
 			leaders = append(leaders, p.Email)
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n", c.ID, c.Name, code, day(c.StartsAt), day(c.DueAt), c.Members,
-			strings.Join(append(leaders, "")[:max(len(leaders), 1)], ","), state)
+		lead := strings.Join(leaders, ",")
+		if lead == "" {
+			lead = "-"
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n", c.ID, c.Name, code, day(c.StartsAt), day(c.DueAt), c.Members, lead, state)
 	}
 	return tw.Flush()
 }
