@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
+	"io"
 	"mime"
 	"slices"
 	"strconv"
@@ -298,6 +299,30 @@ func TestFileName(t *testing.T) {
 		_, params, err := mime.ParseMediaType(report.ContentDisposition(in, at, "xlsx"))
 		if err != nil || params["filename"] != want[0] {
 			t.Errorf("Content-Disposition for %q: %v, %q", in, err, params)
+		}
+	}
+}
+
+// Downloads at the same time do not wait on each other for the read pool's connections (more
+// of them than the pool has).
+func TestExportsAtTheSameTime(t *testing.T) {
+	w := newWorld(t)
+	defer report.SetExportBatch(report.SetExportBatch(2)) // several batches per export
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	errc := make(chan error, 12)
+	for range cap(errc) {
+		go func() {
+			e, err := w.svc.Export(ctx, w.nord, w.trainerT, "trainer", report.Query{})
+			if err == nil {
+				err = report.WriteCSV(ctx, io.Discard, e, "de", time.UTC)
+			}
+			errc <- err
+		}()
+	}
+	for range cap(errc) {
+		if err := <-errc; err != nil {
+			t.Fatal(err)
 		}
 	}
 }

@@ -14,7 +14,7 @@ import (
 
 // exportBatch is how many learners' records an export reads at once: memory stays flat whatever
 // the size of the cohort.
-const exportBatch = 500
+var exportBatch = 500
 
 // Export is a cohort's matrix for a file: every member that passes the query's filter, in the
 // query's order (not only the page shown). Its rows are built batch by batch while writing.
@@ -50,7 +50,9 @@ func (s *Service) Export(ctx context.Context, cohortID, viewerID int64, viewerRo
 }
 
 // Each calls fn with every learner of the export, in order, reading their records in batches of
-// exportBatch while the members stream out of one query: memory stays flat in the cohort's size.
+// exportBatch. The members' rows (a few hundred bytes each) are read first, in one query that is
+// closed before any record is read: a cursor held open while each batch asks the read pool for
+// another connection would let a handful of simultaneous downloads wait on each other forever.
 func (e *Export) Each(ctx context.Context, fn func(Learner) error) error {
 	emit := func(batch []row) error {
 		ls, err := e.s.learners(ctx, e.Cohort, batch, e.Query.SinceStart)
@@ -72,19 +74,20 @@ func (e *Export) Each(ctx context.Context, fn func(Learner) error) error {
 		}
 		return nil
 	}
-	batch := make([]row, 0, exportBatch)
+	var rows []row
 	err := e.s.sqlRows(ctx, e.Cohort, e.Query, e.At, -1, 0, func(r row) error {
-		if batch = append(batch, r); len(batch) < exportBatch {
-			return nil
-		}
-		err := emit(batch)
-		batch = batch[:0]
-		return err
+		rows = append(rows, r)
+		return nil
 	})
-	if err != nil || len(batch) == 0 {
+	if err != nil {
 		return err
 	}
-	return emit(batch)
+	for start := 0; start < len(rows); start += exportBatch {
+		if err := emit(rows[start:min(start+exportBatch, len(rows))]); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // statusText is a learner's status in the reader's language.

@@ -34,3 +34,11 @@ func (s *Service) BothWays(ctx context.Context, cohortID int64) (sqlWay, goWay m
 	}
 	return sqlWay, goWay, err
 }
+
+// SetExportBatch changes how many learners an export reads at once, for a test with few
+// learners; it returns the old value.
+func SetExportBatch(n int) int {
+	old := exportBatch
+	exportBatch = n
+	return old
+}
