@@ -36,12 +36,17 @@ func accountsFor(ctx context.Context, cfg config.Config, log *slog.Logger) (*acc
 
 func cmdCohortCreate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	cfg := config.Default()
-	var name, code string
-	rest, err := parseFlags("cohort create", "cohort create --name N [--code C] [--data DIR]", args, getenv, stderr, func(fs *flag.FlagSet) {
-		cfg.DataFlag(fs)
-		fs.StringVar(&name, "name", "", "cohort `name` (unique)")
-		fs.StringVar(&code, "code", "", "optional join `code` applicants enter on the declaration form (letters, digits, - and _)")
-	})
+	var name, code, starts, due, description string
+	rest, err := parseFlags("cohort create", "cohort create --name N [--code C] [--starts YYYY-MM-DD] [--due YYYY-MM-DD] [--description D] [--data DIR]",
+		args, getenv, stderr, func(fs *flag.FlagSet) {
+			cfg.DataFlag(fs)
+			fs.StringVar(&name, "name", "", "cohort `name` (unique)")
+			fs.StringVar(&code, "code", "", "optional join `code` applicants enter on the declaration form (letters, digits, - and _)")
+			fs.StringVar(&starts, "starts", "", "optional start `date` (YYYY-MM-DD, in --timezone)")
+			fs.StringVar(&due, "due", "", "optional due `date` (YYYY-MM-DD, in --timezone): learners not complete after it are overdue")
+			fs.StringVar(&description, "description", "", "optional `text` shown on the cohort's report")
+			fs.StringVar(&cfg.TimeZone, "timezone", cfg.TimeZone, "time `zone` of the dates")
+		})
 	if err != nil {
 		return err
 	}
@@ -56,8 +61,26 @@ func cmdCohortCreate(ctx context.Context, args []string, getenv func(string) str
 		return err
 	}
 	defer closeDB()
-	c, err := accounts.CreateCohort(ctx, audit.CLI, name, code)
-	if fields := errs.FieldsOf(err); fields != nil {
+	in := account.CohortInput{Name: name, Code: code, Description: description}
+	for _, d := range []struct {
+		flag, v string
+		t       *time.Time
+		end     bool
+	}{{"starts", starts, &in.StartsAt, false}, {"due", due, &in.DueAt, true}} {
+		if d.v == "" {
+			continue
+		}
+		t, err := time.ParseInLocation("2006-01-02", d.v, cfg.Location())
+		if err != nil {
+			return usageError(stderr, "cohort create: --%s: %q is not a date YYYY-MM-DD", d.flag, d.v)
+		}
+		if d.end {
+			t = t.AddDate(0, 0, 1).Add(-time.Second) // due on a day: by its end
+		}
+		*d.t = t
+	}
+	c, err := accounts.CreateCycle(ctx, audit.CLI, in)
+	if fields := errs.FieldsOf(err); fields != nil && !errs.Is(err, errs.Conflict) {
 		return usageError(stderr, "cohort create: %s", flagMessages(fields))
 	}
 	if err != nil {

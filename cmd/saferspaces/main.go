@@ -42,7 +42,13 @@ Usage:
   saferspaces purge [--dry-run] [--data DIR]  apply the retention rules once (serve does it daily)
   saferspaces user create --email E --name N [--role learner|trainer|admin] [--cohort NAME]
   saferspaces users import [--data DIR] FILE.csv
-  saferspaces cohort create --name N [--code C]
+  saferspaces cohort create --name N [--code C] [--starts DATE] [--due DATE] [--description D]
+  saferspaces cohort add --cohort NAME --email E [--role learner|trainer]
+  saferspaces cohort remove --cohort NAME --email E [--role learner|trainer]
+  saferspaces cohort list [--archived]
+  saferspaces cohort rename --cohort NAME --name NEW
+  saferspaces cohort archive|restore --cohort NAME
+  saferspaces cohort remind (--cohort NAME | --auto)
   saferspaces modules check [DIR]           validate module content
   saferspaces export xapi [--data DIR] [FILE]
 
@@ -98,11 +104,18 @@ type command func(ctx context.Context, args []string, getenv func(string) string
 // subcommands are the two-word commands.
 func subcommands() map[string]command {
 	return map[string]command{
-		"modules check": cmdModulesCheck,
-		"user create":   cmdUserCreate,
-		"cohort create": cmdCohortCreate,
-		"users import":  cmdUsersImport,
-		"export xapi":   cmdExportXAPI,
+		"modules check":  cmdModulesCheck,
+		"user create":    cmdUserCreate,
+		"cohort create":  cmdCohortCreate,
+		"cohort add":     cohortPersonCmd(true),
+		"cohort remove":  cohortPersonCmd(false),
+		"cohort list":    cmdCohortList,
+		"cohort rename":  cmdCohortRename,
+		"cohort archive": cohortStateCmd(true),
+		"cohort restore": cohortStateCmd(false),
+		"cohort remind":  cmdCohortRemind,
+		"users import":   cmdUsersImport,
+		"export xapi":    cmdExportXAPI,
 	}
 }
 

@@ -111,6 +111,18 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 		svc.XAPI.SendTo(web.NewLRSClient(cfg.XAPIEndpoint, cfg.XAPIUsername, cfg.XAPIPassword))
 		log.Info("learning records are sent to an LRS", "endpoint", cfg.XAPIEndpoint)
 	}
+	// Progress summaries follow the content: after an upgrade or a content change they are
+	// recomputed once, before the first trainer's page reads them.
+	if n, err := svc.Learning.RefreshSummaries(ctx); err != nil {
+		ln.Close()
+		return fmt.Errorf("progress summaries: %w", err)
+	} else if n > 0 {
+		log.Info("progress summaries recomputed", "learners", n)
+	}
+	if err := svc.Accounts.EnsureSortKeys(ctx); err != nil {
+		ln.Close()
+		return fmt.Errorf("sort keys: %w", err)
+	}
 	if cfg.Demo {
 		if err := printDemo(ctx, svc.Accounts, stdout); err != nil {
 			ln.Close()

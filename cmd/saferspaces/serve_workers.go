@@ -18,6 +18,10 @@ import (
 // cleanupInterval is how often expired sessions, old sign-in failures and used tokens are deleted.
 const cleanupInterval = 10 * time.Minute
 
+// remindInterval is how often the automatic reminders of cohorts run (once at start, then daily);
+// the weekly limit per learner makes a restart harmless.
+const remindInterval = 24 * time.Hour
+
 // mailSender is SMTP with --smtp-url, else .eml files in DATA/mail.
 func mailSender(cfg config.Config, log *slog.Logger) (mail.Sender, error) {
 	if err := mail.CheckTemplates(); err != nil {
@@ -45,6 +49,7 @@ func startWorkers(ctx context.Context, svc *app.Services) (stop func()) {
 	var wg sync.WaitGroup
 	wg.Go(func() { svc.Outbox.Run(ctx) })
 	wg.Go(func() { svc.Accounts.RunCleanup(ctx, cleanupInterval) })
+	wg.Go(func() { svc.Remind.Run(ctx, remindInterval) })
 	if svc.XAPI.Sending() {
 		wg.Go(func() { svc.XAPI.Run(ctx) })
 	}

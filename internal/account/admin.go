@@ -52,7 +52,7 @@ func (s *Service) PendingRegistrations(ctx context.Context) ([]Applicant, error)
 			coalesce(a.version, 0), coalesce(a.accepted_at, 0), coalesce(a.ip, ''), coalesce(a.user_agent, ''),
 			coalesce(rc.id, 0), coalesce(rc.name, '')`+userFrom+`
 		LEFT JOIN declaration_acceptances a ON a.id = (SELECT min(id) FROM declaration_acceptances WHERE user_id = u.id)
-		LEFT JOIN cohorts rc ON u.requested_cohort <> '' AND rc.code = u.requested_cohort
+		LEFT JOIN cohorts rc ON u.requested_cohort <> '' AND rc.code = u.requested_cohort AND rc.archived_at IS NULL
 		WHERE u.status = ? ORDER BY u.created_at, u.id`, StatusPending)
 	if err != nil {
 		return nil, fmt.Errorf("list registrations: %w", err)
@@ -112,11 +112,11 @@ func (s *Service) Approve(ctx context.Context, act audit.Actor, userID, cohortID
 		}
 		detail := ""
 		if cohortID != 0 {
-			name, err := cohortName(ctx, tx, cohortID)
+			name, err := joinableCohort(ctx, tx, cohortID)
 			if err != nil {
 				return err
 			}
-			if err := s.setCohort(ctx, tx, u.ID, cohortID); err != nil {
+			if err := s.joinCohort(ctx, tx, u.ID, cohortID); err != nil {
 				return err
 			}
 			detail = "cohort " + name
@@ -152,14 +152,20 @@ func (s *Service) sendActivation(ctx context.Context, tx *sql.Tx, u *User) error
 		Link: s.tokenLink(PurposeActivation, raw), BaseURL: s.baseURL()}, "", "")
 }
 
-func cohortName(ctx context.Context, q querier, id int64) (string, error) {
+// joinableCohort is the name of the cohort people may join: it exists (else ErrNoSuchCohort)
+// and is not archived (else ErrArchived).
+func joinableCohort(ctx context.Context, q querier, id int64) (string, error) {
 	var name string
-	err := q.QueryRowContext(ctx, `SELECT name FROM cohorts WHERE id = ?`, id).Scan(&name)
+	var archived bool
+	err := q.QueryRowContext(ctx, `SELECT name, archived_at IS NOT NULL FROM cohorts WHERE id = ?`, id).Scan(&name, &archived)
 	if err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return "", ErrNoSuchCohort
 		}
 		return "", err
+	}
+	if archived {
+		return "", ErrArchived
 	}
 	return name, nil
 }
@@ -273,7 +279,8 @@ func keepOneAdmin(ctx context.Context, tx *sql.Tx, u *User) error {
 	return nil
 }
 
-// SetUserCohort puts a user into a cohort, or takes them out of theirs with cohortID 0.
+// SetUserCohort puts a user into a further cohort (a person may be in several); with cohortID 0
+// it takes them out of every active cohort (archived cohorts keep their members as they ended).
 func (s *Service) SetUserCohort(ctx context.Context, act audit.Actor, userID, cohortID int64) error {
 	now := s.now()
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
@@ -283,15 +290,16 @@ func (s *Service) SetUserCohort(ctx context.Context, act audit.Actor, userID, co
 		}
 		detail := "no cohort"
 		if cohortID == 0 {
-			if _, err := tx.ExecContext(ctx, `DELETE FROM cohort_members WHERE user_id = ?`, u.ID); err != nil {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM cohort_members WHERE user_id = ?
+				AND cohort_id IN (SELECT id FROM cohorts WHERE archived_at IS NULL)`, u.ID); err != nil {
 				return err
 			}
 		} else {
-			name, err := cohortName(ctx, tx, cohortID)
+			name, err := joinableCohort(ctx, tx, cohortID)
 			if err != nil {
 				return err
 			}
-			if err := s.setCohort(ctx, tx, u.ID, cohortID); err != nil {
+			if err := s.joinCohort(ctx, tx, u.ID, cohortID); err != nil {
 				return err
 			}
 			detail = "cohort " + name
@@ -336,7 +344,7 @@ func (s *Service) SearchUsers(ctx context.Context, q UserQuery) ([]User, int, er
 		args = append(args, StatusErased)
 	}
 	if q.CohortID != 0 {
-		where = append(where, "cm.cohort_id = ?")
+		where = append(where, "EXISTS (SELECT 1 FROM cohort_members mf WHERE mf.user_id = u.id AND mf.cohort_id = ?)")
 		args = append(args, q.CohortID)
 	}
 	cond := " WHERE " + strings.Join(where, " AND ")

@@ -223,7 +223,7 @@ func TestSetUserCohortAndOverview(t *testing.T) {
 	if err := g.svc.AddCohortTrainer(t.Context(), audit.Actor{ID: admin, Email: "admin@example.org"}, a.ID, admin); err != nil {
 		t.Fatal(err)
 	}
-	ov, err := g.svc.CohortOverview(t.Context())
+	ov, err := g.svc.CohortOverview(t.Context(), false)
 	if err != nil {
 		t.Fatal(err)
 	}

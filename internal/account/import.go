@@ -147,13 +147,28 @@ func isImportHeader(rec []string) bool {
 // of the file (format, duplicate or already registered addresses, unknown cohorts) is reported
 // with its line as an *ImportError, and then nothing is created. file names the file in messages.
 func (s *Service) ImportUsers(ctx context.Context, act audit.Actor, file string, r io.Reader) (int, error) {
+	rows, err := s.importUsers(ctx, act, file, r, true)
+	return len(rows), err
+}
+
+// PreviewImport checks an import file exactly as ImportUsers does, against the database as it is
+// now, and returns the rows it would create — or the *ImportError with every problem by line —
+// without changing anything. The browser's upload shows this before the admin applies the file.
+func (s *Service) PreviewImport(ctx context.Context, file string, r io.Reader) ([]ImportRow, error) {
+	return s.importUsers(ctx, audit.Actor{}, file, r, false)
+}
+
+// errPreview rolls a checked import back.
+var errPreview = errors.New("preview only")
+
+func (s *Service) importUsers(ctx context.Context, act audit.Actor, file string, r io.Reader, apply bool) ([]ImportRow, error) {
 	bad := &ImportError{File: file}
 	rows, err := parseImport(r, bad)
 	if err != nil {
-		return 0, fmt.Errorf("read %s: %w", file, err)
+		return nil, fmt.Errorf("read %s: %w", file, err)
 	}
 	if len(rows) == 0 && len(bad.Problems) == 0 {
-		return 0, errs.E(errs.Invalid, "%s: the file lists no accounts", file)
+		return nil, errs.E(errs.Invalid, "%s: the file lists no accounts", file)
 	}
 	now := s.now()
 	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
@@ -173,13 +188,15 @@ func (s *Service) ImportUsers(ctx context.Context, act audit.Actor, file string,
 			if _, ok := cohorts[row.Cohort]; ok {
 				continue
 			}
-			var id int64
-			err := tx.QueryRowContext(ctx, `SELECT id FROM cohorts WHERE name = ?`, row.Cohort).Scan(&id)
+			var archived bool
+			err := tx.QueryRowContext(ctx, `SELECT archived_at IS NOT NULL FROM cohorts WHERE name = ?`, row.Cohort).Scan(&archived)
 			switch {
 			case errors.Is(err, sql.ErrNoRows):
 				bad.add(row.Line, "cohort %q does not exist (create it first with: saferspaces cohort create --name ...)", row.Cohort)
 			case err != nil:
 				return err
+			case archived:
+				bad.add(row.Line, "cohort %q is archived; restore it first or name another cohort", row.Cohort)
 			default:
 				cohorts[row.Cohort] = true
 			}
@@ -187,6 +204,9 @@ func (s *Service) ImportUsers(ctx context.Context, act audit.Actor, file string,
 		if len(bad.Problems) > 0 {
 			slices.SortStableFunc(bad.Problems, func(a, b LineProblem) int { return a.Line - b.Line })
 			return bad
+		}
+		if !apply {
+			return errPreview
 		}
 
 		for _, row := range rows {
@@ -216,11 +236,13 @@ func (s *Service) ImportUsers(ctx context.Context, act audit.Actor, file string,
 		}
 		return nil
 	})
-	if err != nil {
-		if errors.As(err, new(*ImportError)) {
-			return 0, err
-		}
-		return 0, fmt.Errorf("import %s: %w", file, err)
+	switch {
+	case errors.Is(err, errPreview):
+		return rows, nil
+	case errors.As(err, new(*ImportError)):
+		return nil, err
+	case err != nil:
+		return nil, fmt.Errorf("import %s: %w", file, err)
 	}
-	return len(rows), nil
+	return rows, nil
 }

@@ -91,6 +91,12 @@ func (s *Service) Register(ctx context.Context, r Registration) error {
 		if err := insertAcceptance(ctx, tx, id, cur.Version, now, r.IP, r.UserAgent); err != nil {
 			return err
 		}
+		// An address of a domain an admin listed for a cohort is approved into it at once.
+		if cohortID, cohort, err := domainCohort(ctx, tx, r.Email); err != nil {
+			return err
+		} else if cohortID != 0 {
+			return s.approveByDomain(ctx, tx, id, cohortID, cohort, r.IP, now)
+		}
 
 		data := mailer.Data{Name: r.Name, Email: r.Email, Organisation: r.Organisation, Position: r.Position, BaseURL: s.baseURL()}
 		if err := s.enqueue(ctx, tx, mailer.KindRegistrationReceived, r.Lang, data, "", ""); err != nil {

@@ -75,7 +75,9 @@ type ExportProfile struct {
 	Language     string `json:"language"`
 	Role         Role   `json:"role"`
 	Status       Status `json:"status"`
-	Cohort       string `json:"cohort,omitempty"`
+	Cohort       string `json:"cohort,omitempty"`  // the cohort joined last
+	Cohorts      string `json:"cohorts,omitempty"` // every cohort the user is a member of
+	RemindersOff bool   `json:"reminders_off"`
 	// RequestedCohortCode is the join code given on the declaration form.
 	RequestedCohortCode string    `json:"requested_cohort_code"`
 	RejectionReason     string    `json:"rejection_reason"`
@@ -111,8 +113,8 @@ func (s *Service) ExportUser(ctx context.Context, userID int64) (*Export, error)
 	e := &Export{
 		ExportedAt: s.now().UTC(),
 		Profile: ExportProfile{ID: u.ID, Email: u.Email, Name: u.Name, Organisation: u.Organisation, Position: u.Position,
-			Language: u.Lang, Role: u.Role, Status: u.Status, Cohort: u.CohortName, RequestedCohortCode: u.RequestedCohort,
-			RejectionReason: u.RejectReason, RegisteredAt: u.CreatedAt, DecidedAt: u.DecidedAt,
+			Language: u.Lang, Role: u.Role, Status: u.Status, Cohort: u.CohortName, Cohorts: u.CohortNames, RemindersOff: u.RemindersOff,
+			RequestedCohortCode: u.RequestedCohort, RejectionReason: u.RejectReason, RegisteredAt: u.CreatedAt, DecidedAt: u.DecidedAt,
 			ActivatedAt: u.ActivatedAt, LastLoginAt: u.LastLoginAt},
 		DeclarationAcceptances: acc,
 		Sessions:               []ExportSession{},

@@ -198,7 +198,7 @@ func (s *Service) RegisterSSO(ctx context.Context, r Registration, id Identity) 
 		detail := fmt.Sprintf("declaration v%d; single sign-on (%s)", cur.Version, id.Issuer)
 		if auto {
 			if cohortID != 0 {
-				if err := s.setCohort(ctx, tx, userID, cohortID); err != nil {
+				if err := s.joinCohort(ctx, tx, userID, cohortID); err != nil {
 					return err
 				}
 			}
@@ -230,10 +230,14 @@ func (s *Service) RegisterSSO(ctx context.Context, r Registration, id Identity) 
 	return u, approved, err
 }
 
-// autoApproval is where the auto-approve list of e-mail domains (training cycles, issue 10) plugs
-// in: an SSO applicant whose address it names is approved at once (into the cohort it gives, if
-// any). Until that list exists, nobody is approved automatically.
+// autoApproval is the auto-approve list of e-mail domains (training cycles, cohort_domains): an
+// SSO applicant whose address's domain an active cohort lists is approved at once into that
+// cohort, as a form applicant is (registration.go). An AutoApprover set with AutoApproveWith is
+// asked for addresses no cohort lists.
 func (s *Service) autoApproval(ctx context.Context, tx *sql.Tx, email string) (cohortID int64, ok bool, err error) {
+	if id, _, err := domainCohort(ctx, tx, email); err != nil || id != 0 {
+		return id, id != 0, err
+	}
 	if s.autoApprove == nil {
 		return 0, false, nil
 	}

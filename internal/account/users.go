@@ -58,8 +58,10 @@ type User struct {
 	DecidedAt       time.Time
 	ActivatedAt     time.Time
 	LastLoginAt     time.Time
-	CohortID        int64 // 0: no cohort
+	RemindersOff    bool  // no reminder e-mails from cohorts
+	CohortID        int64 // the cohort joined last; 0: no cohort
 	CohortName      string
+	CohortNames     string // every cohort the user is a member of, by name, comma-separated
 }
 
 // Active reports whether the user may sign in: approved, and activated — with a password set, or
@@ -70,9 +72,14 @@ func (u *User) Active() bool {
 
 const userColumns = `u.id, u.email, u.name, u.organisation, u.position, u.lang, u.role, u.status, u.password_hash,
 	u.requested_cohort, u.reject_reason, u.created_at, coalesce(u.decided_at, 0), coalesce(u.activated_at, 0),
-	coalesce(u.last_login_at, 0), coalesce(cm.cohort_id, 0), coalesce(c.name, '')`
+	coalesce(u.last_login_at, 0), u.reminders_off, coalesce(cm.cohort_id, 0), coalesce(c.name, ''),
+	coalesce((SELECT group_concat(name, ', ') FROM (SELECT c2.name FROM cohort_members m2 JOIN cohorts c2 ON c2.id = m2.cohort_id
+		WHERE m2.user_id = u.id ORDER BY c2.name)), '')`
 
-const userFrom = ` FROM users u LEFT JOIN cohort_members cm ON cm.user_id = u.id LEFT JOIN cohorts c ON c.id = cm.cohort_id`
+// userFrom joins the cohort the user joined last (a person may be in several cohorts).
+const userFrom = ` FROM users u LEFT JOIN cohort_members cm ON cm.user_id = u.id AND cm.cohort_id =
+		(SELECT m1.cohort_id FROM cohort_members m1 WHERE m1.user_id = u.id ORDER BY m1.joined_at DESC, m1.cohort_id DESC LIMIT 1)
+	LEFT JOIN cohorts c ON c.id = cm.cohort_id`
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -80,7 +87,7 @@ func scanUser(row scanner) (*User, error) {
 	var u User
 	var created, decided, activated, lastLogin int64
 	err := row.Scan(&u.ID, &u.Email, &u.Name, &u.Organisation, &u.Position, &u.Lang, &u.Role, &u.Status, &u.PasswordHash,
-		&u.RequestedCohort, &u.RejectReason, &created, &decided, &activated, &lastLogin, &u.CohortID, &u.CohortName)
+		&u.RequestedCohort, &u.RejectReason, &created, &decided, &activated, &lastLogin, &u.RemindersOff, &u.CohortID, &u.CohortName, &u.CohortNames)
 	if err != nil {
 		return nil, err
 	}

@@ -111,7 +111,7 @@ func (s *Service) insertApproved(ctx context.Context, tx *sql.Tx, in NewAccount)
 	}
 	if cohortID != 0 {
 		if in.Role == RoleLearner {
-			err = s.setCohort(ctx, tx, id, cohortID)
+			err = s.joinCohort(ctx, tx, id, cohortID)
 		} else {
 			err = s.addTrainer(ctx, tx, cohortID, id)
 		}

@@ -106,7 +106,7 @@ func fieldTag(fe validator.FieldError) string {
 		return ""
 	}
 	for _, t := range []reflect.Type{reflect.TypeOf(Registration{}), reflect.TypeOf(NewAccount{}),
-		reflect.TypeOf(cohortInput{}), reflect.TypeOf(rejection{})} {
+		reflect.TypeOf(CohortInput{}), reflect.TypeOf(rejection{})} {
 		if t.Name() == parts[0] {
 			if f, ok := t.FieldByName(parts[len(parts)-1]); ok {
 				return f.Tag.Get("validate")
@@ -159,12 +159,6 @@ func validCohortCode(code string) bool {
 		}
 	}
 	return true
-}
-
-// cohortInput is what a cohort is created with.
-type cohortInput struct {
-	Name string `field:"name" validate:"min=2,max=100,line"`
-	Code string `field:"code" validate:"code"`
 }
 
 // rejection is an admin's reason for refusing an applicant; it is sent to them.

@@ -10,6 +10,7 @@ import (
 	"saferspaces/internal/app"
 	"saferspaces/internal/audit"
 	"saferspaces/internal/config"
+	"saferspaces/internal/report"
 	"saferspaces/internal/testkit"
 	"saferspaces/internal/xapi"
 )
@@ -79,7 +80,7 @@ func TestProgressAgreesAcrossViews(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	rep, err := svc.Reports.Report(ctx, cohort.ID, 0, account.RoleAdmin)
+	rep, err := svc.Reports.Report(ctx, cohort.ID, 0, account.RoleAdmin, report.Query{})
 	if err != nil {
 		t.Fatal(err)
 	}

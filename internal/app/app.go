@@ -18,6 +18,7 @@ import (
 	"saferspaces/internal/legal"
 	"saferspaces/internal/library"
 	"saferspaces/internal/mail"
+	"saferspaces/internal/remind"
 	"saferspaces/internal/report"
 	"saferspaces/internal/retention"
 	"saferspaces/internal/sqlite"
@@ -31,6 +32,7 @@ type Services struct {
 	Learning  *learning.Service
 	Library   *library.Service
 	Reports   *report.Service
+	Remind    *remind.Service
 	Outbox    *mail.Outbox
 	Audit     *audit.Trail
 	XAPI      *xapi.Service
@@ -52,8 +54,10 @@ type Parts struct {
 	Legal *legal.Pages
 }
 
-// New builds the services. It starts nothing: the mail worker, the cleanup and the retention
-// runs are the caller's to run (Outbox.Run, Accounts.RunCleanup, Retention.RunDaily).
+// New builds the services. It starts nothing: the mail worker, the cleanup, the retention runs
+// and the daily reminders are the caller's to run (Outbox.Run, Accounts.RunCleanup,
+// Retention.RunDaily, Remind.Run), and so is bringing the progress summaries up to date with the
+// content (Learning.RefreshSummaries).
 func New(p Parts) *Services {
 	now := p.Now
 	if now == nil {
@@ -91,12 +95,14 @@ func New(p Parts) *Services {
 			p.Log.Error("erasure: mail files", "user", e.ID, "err", err)
 		}
 	})
+	reports := report.New(p.DB, acc, learn, now, cfg.Location())
 	return &Services{
 		Content:   p.Content,
 		Accounts:  acc,
 		Learning:  learn,
 		Library:   library.New(p.Content, learning.Platform, cfg.Link, now),
-		Reports:   report.New(acc, learn, now, cfg.Location()),
+		Reports:   reports,
+		Remind:    remind.New(p.DB, acc, reports, now, cfg.Link, cfg.Location(), p.Log),
 		Outbox:    outbox,
 		Audit:     audit.NewTrail(p.DB.R),
 		XAPI:      records,

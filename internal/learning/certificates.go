@@ -109,6 +109,10 @@ func NormalizeCode(s string) (code string, ok bool) {
 // content, which is harmless: a certificate once issued is never taken back.
 func (s *Service) issue(ctx context.Context, tx *sql.Tx, rec *records, userID, attemptID int64, now time.Time) ([]Certificate, error) {
 	mods, pr := s.programme(rec)
+	// The learner's summary changes with every record; it is written with them.
+	if err := s.writeSummary(ctx, tx, summaryOf(userID, rec, mods, pr), mods); err != nil {
+		return nil, err
+	}
 	var want []string
 	for _, p := range mods {
 		if p.Complete && p.Certificate == nil {

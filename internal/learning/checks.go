@@ -178,6 +178,13 @@ func (s *Service) SubmitCheck(ctx context.Context, userID int64, moduleID string
 			if res.Issued, err = s.issue(ctx, tx, after, userID, res.AttemptID, now); err != nil {
 				return err
 			}
+		} else {
+			// A failed attempt completes nothing, but it changes the learner's summary (issue
+			// writes it for passed ones).
+			mods, pr := s.programme(after)
+			if err := s.writeSummary(ctx, tx, summaryOf(userID, after, mods, pr), mods); err != nil {
+				return err
+			}
 		}
 		return s.record(ctx, tx, s.changes(before, after, m, []Event{{Kind: CheckAttempted, UserID: userID, At: res.At,
 			Module: m, AttemptID: res.AttemptID, Score: res.Score, Passed: res.Passed}}))

@@ -54,7 +54,8 @@ func (u Units) Complete() bool { return u.Done == u.Total }
 // ModuleProgress is where one learner stands in one module, by the rule of Units.
 type ModuleProgress struct {
 	Module       *content.Module
-	Done         map[string]bool // lesson id → completed
+	Done         map[string]bool      // lesson id → completed
+	DoneAt       map[string]time.Time // lesson id → when it was completed
 	LessonsDone  int
 	LessonsTotal int
 	HasCheck     bool
@@ -97,12 +98,13 @@ func (p Programme) HoursLeft() int { return (p.MinutesLeft + 59) / 60 }
 
 // progress lays a learner's records over one module of the content.
 func progress(rec *records, m *content.Module) ModuleProgress {
-	p := ModuleProgress{Module: m, Done: map[string]bool{}, LessonsTotal: len(m.Lessons), HasCheck: m.HasCheck()}
+	p := ModuleProgress{Module: m, Done: map[string]bool{}, DoneAt: map[string]time.Time{}, LessonsTotal: len(m.Lessons), HasCheck: m.HasCheck()}
 	done := rec.done[m.ID]
 	var lastLesson time.Time
 	for _, l := range m.Lessons {
 		if at, ok := done[l.ID]; ok {
 			p.Done[l.ID] = true
+			p.DoneAt[l.ID] = at
 			p.LessonsDone++
 			lastLesson = later(lastLesson, at)
 		}
@@ -264,11 +266,28 @@ func (s *Service) VisitLesson(ctx context.Context, userID int64, moduleID, lesso
 	if s.cat.Lesson(moduleID, lessonID) == nil {
 		return errs.E(errs.NotFound, "lesson not found")
 	}
-	_, err := s.db.W.ExecContext(ctx, `INSERT INTO lesson_visits(user_id, module_id, lesson_id, visited_at)
-		VALUES (?, ?, ?, ?)
-		ON CONFLICT (user_id, module_id) DO UPDATE SET lesson_id = excluded.lesson_id, visited_at = excluded.visited_at
-		WHERE lesson_visits.lesson_id <> excluded.lesson_id OR excluded.visited_at - lesson_visits.visited_at >= 60`,
-		userID, moduleID, lessonID, s.now().Unix())
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `INSERT INTO lesson_visits(user_id, module_id, lesson_id, visited_at)
+			VALUES (?, ?, ?, ?)
+			ON CONFLICT (user_id, module_id) DO UPDATE SET lesson_id = excluded.lesson_id, visited_at = excluded.visited_at
+			WHERE lesson_visits.lesson_id <> excluded.lesson_id OR excluded.visited_at - lesson_visits.visited_at >= 60`,
+			userID, moduleID, lessonID, s.now().Unix())
+		if err != nil {
+			return err
+		}
+		// The visit is activity: the summary's last activity follows it (one commit for both).
+		if n, _ := res.RowsAffected(); n > 0 {
+			res, err = tx.ExecContext(ctx, `UPDATE learner_progress SET last_activity_at = max(last_activity_at, ?)
+				WHERE user_id = ? AND catalog = ?`, s.now().Unix(), userID, s.fingerprint())
+			if err != nil {
+				return err
+			}
+			if n, _ := res.RowsAffected(); n == 0 {
+				return s.summarise(ctx, tx, userID)
+			}
+		}
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("record visit: %w", err)
 	}
@@ -286,7 +305,17 @@ type Overview struct {
 // Overviews is the progress of many learners at once, by the same rule as the dashboard: one
 // query per kind of record, whatever the number of learners.
 func (s *Service) Overviews(ctx context.Context, userIDs []int64) (map[int64]Overview, error) {
-	recs, err := loadRecords(ctx, s.db.R, userIDs...)
+	return s.OverviewsSince(ctx, userIDs, time.Time{})
+}
+
+// OverviewsSince is Overviews counting only what was done at or after since (a cycle's start);
+// a zero since counts everything.
+func (s *Service) OverviewsSince(ctx context.Context, userIDs []int64, since time.Time) (map[int64]Overview, error) {
+	var from int64
+	if !since.IsZero() {
+		from = since.Unix()
+	}
+	recs, err := loadRecordsSince(ctx, s.db.R, from, userIDs...)
 	if err != nil {
 		return nil, err
 	}

@@ -72,6 +72,12 @@ func userSet(column string, ids []int64) (string, any) {
 // loadRecords reads the records of the given learners: four indexed queries, whatever the number
 // of learners and modules. Every id gets a (possibly empty) record.
 func loadRecords(ctx context.Context, q querier, userIDs ...int64) (map[int64]*records, error) {
+	return loadRecordsSince(ctx, q, 0, userIDs...)
+}
+
+// loadRecordsSince reads what the learners did at or after since (unix seconds; 0: everything),
+// for a cohort report that counts only the current cycle. Certificates are read whenever issued.
+func loadRecordsSince(ctx context.Context, q querier, since int64, userIDs ...int64) (map[int64]*records, error) {
 	out := make(map[int64]*records, len(userIDs))
 	for _, id := range userIDs {
 		out[id] = newRecords()
@@ -80,41 +86,41 @@ func loadRecords(ctx context.Context, q querier, userIDs ...int64) (map[int64]*r
 		return out, nil
 	}
 	where, arg := userSet("user_id", userIDs)
-	err := sqlite.Each(ctx, q, `SELECT user_id, module_id, lesson_id, completed_at FROM lesson_completions WHERE `+where,
-		[]any{arg}, func(scan func(...any) error) error {
-			var u, at int64
-			var m, l string
-			if err := scan(&u, &m, &l, &at); err != nil {
-				return err
-			}
-			rec := out[u]
-			if rec.done[m] == nil {
-				rec.done[m] = map[string]time.Time{}
-			}
-			rec.done[m][l] = sqlite.Time(at)
-			return nil
-		})
+	err := sqlite.Each(ctx, q, `SELECT user_id, module_id, lesson_id, completed_at FROM lesson_completions WHERE `+where+
+		` AND completed_at >= ?`, []any{arg, since}, func(scan func(...any) error) error {
+		var u, at int64
+		var m, l string
+		if err := scan(&u, &m, &l, &at); err != nil {
+			return err
+		}
+		rec := out[u]
+		if rec.done[m] == nil {
+			rec.done[m] = map[string]time.Time{}
+		}
+		rec.done[m][l] = sqlite.Time(at)
+		return nil
+	})
 	if err != nil {
 		return nil, fmt.Errorf("read completions: %w", err)
 	}
-	err = sqlite.Each(ctx, q, `SELECT user_id, module_id, lesson_id, visited_at FROM lesson_visits WHERE `+where,
-		[]any{arg}, func(scan func(...any) error) error {
-			var u, at int64
-			var m, l string
-			if err := scan(&u, &m, &l, &at); err != nil {
-				return err
-			}
-			out[u].visits[m] = visit{lesson: l, at: sqlite.Time(at)}
-			return nil
-		})
+	err = sqlite.Each(ctx, q, `SELECT user_id, module_id, lesson_id, visited_at FROM lesson_visits WHERE `+where+
+		` AND visited_at >= ?`, []any{arg, since}, func(scan func(...any) error) error {
+		var u, at int64
+		var m, l string
+		if err := scan(&u, &m, &l, &at); err != nil {
+			return err
+		}
+		out[u].visits[m] = visit{lesson: l, at: sqlite.Time(at)}
+		return nil
+	})
 	if err != nil {
 		return nil, fmt.Errorf("read visits: %w", err)
 	}
 	err = sqlite.Each(ctx, q, `SELECT user_id, module_id, count(*), max(score), max(passed),
 			coalesce(min(CASE WHEN passed = 1 THEN submitted_at END), 0), max(submitted_at),
 			group_concat(score, ',' ORDER BY submitted_at, id)
-		FROM check_attempts WHERE `+where+` GROUP BY user_id, module_id`,
-		[]any{arg}, func(scan func(...any) error) error {
+		FROM check_attempts WHERE `+where+` AND submitted_at >= ? GROUP BY user_id, module_id`,
+		[]any{arg, since}, func(scan func(...any) error) error {
 			var u, firstPass, last int64
 			var m, scores string
 			var st checkStats

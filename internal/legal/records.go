@@ -40,8 +40,13 @@ func Records() []Record {
 		{ID: "sessions", Tables: []string{"sessions"}, Basis: "security", Kept: fixed("legal.kept.sessions")},
 		{ID: "failures", Tables: []string{"login_failures"}, Basis: "security", Kept: fixed("legal.kept.failures")},
 		{ID: "cohorts", Tables: []string{"cohort_members", "cohort_trainers"}, Basis: "task", Kept: fixed("legal.kept.with_account")},
-		{ID: "learning", Tables: []string{"lesson_completions", "lesson_visits", "check_attempts", "check_drafts", "certificates"}, Basis: "task",
+		{ID: "second_factor", Tables: []string{"second_factors", "recovery_codes"}, Basis: "security", Kept: fixed("legal.kept.second_factor")},
+		{ID: "identities", Tables: []string{"user_identities"}, Basis: "task", Kept: fixed("legal.kept.with_account")},
+		{ID: "learning", Tables: []string{"lesson_completions", "lesson_visits", "check_attempts", "check_drafts", "certificates",
+			"learner_progress", "learner_module_progress"}, Basis: "task",
 			Kept: fixed("legal.kept.learning")},
+		{ID: "xapi", Tables: []string{"xapi_statements"}, Basis: "task", Kept: fixed("legal.kept.learning")},
+		{ID: "reminders", Tables: []string{"reminders"}, Basis: "task", Kept: fixed("legal.kept.reminders")},
 		{ID: "mail", Tables: []string{"mail_outbox", "DATA/mail/*.eml"}, Basis: "task",
 			Kept: func(lang i18n.Lang, r config.Retention) string {
 				return i18n.T(lang, "legal.kept.mail", "Period", Period(lang, r.Mail))

@@ -25,6 +25,8 @@ const (
 	KindPasswordReset        Kind = "password_reset"
 	KindPasswordChanged      Kind = "password_changed"
 	KindCertificate          Kind = "certificate"
+	KindReminder             Kind = "reminder"               // a cohort's reminder to an inactive or overdue learner (texts: cycles catalogs)
+	KindCohortMessage        Kind = "cohort_message"         // a trainer's message to every member of a cohort (texts: cycles catalogs)
 	KindSecondFactorReset    Kind = "second_factor_reset"    // an admin removed the user's second factor
 	KindSSOApproved          Kind = "sso_approved"           // approval of an applicant who signs in through the identity provider
 	KindInactivityWarning    Kind = "inactivity_warning"     // retention: the account will be anonymised
@@ -34,7 +36,7 @@ const (
 // AllKinds lists every kind, for start-up checks and tests.
 func AllKinds() []Kind {
 	return []Kind{KindRegistrationReceived, KindRegistrationNew, KindActivation, KindRejected,
-		KindPasswordReset, KindPasswordChanged, KindCertificate, KindSecondFactorReset, KindSSOApproved,
+		KindPasswordReset, KindPasswordChanged, KindCertificate, KindReminder, KindCohortMessage, KindSecondFactorReset, KindSSOApproved,
 		KindInactivityWarning, KindFeedback}
 }
 
@@ -62,7 +64,11 @@ type Data struct {
 	Platform     string // defaults to "saferspaces"
 	Contact      string // the operator's contact address (--contact-email), named in the footer
 	Date         string // a date the mail is about, already formatted (the anonymisation date of a warning)
-	Message      string // a message someone wrote (accessibility feedback)
+	Message      string // a message someone wrote (accessibility feedback, a trainer's message to the cohort)
+	Cohort       string // the cohort a reminder or message is about
+	Due          string // the cohort's due date, already written in the recipient's language; "" if none
+	Progress     string // the recipient's programme progress, e.g. "40 %"
+	Sender       string // who wrote the message
 }
 
 // Platform is the name that starts every subject.
@@ -107,7 +113,8 @@ func Compose(kind Kind, lang i18n.Lang, data Data) (Message, error) {
 	}
 	kv := []any{"Name", data.Name, "Email", data.Email, "Organisation", data.Organisation, "Position", data.Position,
 		"Link", data.Link, "Reason", data.Reason, "Module", data.Module, "BaseURL", data.BaseURL, "Platform", data.Platform,
-		"Contact", data.Contact, "Date", data.Date, "Message", data.Message, "Renew", renew}
+		"Contact", data.Contact, "Date", data.Date, "Message", data.Message, "Renew", renew,
+		"Cohort", data.Cohort, "Due", data.Due, "Progress", data.Progress, "Sender", data.Sender}
 	key := "mail." + string(kind)
 	subject, body, footer := i18n.T(lang, key+".subject", kv...), i18n.T(lang, key+".body", kv...), i18n.T(lang, "mail.footer", kv...)
 	for _, s := range []string{subject, body, footer} {
@@ -135,7 +142,8 @@ func Compose(kind Kind, lang i18n.Lang, data Data) (Message, error) {
 func CheckTemplates() error {
 	sample := Data{Name: "Erika Mustermann", Email: "erika@example.org", Organisation: "Ordnungsamt",
 		Position: "Sachbearbeitung", Link: "https://example.org/x", Reason: "Test", Module: "Test",
-		BaseURL: "https://example.org", Contact: "kontakt@example.org", Date: "1. Januar 2027", Message: "Test"}
+		BaseURL: "https://example.org", Contact: "kontakt@example.org", Date: "1. Januar 2027", Message: "Test",
+		Cohort: "Test", Due: "1. Mai 2026", Progress: "40 %", Sender: "Test"}
 	for _, k := range AllKinds() {
 		for _, lang := range i18n.Languages() {
 			if _, err := Compose(k, lang, sample); err != nil {

@@ -14,7 +14,8 @@ func TestComposeEveryKindAndLanguage(t *testing.T) {
 	data := mail.Data{
 		Name: "Jürgen Größe", Email: "juergen@example.org", Organisation: "Ordnungsamt Köln",
 		Position: "Sachgebietsleitung", Reason: "Keine kommunale Einrichtung", Module: "Risikoanalyse",
-		BaseURL: "https://saferspaces.example.org/",
+		BaseURL: "https://saferspaces.example.org/", Cohort: "Stadt Köln 2026", Due: "30. Juni 2026", Progress: "40 %",
+		Message: "Workshop am 12. Mai", Sender: "Tanja Trainer",
 	}
 	// What each German mail must say, in words a reader would look for (and with real umlauts).
 	german := map[mail.Kind]string{
@@ -25,6 +26,8 @@ func TestComposeEveryKindAndLanguage(t *testing.T) {
 		mail.KindPasswordReset:        "1 Stunde gültig",
 		mail.KindPasswordChanged:      "wurde soeben\ngeändert",
 		mail.KindCertificate:          "„Risikoanalyse“",
+		mail.KindReminder:             "Ihr Lernfortschritt liegt bei 40 %.\nBitte schließen Sie die Module bis zum 30. Juni 2026 ab.",
+		mail.KindCohortMessage:        "Tanja Trainer schreibt Ihnen als Leitung Ihrer Schulung „Stadt Köln 2026“:\n\nWorkshop am 12. Mai",
 		mail.KindSecondFactorReset:    "zweiten Faktor neu ein",
 		mail.KindSSOApproved:          "Konto Ihrer Organisation",
 	}
@@ -36,6 +39,8 @@ func TestComposeEveryKindAndLanguage(t *testing.T) {
 		mail.KindPasswordReset:        "If you did not request this, you can ignore",
 		mail.KindPasswordChanged:      "If you did not change your password, please contact",
 		mail.KindCertificate:          "“Risikoanalyse”",
+		mail.KindReminder:             "Your progress is 40 %.\nPlease complete the modules by 30. Juni 2026.",
+		mail.KindCohortMessage:        "Tanja Trainer, who leads your training “Stadt Köln 2026”, writes:\n\nWorkshop am 12. Mai",
 		mail.KindSecondFactorReset:    "you set up the second factor again",
 		mail.KindSSOApproved:          "your organisation's account",
 	}
@@ -52,7 +57,7 @@ func TestComposeEveryKindAndLanguage(t *testing.T) {
 					d.Link, link = "", "https://saferspaces.example.org/password/forgot"
 				case mail.KindSecondFactorReset, mail.KindSSOApproved:
 					d.Link, link = "", "https://saferspaces.example.org/login"
-				case mail.KindRegistrationReceived, mail.KindRejected:
+				case mail.KindRegistrationReceived, mail.KindRejected, mail.KindCohortMessage:
 					link = ""
 				default:
 					d.Link = link

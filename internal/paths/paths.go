@@ -117,3 +117,54 @@ const (
 
 // FeedbackDone is where an admin marks a feedback message as answered.
 func FeedbackDone(id int64) string { return AdminFeedback + "/" + strconv.FormatInt(id, 10) + "/done" }
+// Trainer is a trainer's list of cohorts.
+const Trainer = "/trainer"
+
+// Coverage is the team coverage per organisation.
+const Coverage = "/trainer/coverage"
+
+// TrainerRegistrations is a trainer's queue of applicants they may approve.
+const TrainerRegistrations = "/trainer/registrations"
+
+// TrainerApprove approves an applicant on a trainer's behalf.
+func TrainerApprove(user int64) string {
+	return TrainerRegistrations + "/" + strconv.FormatInt(user, 10) + "/approve"
+}
+
+// CohortFile is a cohort's export: "progress.csv" or "progress.xlsx".
+func CohortFile(id int64, file string) string { return Cohort(id) + "/" + file }
+
+// CohortLearner is a trainer's detail page of one learner of a cohort.
+func CohortLearner(id, user int64) string {
+	return Cohort(id) + "/learners/" + strconv.FormatInt(user, 10)
+}
+
+// CohortQuestions is a cohort's item analysis.
+func CohortQuestions(id int64) string { return Cohort(id) + "/questions" }
+
+// CohortRemind sends the cohort's reminders.
+func CohortRemind(id int64) string { return Cohort(id) + "/remind" }
+
+// CohortMessage mails a message to the cohort.
+func CohortMessage(id int64) string { return Cohort(id) + "/message" }
+
+// AdminCohorts is the admins' list of cohorts.
+const AdminCohorts = "/admin/cohorts"
+
+// AdminCohort is an admin's page of one cohort; AdminCohortAction one of its actions
+// ("archive", "restore", "members", "domains", "trainers").
+func AdminCohort(id int64) string { return AdminCohorts + "/" + strconv.FormatInt(id, 10) }
+
+// AdminCohortAction is an action on a cohort's admin page.
+func AdminCohortAction(id int64, action string) string { return AdminCohort(id) + "/" + action }
+
+// AdminCohortRemove takes a member ("members") or trainer ("trainers") out of a cohort.
+func AdminCohortRemove(id int64, what string, user int64) string {
+	return AdminCohortAction(id, what) + "/" + strconv.FormatInt(user, 10) + "/remove"
+}
+
+// AdminImport is the browser's users import.
+const AdminImport = "/admin/users/import"
+
+// AccountReminders switches a user's reminder e-mails on or off.
+const AccountReminders = "/account/reminders"

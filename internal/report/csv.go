@@ -1,6 +1,8 @@
 package report
 
 import (
+	"bufio"
+	"context"
 	"encoding/csv"
 	"io"
 	"strconv"
@@ -13,45 +15,61 @@ import (
 // bom makes Excel read the file as UTF-8; without it, umlauts come out as "Ã¤".
 const bom = "\uFEFF"
 
-// WriteCSV writes the report's matrix for spreadsheets, in the form German Excel opens with a
-// double click: UTF-8 with a byte order mark, semicolons (Excel's separator where the decimal
-// mark is a comma), CRLF line ends. The header is in lang; one row per learner follows with name,
-// e-mail, organisation, last activity (the language's numeric date in loc, empty if never) and, per module in content order, the percentage and the best self-check score (empty
-// without an attempt or without a self-check).
+// Columns are the export's columns, the same in the CSV and in the XLSX's cohort sheet: what the
+// page shows of each learner, then per module in content order its percentage, best self-check
+// score and number of attempts.
+func (e *Export) Columns(lang i18n.Lang) []string {
+	h := func(id string) string { return i18n.T(lang, "trainer.csv."+id) }
+	cols := []string{h("name"), h("email"), h("organisation"), h("status"), h("inactive"), h("last_activity"),
+		h("overall"), h("modules_done"), h("attempts")}
+	for _, m := range e.Modules {
+		title := m.Title.In(lang)
+		cols = append(cols, title+": "+h("percent"), title+": "+h("best"), title+": "+h("module_attempts"))
+	}
+	return cols
+}
+
+// WriteCSV streams the export for spreadsheets, in the form German Excel opens with a double
+// click: UTF-8 with a byte order mark, semicolons (Excel's separator where the decimal mark is a
+// comma), CRLF line ends. The header is in lang; one row per learner follows with the columns of
+// Columns: dates in the language's numeric form in loc (empty if never), percentages as whole
+// numbers, a best score empty without an attempt or without a self-check.
 //
 // Text that a spreadsheet would run as a formula (starting with = + - @, a tab or a carriage
 // return) is prefixed with a single quote, so a learner named "=HYPERLINK(…)" stays a name.
-func WriteCSV(w io.Writer, r *Report, lang i18n.Lang, loc *time.Location) error {
-	h := func(id string) string { return i18n.T(lang, "trainer.csv."+id) }
-	if _, err := io.WriteString(w, bom); err != nil {
+func WriteCSV(ctx context.Context, w io.Writer, e *Export, lang i18n.Lang, loc *time.Location) error {
+	bw := bufio.NewWriterSize(w, 32<<10)
+	if _, err := bw.WriteString(bom); err != nil {
 		return err
 	}
-	cw := csv.NewWriter(w)
+	cw := csv.NewWriter(bw)
 	cw.Comma = ';'
 	cw.UseCRLF = true
-	header := []string{h("name"), h("email"), h("organisation"), h("last_activity")}
-	for _, m := range r.Modules {
-		title := m.Title.In(lang)
-		header = append(header, title+": "+h("percent"), title+": "+h("best"))
-	}
-	if err := cw.Write(escapeRow(header)); err != nil {
+	if err := cw.Write(escapeRow(e.Columns(lang))); err != nil {
 		return err
 	}
-	for _, l := range r.Learners {
-		row := []string{l.Name, l.Email, l.Organisation, i18n.NumericDate(lang, l.LastActivity, loc)}
+	rec := make([]string, 0, 9+3*len(e.Modules))
+	err := e.Each(ctx, func(l Learner) error {
+		rec = append(rec[:0], l.Name, l.Email, l.Organisation, statusText(lang, l), yesNo(lang, l.Inactive),
+			i18n.NumericDate(lang, l.LastActivity, loc), strconv.Itoa(l.Percent), strconv.Itoa(l.ModulesDone),
+			strconv.Itoa(l.Attempts))
 		for _, c := range l.Cells {
 			best := ""
 			if c.HasCheck && c.Attempts > 0 {
 				best = strconv.Itoa(c.BestScore)
 			}
-			row = append(row, strconv.Itoa(c.Percent), best)
+			rec = append(rec, strconv.Itoa(c.Percent), best, strconv.Itoa(c.Attempts))
 		}
-		if err := cw.Write(escapeRow(row)); err != nil {
-			return err
-		}
+		return cw.Write(escapeRow(rec))
+	})
+	if err != nil {
+		return err
 	}
 	cw.Flush()
-	return cw.Error()
+	if err := cw.Error(); err != nil {
+		return err
+	}
+	return bw.Flush()
 }
 
 // escapeRow defuses formula injection (OWASP "CSV Injection") in every cell.
@@ -62,43 +80,4 @@ func escapeRow(row []string) []string {
 		}
 	}
 	return row
-}
-
-// FileName is the download name of a cohort's CSV: the cohort name reduced to letters, digits and
-// dashes (umlauts spelled out), so that no header injection or path trick survives and every
-// operating system accepts it, e.g. "saferspaces-stadt-muenster-2026-03-20.csv".
-func FileName(cohortName string, at time.Time) string {
-	var b strings.Builder
-	dash := false
-	for _, r := range strings.ToLower(cohortName) {
-		var s string
-		switch {
-		case r >= 'a' && r <= 'z' || r >= '0' && r <= '9':
-			s = string(r)
-		case r == 'ä':
-			s = "ae"
-		case r == 'ö':
-			s = "oe"
-		case r == 'ü':
-			s = "ue"
-		case r == 'ß':
-			s = "ss"
-		default:
-			dash = b.Len() > 0
-			continue
-		}
-		if dash {
-			b.WriteByte('-')
-			dash = false
-		}
-		b.WriteString(s)
-		if b.Len() >= 60 {
-			break
-		}
-	}
-	name := "saferspaces"
-	if b.Len() > 0 {
-		name += "-" + b.String()
-	}
-	return name + "-" + at.UTC().Format("2006-01-02") + ".csv"
 }

@@ -2,12 +2,14 @@ package report_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"testing"
 	"time"
 
 	"saferspaces/internal/account"
 	"saferspaces/internal/content"
+	"saferspaces/internal/i18n"
 	"saferspaces/internal/learning"
 	"saferspaces/internal/report"
 	"saferspaces/internal/sqlite"
@@ -16,7 +18,7 @@ import (
 
 // The test content: "alpha" has two lessons and a self-check, "beta" one lesson and a self-check.
 // Both units of alpha's lessons plus its check make three units: one lesson is 33 %.
-func testCatalog(t *testing.T) *content.Catalog {
+func testCatalog(t testing.TB) *content.Catalog {
 	t.Helper()
 	return testkit.Catalog(t,
 		testkit.Module{ID: "alpha", TitleDE: "Grundlagen öffentlicher Räume", TitleEN: "Basics of public spaces", Lessons: []string{"one", "two"}},
@@ -29,7 +31,7 @@ func day(d, hour int) time.Time { return time.Date(2026, time.March, d, hour, 0,
 // fixture writes rows straight into the tables: the report must read what learning and account
 // write, whatever service wrote it.
 type fixture struct {
-	t  *testing.T
+	t  testing.TB
 	db *sqlite.DB
 }
 
@@ -75,10 +77,18 @@ func (f fixture) visit(user int64, module, lesson string, at time.Time) {
 		user, module, lesson, at.Unix())
 }
 
+func (f fixture) cert(user int64, module string, at time.Time) {
+	f.exec(`INSERT INTO certificates(code, user_id, module_id, issued_at) VALUES (?, ?, ?, ?)`,
+		fmt.Sprintf("T%d-%s-%d", user, module, at.Unix()), user, module, at.Unix())
+}
+
 // newService is the report service over db, with the account and learning services it reads.
-func newService(t *testing.T, db *sqlite.DB, now func() time.Time) *report.Service {
+func newService(t testing.TB, db *sqlite.DB, now func() time.Time) (*report.Service, *learning.Service) {
 	t.Helper()
 	log := testkit.Logger(io.Discard)
 	acc := account.New(db, now, func(p string) string { return "https://ss.example" + p }, log)
-	return report.New(acc, learning.New(db, testCatalog(t), now), now, time.UTC)
+	learn := learning.New(db, testCatalog(t), now)
+	return report.New(db, acc, learn, now, time.UTC), learn
 }
+
+func i18nLang(s string) i18n.Lang { return i18n.Lang(s) }

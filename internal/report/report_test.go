@@ -8,6 +8,7 @@ import (
 
 	"saferspaces/internal/account"
 	"saferspaces/internal/errs"
+	"saferspaces/internal/learning"
 	"saferspaces/internal/report"
 	"saferspaces/internal/testkit"
 )
@@ -20,14 +21,22 @@ type world struct {
 	anna, bernd, clara, frank int64
 	disabled, erased, emil    int64
 	clock                     *testkit.Clock // the injected clock; tests may move it
+	f                         fixture
 }
 
 func newWorld(t *testing.T) world {
 	t.Helper()
 	db := testkit.OpenDB(t)
 	f := fixture{t, db}
-	w := world{clock: testkit.NewClock(day(20, 12))}
-	w.svc = newService(t, db, w.clock.Now)
+	w := world{clock: testkit.NewClock(day(20, 12)), f: f}
+	var learn *learning.Service
+	w.svc, learn = newService(t, db, w.clock.Now)
+	defer func() {
+		// The fixture writes records behind learning's back: its summaries are recomputed once.
+		if _, err := learn.RebuildSummaries(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}()
 
 	w.nord = f.cohort("Nord", day(1, 9))
 	w.sued = f.cohort("Süd", time.Date(2025, time.December, 1, 9, 0, 0, 0, time.UTC))
@@ -46,6 +55,7 @@ func newWorld(t *testing.T) world {
 	f.lesson(w.anna, "alpha", "gone", day(3, 11)) // a lesson that left the content: not counted
 	f.attempt(w.anna, "alpha", 0, day(3, 12))
 	f.attempt(w.anna, "alpha", 100, day(4, 8))
+	f.cert(w.anna, "alpha", day(4, 8))
 	f.attempt(w.anna, "alpha", 100, day(10, 8))
 	f.visit(w.anna, "beta", "only", day(18, 9))
 
@@ -64,8 +74,11 @@ func newWorld(t *testing.T) world {
 	f.lesson(w.frank, "alpha", "one", day(1, 11))
 	f.lesson(w.frank, "alpha", "two", day(1, 12))
 	f.attempt(w.frank, "alpha", 50, day(2, 9))
+	f.cert(w.frank, "alpha", day(2, 9))
 	f.lesson(w.frank, "beta", "only", day(5, 9))
 	f.attempt(w.frank, "beta", 100, day(4, 9)) // passed before the last lesson: done on the 5th
+	f.cert(w.frank, "beta", day(5, 9))
+	f.cert(w.frank, "*", day(5, 9)) // the programme: not a module completion
 
 	// A disabled member is listed but never flagged; an erased one has left (and is not listed
 	// even if a stale membership row were left behind).
@@ -74,6 +87,7 @@ func newWorld(t *testing.T) world {
 	w.erased = f.user("—", "erased-9@erased.invalid", "", "learner", "erased")
 	f.member(w.nord, w.erased, day(1, 10))
 	f.lesson(w.erased, "alpha", "one", day(6, 10))
+	f.cert(w.erased, "beta", day(6, 10)) // an erased member's completion is not the cohort's
 	// Applicants an admin put into the cohort before deciding never reach a trainer's view: they
 	// have no access, and a rejected one never will.
 	for _, st := range []string{"pending", "rejected"} {
@@ -86,12 +100,13 @@ func newWorld(t *testing.T) world {
 	f.member(w.sued, w.emil, time.Date(2025, time.December, 1, 10, 0, 0, 0, time.UTC))
 	f.lesson(w.emil, "beta", "only", time.Date(2026, time.January, 14, 10, 0, 0, 0, time.UTC))
 	f.attempt(w.emil, "beta", 100, time.Date(2026, time.January, 15, 10, 0, 0, 0, time.UTC))
+	f.cert(w.emil, "beta", time.Date(2026, time.January, 15, 10, 0, 0, 0, time.UTC))
 	return w
 }
 
 func TestReportMatrix(t *testing.T) {
 	w := newWorld(t)
-	r, err := w.svc.Report(context.Background(), w.nord, w.trainerT, "trainer")
+	r, err := w.svc.Report(context.Background(), w.nord, w.trainerT, "trainer", report.Query{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -173,7 +188,7 @@ func TestInactiveThreshold(t *testing.T) {
 		{day(30, 0), true},
 	} {
 		w.clock.Set(tt.now)
-		r, err := w.svc.Report(context.Background(), w.nord, w.admin, "admin")
+		r, err := w.svc.Report(context.Background(), w.nord, w.admin, "admin", report.Query{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -185,7 +200,7 @@ func TestInactiveThreshold(t *testing.T) {
 
 func TestTimelineDaily(t *testing.T) {
 	w := newWorld(t)
-	r, err := w.svc.Report(context.Background(), w.nord, w.trainerT, "trainer")
+	r, err := w.svc.Report(context.Background(), w.nord, w.trainerT, "trainer", report.Query{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -213,7 +228,7 @@ func TestTimelineDaily(t *testing.T) {
 
 func TestTimelineWeekly(t *testing.T) {
 	w := newWorld(t)
-	r, err := w.svc.Report(context.Background(), w.sued, w.trainerU, "trainer")
+	r, err := w.svc.Report(context.Background(), w.sued, w.trainerU, "trainer", report.Query{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -243,13 +258,13 @@ func TestTimelineWeekly(t *testing.T) {
 func TestTrainersSeeOnlyTheirCohorts(t *testing.T) {
 	w := newWorld(t)
 	ctx := context.Background()
-	if _, err := w.svc.Report(ctx, w.sued, w.trainerT, "trainer"); !errs.Is(err, errs.NotFound) {
+	if _, err := w.svc.Report(ctx, w.sued, w.trainerT, "trainer", report.Query{}); !errs.Is(err, errs.NotFound) {
 		t.Errorf("trainer T on Süd: err = %v, want not found", err)
 	}
-	if _, err := w.svc.Report(ctx, 999, w.admin, "admin"); !errs.Is(err, errs.NotFound) {
+	if _, err := w.svc.Report(ctx, 999, w.admin, "admin", report.Query{}); !errs.Is(err, errs.NotFound) {
 		t.Errorf("unknown cohort: err = %v, want not found", err)
 	}
-	if _, err := w.svc.Report(ctx, w.sued, w.admin, "admin"); err != nil {
+	if _, err := w.svc.Report(ctx, w.sued, w.admin, "admin", report.Query{}); err != nil {
 		t.Errorf("admin on Süd: %v", err)
 	}
 	for _, tt := range []struct {
@@ -262,7 +277,7 @@ func TestTrainersSeeOnlyTheirCohorts(t *testing.T) {
 		{w.admin, "admin", []string{"Nord", "Süd"}},
 		{w.anna, "learner", nil},
 	} {
-		got, err := w.svc.Led(ctx, tt.viewer, tt.role)
+		got, err := w.svc.Led(ctx, tt.viewer, tt.role, false)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -274,7 +289,7 @@ func TestTrainersSeeOnlyTheirCohorts(t *testing.T) {
 			t.Errorf("%s %d leads %q, want %q", tt.role, tt.viewer, names, tt.want)
 		}
 	}
-	led, _ := w.svc.Led(ctx, w.trainerT, "trainer")
+	led, _ := w.svc.Led(ctx, w.trainerT, "trainer", false)
 	if s := led[0]; s.Members != 5 || s.Inactive != 1 || s.Completed != 1 || s.AvgPercent != 36 {
 		t.Errorf("summary = %+v", s)
 	}
@@ -297,8 +312,8 @@ func TestTimelineMonthly(t *testing.T) {
 	db := testkit.OpenDB(t)
 	f := fixture{t, db}
 	id := f.cohort("Alt", time.Date(2023, time.January, 15, 9, 0, 0, 0, time.UTC))
-	svc := newService(t, db, func() time.Time { return day(20, 12) })
-	r, err := svc.Report(context.Background(), id, 1, "admin")
+	svc, _ := newService(t, db, func() time.Time { return day(20, 12) })
+	r, err := svc.Report(context.Background(), id, 1, "admin", report.Query{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -311,5 +326,54 @@ func TestTimelineMonthly(t *testing.T) {
 	}
 	if len(r.Learners) != 0 || r.AvgPercent != 0 {
 		t.Errorf("empty cohort: %d learners, average %d", len(r.Learners), r.AvgPercent)
+	}
+}
+
+// The page's SQL says "inactive", "overdue", "complete" and the percentage exactly as the rules
+// in Go do, at every moment around the thresholds and with and without a due date.
+func TestSQLAgreesWithRecords(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	for _, due := range []any{nil, day(10, 0).Unix(), day(25, 0).Unix()} {
+		w.f.exec(`UPDATE cohorts SET due_at = ? WHERE id = ?`, due, w.nord)
+		for _, now := range []time.Time{day(16, 14), day(16, 15), day(20, 12), day(29, 10), day(30, 0)} {
+			w.clock.Set(now)
+			sqlWay, goWay, err := w.svc.BothWays(ctx, w.nord)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(sqlWay) != 5 || len(goWay) != 5 {
+				t.Fatalf("%d and %d members", len(sqlWay), len(goWay))
+			}
+			for id, want := range goWay {
+				if got := sqlWay[id]; got != want {
+					t.Errorf("due %v, at %v, user %d: SQL %+v, Go %+v", due, now, id, got, want)
+				}
+			}
+		}
+	}
+}
+
+// A module's column sorts by its percentage, then best score, then attempts — from the figures
+// learning keeps per module, in SQL.
+func TestSortByModule(t *testing.T) {
+	w := newWorld(t)
+	r, err := w.svc.Report(context.Background(), w.nord, w.trainerT, "trainer", report.Query{Sort: report.SortModule("alpha"), Desc: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, l := range r.Learners {
+		names = append(names, l.Name)
+	}
+	if want := []string{"Anna Arndt", "Frank Fink", "Bernd Bauer", "Dieter Dormant", "Clara Christ"}; !slices.Equal(names, want) {
+		t.Errorf("by alpha, descending: %q, want %q", names, want)
+	}
+	if r.Query.Sort != "m.alpha" {
+		t.Errorf("the sort was not kept: %q", r.Query.Sort)
+	}
+	r, err = w.svc.Report(context.Background(), w.nord, w.trainerT, "trainer", report.Query{Sort: "m.nonsense"})
+	if err != nil || r.Query.Sort != report.SortName {
+		t.Errorf("an unknown module falls back to the name: %q, %v", r.Query.Sort, err)
 	}
 }

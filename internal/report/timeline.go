@@ -1,14 +1,31 @@
 package report
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"sort"
 	"strconv"
 	"time"
 
+	"saferspaces/internal/account"
 	"saferspaces/internal/i18n"
+	"saferspaces/internal/learning"
 )
+
+// timeline counts the module completions of the (filtered) members since the cohort was created
+// or started.
+func (s *Service) timeline(ctx context.Context, c account.Cohort, rows []row, sinceStart bool, now time.Time) (Timeline, error) {
+	ids := make([]int64, len(rows))
+	for i, r := range rows {
+		ids[i] = r.m.ID
+	}
+	counts, err := s.learn.Completions(ctx, ids, since(c, sinceStart))
+	if err != nil {
+		return Timeline{}, err
+	}
+	return timeline(counts, cycleStart(c), now, s.loc), nil
+}
 
 // Units of the completions timeline.
 const (
@@ -44,19 +61,19 @@ const (
 )
 
 // timeline buckets completion times. The range never ends before now or the last completion.
-func timeline(events []time.Time, created, now time.Time, loc *time.Location) Timeline {
+func timeline(events []learning.Count, created, now time.Time, loc *time.Location) Timeline {
 	events = slices.Clone(events)
-	slices.SortFunc(events, func(a, b time.Time) int { return a.Compare(b) })
+	slices.SortFunc(events, func(a, b learning.Count) int { return a.At.Compare(b.At) })
 	from, to := created, now
-	if created.IsZero() || len(events) > 0 && events[0].Before(from) {
+	if created.IsZero() || len(events) > 0 && events[0].At.Before(from) {
 		if len(events) > 0 {
-			from = events[0]
+			from = events[0].At
 		} else {
 			from = now
 		}
 	}
-	if len(events) > 0 && events[len(events)-1].After(to) {
-		to = events[len(events)-1]
+	if len(events) > 0 && events[len(events)-1].At.After(to) {
+		to = events[len(events)-1].At
 	}
 	from, to = day(from, loc), day(to, loc)
 	days := daysBetween(from, to) + 1
@@ -71,8 +88,8 @@ func timeline(events []time.Time, created, now time.Time, loc *time.Location) Ti
 		t.Buckets = append(t.Buckets, Bucket{Start: start, End: nextPeriod(start, t.Unit), Unit: t.Unit})
 	}
 	for _, e := range events {
-		i := sort.Search(len(t.Buckets), func(i int) bool { return t.Buckets[i].End.After(e) })
-		t.Buckets[min(i, len(t.Buckets)-1)].Count++
+		i := sort.Search(len(t.Buckets), func(i int) bool { return t.Buckets[i].End.After(e.At) })
+		t.Buckets[min(i, len(t.Buckets)-1)].Count += e.N
 	}
 	for i := range t.Buckets {
 		t.Total += t.Buckets[i].Count

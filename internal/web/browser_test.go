@@ -664,6 +664,11 @@ func TestBrowserAccessibility(t *testing.T) {
 		c.open(t, cohortPath, 200)
 		c.audit(t, "cohort", "de")
 		c.narrow(t, false)
+		for _, p := range []string{cohortPath + "?filter=inactive&q=lena", fmt.Sprintf("%s/learners/%d", cohortPath, learner.ID),
+			cohortPath + "/questions", "/trainer/coverage", "/trainer/registrations"} {
+			c.open(t, p, 200)
+			c.audit(t, "training cycle", "de")
+		}
 		c.switchLanguage(t)
 		c.open(t, cohortPath, 200)
 		c.audit(t, "cohort", "en")
@@ -704,7 +709,8 @@ func TestBrowserAccessibility(t *testing.T) {
 		c.reset(t)
 		c.signIn(t, admin)
 		userPath := fmt.Sprintf("/admin/users/%d", learner.ID)
-		for _, p := range []string{"/admin", "/admin/registrations", "/admin/users", userPath, "/admin/cohorts", "/admin/declarations", "/admin/audit", "/admin/mail", "/admin/xapi", "/admin/sso", "/admin/feedback"} {
+		for _, p := range []string{"/admin", "/admin/registrations", "/admin/users", userPath, "/admin/cohorts", fmt.Sprintf("/admin/cohorts/%d", cohort.ID),
+			"/admin/users/import", "/admin/declarations", "/admin/audit", "/admin/mail", "/admin/xapi", "/admin/sso", "/admin/feedback"} {
 			c.open(t, p, 200)
 			c.audit(t, "admin", "de")
 		}

@@ -158,7 +158,7 @@ func (s *Server) registrationsPage(w http.ResponseWriter, r *http.Request, statu
 		s.fail(w, r, err)
 		return
 	}
-	cohorts, err := s.acc.CohortOverview(r.Context())
+	cohorts, err := s.acc.CohortOverview(r.Context(), false)
 	if err != nil {
 		s.fail(w, r, err)
 		return

@@ -10,7 +10,6 @@ import (
 	"saferspaces/internal/account"
 	"saferspaces/internal/audit"
 	"saferspaces/internal/errs"
-	"saferspaces/internal/i18n"
 )
 
 var statuses = []account.Status{account.StatusPending, account.StatusApproved, account.StatusRejected, account.StatusDisabled, account.StatusErased}
@@ -57,7 +56,7 @@ func (s *Server) adminUsers(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	if d.Cohorts, err = s.acc.CohortOverview(r.Context()); err != nil {
+	if d.Cohorts, err = s.acc.CohortOverview(r.Context(), true); err != nil {
 		s.fail(w, r, err)
 		return
 	}
@@ -95,7 +94,7 @@ func (s *Server) userPage(w http.ResponseWriter, r *http.Request, status int, id
 		s.fail(w, r, err)
 		return
 	}
-	if d.Cohorts, err = s.acc.CohortOverview(ctx); err != nil {
+	if d.Cohorts, err = s.acc.CohortOverview(ctx, false); err != nil {
 		s.fail(w, r, err)
 		return
 	}
@@ -187,72 +186,4 @@ func (s *Server) adminErase() http.HandlerFunc {
 		}
 		return s.acc.Erase(ctx, act, id)
 	})
-}
-
-// --- cohorts ---
-
-// cohortForm is the new-cohort form as sent; its rules are account.CreateCohort's.
-type cohortForm struct{ Name, Code string }
-
-type cohortsData struct {
-	adminBase
-	Cohorts []account.CohortSummary
-	Leaders []account.Person
-	Form    cohortForm
-	Errors  formErrors
-}
-
-func (s *Server) cohortsPage(w http.ResponseWriter, r *http.Request, status int, form cohortForm, fe formErrors, errMsg string) {
-	d := &cohortsData{adminBase: s.adminBase(w, r, "admin.cohorts.title", "cohorts"), Form: form, Errors: fe}
-	d.Error = errMsg
-	var err error
-	if d.Cohorts, err = s.acc.CohortOverview(r.Context()); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if d.Leaders, err = s.acc.Leaders(r.Context()); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.page(w, r, status, "admin_cohorts", d)
-}
-
-func (s *Server) adminCohorts(w http.ResponseWriter, r *http.Request) {
-	s.cohortsPage(w, r, http.StatusOK, cohortForm{}, formErrors{}, "")
-}
-
-func (s *Server) adminCreateCohort(w http.ResponseWriter, r *http.Request) {
-	lang := state(r).lang
-	f := cohortForm{Name: strings.TrimSpace(r.PostFormValue("name")), Code: strings.TrimSpace(r.PostFormValue("code"))}
-	if _, err := s.acc.CreateCohort(r.Context(), s.actor(r), f.Name, f.Code); err != nil {
-		switch errs.KindOf(err) {
-		case errs.Conflict:
-			var fe formErrors
-			fe.add("name", i18n.T(lang, "admin.cohorts.error.taken"))
-			s.cohortsPage(w, r, http.StatusConflict, f, fe, "")
-		case errs.Invalid:
-			s.cohortsPage(w, r, http.StatusUnprocessableEntity, f, s.fieldErrors(lang, "admin.cohorts.error", err), "")
-		default:
-			s.fail(w, r, err)
-		}
-		return
-	}
-	s.done(w, r, "/admin/cohorts", "cohort_created")
-}
-
-func (s *Server) adminAddTrainer(w http.ResponseWriter, r *http.Request) {
-	id, ok := s.pathID(w, r)
-	if !ok {
-		return
-	}
-	trainer, ok := optionalID(r.PostFormValue("user"))
-	if !ok || trainer == 0 {
-		s.cohortsPage(w, r, http.StatusUnprocessableEntity, cohortForm{}, formErrors{}, i18n.T(state(r).lang, "admin.error.not_leader"))
-		return
-	}
-	if err := s.acc.AddCohortTrainer(r.Context(), s.actor(r), id, trainer); err != nil {
-		s.refuse(w, r, err, func(status int, msg string) { s.cohortsPage(w, r, status, cohortForm{}, formErrors{}, msg) })
-		return
-	}
-	s.done(w, r, "/admin/cohorts", "trainer_added")
 }

@@ -1,97 +1,245 @@
 package web
 
 import (
-	"bytes"
+	"context"
+	"fmt"
+	"io"
 	"math"
-	"mime"
 	"net/http"
 	"strconv"
+	"time"
 
 	"saferspaces/internal/account"
-	"saferspaces/internal/errs"
 	"saferspaces/internal/i18n"
 	"saferspaces/internal/learning"
+	"saferspaces/internal/paths"
+	"saferspaces/internal/remind"
 	"saferspaces/internal/report"
 )
 
 type trainerData struct {
 	Base
-	Cohorts  []report.Summary
-	IsAdmin  bool
-	Archived []learning.ArchivedModule // anonymous totals of former learners
+	Cohorts      []report.Summary
+	IsAdmin      bool
+	Archived     bool // archived cohorts are listed too
+	Applicants   int  // registrations the trainer may approve
+	InactiveDays int
+	Former       []learning.ArchivedModule // anonymous totals of former learners (anonymised accounts)
 }
 
-// trainerHome lists the cohorts the trainer leads (an admin: all cohorts).
+// trainerHome lists the cohorts the trainer leads (an admin: all cohorts), archived ones with
+// ?archived=1.
 func (s *Server) trainerHome(w http.ResponseWriter, r *http.Request) {
 	u := state(r).user
-	list, err := s.Reports.Led(r.Context(), u.ID, u.Role)
+	archived := r.URL.Query().Get("archived") == "1"
+	list, err := s.Reports.Led(r.Context(), u.ID, u.Role, archived)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	apps, err := s.acc.ApplicantsForTrainer(r.Context(), u.ID)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	// Former learners whose accounts were anonymised count only as these totals (issue 8).
-	archived, err := s.learn.Archived(r.Context())
+	former, err := s.learn.Archived(r.Context())
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	s.page(w, r, http.StatusOK, "trainer", &trainerData{Base: s.base(r, "trainer.title"), Cohorts: list,
-		IsAdmin: u.Role == account.RoleAdmin, Archived: archived})
+	b := s.base(r, "trainer.title")
+	b.Notice = s.takeNotice(w, r)
+	s.page(w, r, http.StatusOK, "trainer", &trainerData{Base: b, Cohorts: list, IsAdmin: u.Role == account.RoleAdmin,
+		Archived: archived, Applicants: len(apps), InactiveDays: int(report.InactiveAfter.Hours() / 24), Former: former})
 }
 
 type trainerCohortData struct {
 	Base
 	Report       *report.Report
-	Rows         []report.Learner // the matrix's rows: filtered and sorted as asked
+	Rows         []report.Learner // the page of the matrix, in the view's order
 	View         matrixView
 	Chart        chart
 	InactiveDays int
+	Filters      []string
+	Sorts        []string
+	Error        string
+	Message      string // the message typed, kept when it was refused
+	MessageError string
+	MaxMessage   int
+	texts        map[string]string // the matrix's repeated texts, translated once per page
+	pcts         map[int]string
+	cells        map[cellKey]string
 }
 
-// trainerCohort shows the learner × module matrix and the completions chart of one cohort. The
-// matrix can be sorted by any column (?sort=name|last|total|m.MODULE, &dir=asc|desc) and narrowed
-// to the learners flagged inactive (?inactive=1); see matrix.go.
+// cellKey is what a cell's self-check text depends on.
+type cellKey struct {
+	has, tried, passed bool
+	best               int
+}
+
+// text translates a catalog text of the matrix once per page: a page of 50 learners × 9 modules
+// repeats a handful of texts hundreds of times, and each translation runs a template.
+func (d *trainerCohortData) text(key string, kv ...any) string {
+	memo := fmt.Sprint(key, kv)
+	if s, ok := d.texts[memo]; ok {
+		return s
+	}
+	if d.texts == nil {
+		d.texts = map[string]string{}
+	}
+	s := i18n.T(d.Lang, key, kv...)
+	d.texts[memo] = s
+	return s
+}
+
+// Pct is a percentage in the reader's language.
+func (d *trainerCohortData) Pct(n int) string {
+	s, ok := d.pcts[n]
+	if !ok {
+		if d.pcts == nil {
+			d.pcts = map[int]string{}
+		}
+		s = i18n.Percent(d.Lang, n)
+		d.pcts[n] = s
+	}
+	return s
+}
+
+// Cell is what a matrix cell says under its percentage about the self-check.
+func (d *trainerCohortData) Cell(c report.Cell) string {
+	key := cellKey{has: c.HasCheck, tried: c.Attempts > 0, passed: c.Passed, best: c.BestScore}
+	if s, ok := d.cells[key]; ok {
+		return s
+	}
+	if d.cells == nil {
+		d.cells = map[cellKey]string{}
+	}
+	s := d.cellText(c)
+	d.cells[key] = s
+	return s
+}
+
+func (d *trainerCohortData) cellText(c report.Cell) string {
+	switch {
+	case !c.HasCheck:
+		return ""
+	case c.Attempts == 0:
+		return d.text("trainer.cell.nocheck")
+	case c.Passed:
+		return d.text("trainer.cell.check", "Score", c.BestScore) + " – " + d.text("trainer.cell.passed")
+	}
+	return d.text("trainer.cell.check", "Score", c.BestScore)
+}
+
+// Modules is "N of M modules".
+func (d *trainerCohortData) Modules(done int) string {
+	return d.plural("trainer.cell.modules", len(d.Report.Modules), "Done", done)
+}
+
+// Attempts is "N attempts".
+func (d *trainerCohortData) Attempts(n int) string { return d.plural("trainer.cell.attempts", n) }
+
+// Text is a catalog text of the matrix without parameters.
+func (d *trainerCohortData) Text(key string) string { return d.text(key) }
+
+// plural is text with a plural form for count.
+func (d *trainerCohortData) plural(key string, count int, kv ...any) string {
+	memo := fmt.Sprint("#", key, count, kv)
+	if s, ok := d.texts[memo]; ok {
+		return s
+	}
+	if d.texts == nil {
+		d.texts = map[string]string{}
+	}
+	s := i18n.N(d.Lang, key, count, kv...)
+	d.texts[memo] = s
+	return s
+}
+
+// Status is a learner's status in words.
+func (d *trainerCohortData) Status(l report.Learner) string {
+	return d.text("trainer.status." + l.Status())
+}
+
+// LearnerLink is a learner's detail page.
+func (d *trainerCohortData) LearnerLink(user int64) string {
+	return paths.CohortLearner(d.Report.ID, user)
+}
+
+// FileLink is an export of the same view (every page of it).
+func (d *trainerCohortData) FileLink(file string) string {
+	return paths.CohortFile(d.Report.ID, file) + d.View.query(d.View.q.Sort, d.View.q.Desc, 0)
+}
+
+// trainerCohort shows one page of the learner × module matrix, the cohort's figures and the
+// completions chart.
 func (s *Server) trainerCohort(w http.ResponseWriter, r *http.Request) {
-	rep, err := s.cohortReport(r)
+	s.cohortPage(w, r, http.StatusOK, "", "", "")
+}
+
+func (s *Server) cohortPage(w http.ResponseWriter, r *http.Request, status int, errMsg, message, messageErr string) {
+	id, ok := cohortID(r)
+	if !ok {
+		s.errorPage(w, r, http.StatusNotFound)
+		return
+	}
+	u := state(r).user
+	rep, err := s.Reports.Report(r.Context(), id, u.ID, u.Role, cohortQuery(r.URL.Query()))
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	b := s.base(r, "")
 	b.Title = rep.Name
-	v := parseMatrixView(r.URL.Query(), rep)
-	s.page(w, r, http.StatusOK, "trainer_cohort", &trainerCohortData{Base: b, Report: rep, Rows: v.rows(rep), View: v,
-		Chart: newChart(rep.Timeline, b.Lang), InactiveDays: int(report.InactiveAfter.Hours() / 24)})
+	b.Notice = s.takeNotice(w, r)
+	s.page(w, r, status, "trainer_cohort", &trainerCohortData{Base: b, Report: rep, Rows: rep.Learners, View: newMatrixView(rep),
+		Chart: newChart(rep.Timeline, b.Lang), InactiveDays: int(report.InactiveAfter.Hours() / 24),
+		Filters: []string{report.FilterAll, report.FilterInactive, report.FilterOpen, report.FilterDone},
+		Sorts:   []string{report.SortName, report.SortOrg, report.SortPercent, report.SortActivity},
+		Error:   errMsg, Message: message, MessageError: messageErr, MaxMessage: remind.MaxMessageLen})
 }
 
-// trainerCohortCSV downloads the matrix for spreadsheets, with the header in the viewer's language.
+// trainerCohortCSV downloads the matrix (every page of the current view) for spreadsheets, with
+// the header in the viewer's language. The file is streamed as it is written.
 func (s *Server) trainerCohortCSV(w http.ResponseWriter, r *http.Request) {
-	rep, err := s.cohortReport(r)
+	s.cohortFile(w, r, "csv", "text/csv; charset=utf-8", report.WriteCSV)
+}
+
+// trainerCohortXLSX downloads the matrix as an Excel workbook.
+func (s *Server) trainerCohortXLSX(w http.ResponseWriter, r *http.Request) {
+	s.cohortFile(w, r, "xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", report.WriteXLSX)
+}
+
+type writeFunc func(ctx context.Context, w io.Writer, e *report.Export, lang i18n.Lang, loc *time.Location) error
+
+func (s *Server) cohortFile(w http.ResponseWriter, r *http.Request, ext, ctype string, write writeFunc) {
+	id, ok := cohortID(r)
+	if !ok {
+		s.errorPage(w, r, http.StatusNotFound)
+		return
+	}
+	u := state(r).user
+	exp, err := s.Reports.Export(r.Context(), id, u.ID, u.Role, cohortQuery(r.URL.Query()))
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	var buf bytes.Buffer
-	if err := report.WriteCSV(&buf, rep, state(r).lang, s.loc); err != nil {
-		s.fail(w, r, err)
-		return
-	}
 	h := w.Header()
-	h.Set("Content-Type", "text/csv; charset=utf-8")
-	h.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": report.FileName(rep.Name, rep.At)}))
+	h.Set("Content-Type", ctype)
+	h.Set("Content-Disposition", report.ContentDisposition(exp.Cohort.Name, exp.At, ext))
 	h.Set("Cache-Control", "no-store")
-	w.Write(buf.Bytes())
+	// The file streams: once the first bytes are out, an error can only cut it short (and is logged).
+	if err := write(r.Context(), w, exp, state(r).lang, s.loc); err != nil {
+		s.log.Error("cohort export", "cohort", id, "format", ext, "err", err)
+	}
 }
 
-// cohortReport reads the cohort named in the path for the signed-in viewer. An id that is not a
-// number is the same 404 as a cohort that does not exist or that the viewer does not lead.
-func (s *Server) cohortReport(r *http.Request) (*report.Report, error) {
+// cohortID reads the {id} of a trainer URL. An id that is not a number is the same 404 as a
+// cohort that does not exist or that the viewer does not lead.
+func cohortID(r *http.Request) (int64, bool) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return nil, errs.E(errs.NotFound, "cohort not found")
-	}
-	u := state(r).user
-	return s.Reports.Report(r.Context(), id, u.ID, u.Role)
+	return id, err == nil && id > 0
 }
 
 // chart is the completions timeline laid out as an SVG bar chart, drawn by the template without

@@ -140,5 +140,13 @@ func (s *Server) takeNotice(w http.ResponseWriter, r *http.Request) string {
 	if err := sess.Save(r, w); err != nil {
 		s.log.Warn("clear notice", "err", err)
 	}
+	if text, ok := strings.CutPrefix(key, "="); ok {
+		return text
+	}
 	return i18n.T(state(r).lang, key)
+}
+
+// setNoticeText is setNotice with a text already written (with counts) in the user's language.
+func (s *Server) setNoticeText(w http.ResponseWriter, r *http.Request, text string) {
+	s.setNotice(w, r, "="+text)
 }
