@@ -117,6 +117,7 @@ const (
 
 // FeedbackDone is where an admin marks a feedback message as answered.
 func FeedbackDone(id int64) string { return AdminFeedback + "/" + strconv.FormatInt(id, 10) + "/done" }
+
 // Trainer is a trainer's list of cohorts.
 const Trainer = "/trainer"
 
