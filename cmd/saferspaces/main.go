@@ -40,12 +40,14 @@ Usage:
   saferspaces migrate [--data DIR]          apply migrations and report the schema version
   saferspaces backup [--data DIR] FILE      consistent copy of the database while serving
   saferspaces user create --email E --name N [--role learner|trainer|admin] [--cohort NAME]
+  saferspaces user reset-password --email E  print a link that sets a new password
   saferspaces users import [--data DIR] FILE.csv
   saferspaces cohort create --name N [--code C]
   saferspaces modules check [DIR]           validate module content
   saferspaces export xapi [--data DIR] [FILE]
 
-Every command takes --data (default ./data). Every flag can also be set through the environment
+Every command takes --data (default ./data); all but serve and migrate refuse a data folder
+without a database. Links that commands print use the public URL serve stored (or --base-url). Every flag can also be set through the environment
 as SAFERSPACES_<FLAG>, e.g. SAFERSPACES_BASE_URL for --base-url. Run 'saferspaces COMMAND --help'
 for the flags of a command.
 `
@@ -95,11 +97,12 @@ type command func(ctx context.Context, args []string, getenv func(string) string
 // subcommands are the two-word commands.
 func subcommands() map[string]command {
 	return map[string]command{
-		"modules check": cmdModulesCheck,
-		"user create":   cmdUserCreate,
-		"cohort create": cmdCohortCreate,
-		"users import":  cmdUsersImport,
-		"export xapi":   cmdExportXAPI,
+		"modules check":       cmdModulesCheck,
+		"user create":         cmdUserCreate,
+		"user reset-password": cmdUserResetPassword,
+		"cohort create":       cmdCohortCreate,
+		"users import":        cmdUsersImport,
+		"export xapi":         cmdExportXAPI,
 	}
 }
 

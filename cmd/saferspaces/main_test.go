@@ -24,6 +24,18 @@ import (
 
 func noEnv(string) string { return "" }
 
+// migratedData is a data folder with a migrated database, as after `saferspaces migrate`: every
+// command but serve and migrate needs one.
+func migratedData(t *testing.T) string {
+	t.Helper()
+	data := t.TempDir()
+	var out, errOut bytes.Buffer
+	if err := run(t.Context(), []string{"migrate", "--data", data}, noEnv, &out, &errOut); err != nil {
+		t.Fatalf("migrate: %v\n%s", err, errOut.String())
+	}
+	return data
+}
+
 // startServe runs `serve` on port 0 in the background and returns its base URL and a channel
 // with run's result.
 func startServe(t *testing.T, ctx context.Context, args ...string) (string, <-chan error, *testkit.SyncBuffer) {

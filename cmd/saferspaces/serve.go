@@ -16,21 +16,11 @@ import (
 )
 
 func newLogger(w io.Writer) *slog.Logger {
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	return newLeveledLogger(w, slog.LevelInfo)
 }
 
-// openDB opens and migrates the database in cfg.Data.
-func openDB(ctx context.Context, data string) (*sqlite.DB, int64, error) {
-	db, err := sqlite.Open(ctx, data)
-	if err != nil {
-		return nil, 0, err
-	}
-	v, err := db.Migrate(ctx)
-	if err != nil {
-		db.Close()
-		return nil, 0, err
-	}
-	return db, v, nil
+func newLeveledLogger(w io.Writer, level slog.Level) *slog.Logger {
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}))
 }
 
 func cmdServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -47,7 +37,7 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	log := newLogger(stderr)
+	log := newLeveledLogger(stderr, cfg.Level())
 
 	// Content first: invalid modules stop the start, every problem printed, before anything opens.
 	cat, err := loadContent(cfg.Modules, stderr)
@@ -56,6 +46,15 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	log.Info("modules loaded", "modules", len(cat.Modules), "lessons", cat.LessonCount(), "folder", cfg.Modules)
 
+	// One serve per data folder: the lock comes before the database is touched.
+	if err := sqlite.PrepareDataDir(cfg.Data); err != nil {
+		return err
+	}
+	unlock, err := lockData(cfg.Data)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	db, version, err := openDB(ctx, cfg.Data)
 	if err != nil {
 		return err
@@ -73,6 +72,11 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	if cfg.BaseURL == "" {
 		cfg.BaseURL = "http://" + ln.Addr().String()
+	}
+	// The other commands print links (activation, reset) with the URL the server answers on.
+	if err := db.PutSetting(ctx, baseURLSetting, cfg.BaseURL); err != nil {
+		ln.Close()
+		return err
 	}
 	sender, err := mailSender(cfg, log)
 	if err != nil {
@@ -120,6 +124,8 @@ func cmdMigrate(ctx context.Context, args []string, getenv func(string) string, 
 	return nil
 }
 
+// cmdBackup writes a checked copy of the database to FILE; see sqlite.DB.Backup for how a kill,
+// a full disk or Ctrl-C never leaves a file under FILE's name that is not a complete copy.
 func cmdBackup(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	cfg := config.Default()
 	rest, err := parseFlags("backup", "backup [--data DIR] FILE", args, getenv, stderr, cfg.DataFlag)
@@ -129,21 +135,19 @@ func cmdBackup(ctx context.Context, args []string, getenv func(string) string, s
 	if len(rest) != 1 {
 		return usageError(stderr, "backup needs exactly one FILE to write the copy to")
 	}
-	db, err := sqlite.Open(ctx, cfg.Data)
+	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	// No migration: a backup copies the database as it is, whichever binary wrote it.
+	db, err := sqlite.OpenExisting(ctx, cfg.Data)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	if err := db.Backup(ctx, rest[0]); err != nil {
-		return err
-	}
-	cp, err := sqlite.OpenFile(ctx, rest[0])
+	p := newProgress(stderr, "backup", "bytes")
+	err = db.Backup(ctx, rest[0], p.Update)
+	p.Done()
 	if err != nil {
 		return err
-	}
-	defer cp.Close()
-	if err := cp.IntegrityCheck(ctx); err != nil {
-		return fmt.Errorf("the copy failed its check: %w", err)
 	}
 	fmt.Fprintf(stdout, "backup written to %s (integrity check ok)\n", rest[0])
 	return nil

@@ -188,3 +188,51 @@ func (s *Service) ChangePassword(ctx context.Context, userID int64, current, pas
 			TargetID: u.ID, Target: u.Email, IP: ip})
 	})
 }
+
+// ResetLink is what IssueResetLink hands the operator.
+type ResetLink struct {
+	User       *User
+	Link       string
+	Activation bool // the account was never activated: the link is an activation link (72 hours)
+}
+
+// IssueResetLink makes a password link for the account with the e-mail address and returns it
+// instead of mailing it: the way back into a locked-out admin or demo account for whoever runs
+// the command line (`saferspaces user reset-password`). An activated account gets a reset link
+// (valid 1 hour), one never activated a fresh activation link; either voids the older links of
+// its kind. The account's failed sign-ins are forgotten, so the throttle does not keep the person
+// out once the new password is set. Disabled, rejected, pending and erased accounts get nothing.
+func (s *Service) IssueResetLink(ctx context.Context, act audit.Actor, email string) (*ResetLink, error) {
+	email = normalEmail(email)
+	now := s.now()
+	var out ResetLink
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		u, err := userByEmail(ctx, tx, email)
+		if err != nil {
+			if errs.Is(err, errs.NotFound) {
+				return errs.E(errs.NotFound, "no account with the e-mail address %s", email)
+			}
+			return err
+		}
+		if u.Status != StatusApproved {
+			return errs.E(errs.Conflict, "the account %s is %s; only an approved account can get a password link", u.Email, u.Status)
+		}
+		purpose, ttl, action := PurposeReset, ResetTTL, "password.reset_link_issued"
+		if u.PasswordHash == "" {
+			purpose, ttl, action = PurposeActivation, ActivationTTL, "credential.link_issued"
+		}
+		raw, err := s.IssueToken(ctx, tx, u.ID, purpose, ttl)
+		if err != nil {
+			return err
+		}
+		if err := clearFailures(ctx, tx, u.Email); err != nil {
+			return err
+		}
+		out = ResetLink{User: u, Link: s.tokenLink(purpose, raw), Activation: purpose == PurposeActivation}
+		return audit.Log(ctx, tx, now, act, action, u.ID, u.Email, "link printed on the command line")
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}

@@ -6,7 +6,9 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"log/slog"
 	"net"
+	"net/mail"
 	"net/netip"
 	"net/url"
 	"strings"
@@ -26,6 +28,9 @@ type Config struct {
 	// TrustedProxies lists reverse proxies (addresses or CIDR prefixes, comma-separated) whose
 	// X-Forwarded-For header names the client; empty: the TCP peer is the client.
 	TrustedProxies string
+	// MetricsAddr is where serve exposes Prometheus metrics on a listener of its own; empty: off.
+	MetricsAddr string
+	LogLevel    string // debug, info, warn or error
 }
 
 // Default returns the documented defaults.
@@ -35,6 +40,7 @@ func Default() Config {
 		Addr:     "127.0.0.1:8080",
 		MailFrom: "saferspaces <noreply@saferspaces.invalid>",
 		TimeZone: "Europe/Berlin",
+		LogLevel: "info",
 	}
 }
 
@@ -54,6 +60,22 @@ func (c *Config) ServeFlags(fs *flag.FlagSet) {
 	fs.BoolVar(&c.Demo, "demo", c.Demo, "create demo admin, trainer and learner accounts and a demo cohort")
 	fs.StringVar(&c.TimeZone, "timezone", c.TimeZone, "IANA time `zone` in which dates are shown, e.g. Europe/Berlin")
 	fs.StringVar(&c.TrustedProxies, "trusted-proxies", c.TrustedProxies, "reverse `proxies` (IPs or CIDRs, comma-separated) whose X-Forwarded-For names the client")
+	fs.StringVar(&c.MetricsAddr, "metrics-addr", c.MetricsAddr, "listen `address` of the Prometheus metrics endpoint /metrics, e.g. 127.0.0.1:9090; empty: no metrics")
+	c.LogLevelFlag(fs)
+}
+
+// LogLevelFlag registers --log-level.
+func (c *Config) LogLevelFlag(fs *flag.FlagSet) {
+	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "`level` of the log on stderr: debug, info, warn or error")
+}
+
+// Level is --log-level as a slog level (info when it is not valid; Validate reports that).
+func (c *Config) Level() slog.Level {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(c.LogLevel)); err != nil {
+		return slog.LevelInfo
+	}
+	return l
 }
 
 // EnvName is the environment variable that backs a flag: --base-url → SAFERSPACES_BASE_URL.
@@ -91,6 +113,22 @@ func (c *Config) Validate() error {
 			errs = append(errs, fmt.Errorf("--addr %q: want host:port, e.g. 127.0.0.1:8080", c.Addr))
 		}
 	}
+	if c.MetricsAddr != "" {
+		if _, _, err := net.SplitHostPort(c.MetricsAddr); err != nil {
+			errs = append(errs, fmt.Errorf("--metrics-addr %q: want host:port, e.g. 127.0.0.1:9090", c.MetricsAddr))
+		} else if c.MetricsAddr == c.Addr {
+			errs = append(errs, fmt.Errorf("--metrics-addr %q: must differ from --addr, metrics have a listener of their own", c.MetricsAddr))
+		}
+	}
+	if err := CheckMailbox("--mail-from", c.MailFrom); err != nil {
+		errs = append(errs, err)
+	}
+	if c.LogLevel != "" {
+		var l slog.Level
+		if err := l.UnmarshalText([]byte(c.LogLevel)); err != nil {
+			errs = append(errs, fmt.Errorf("--log-level %q: want debug, info, warn or error", c.LogLevel))
+		}
+	}
 	if u, err := url.Parse(c.BaseURL); c.BaseURL != "" && (err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "") {
 		errs = append(errs, fmt.Errorf("--base-url %q: want an absolute http(s) URL such as https://training.example.org", c.BaseURL))
 	}
@@ -108,6 +146,23 @@ func (c *Config) Validate() error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// CheckMailbox checks the value of an address flag: one mailbox, a bare address or
+// "Name <address>", on a single line. Mail servers refuse anything else only when the first
+// mail is sent, long after start-up; flag names the flag in the message.
+func CheckMailbox(flag, value string) error {
+	if strings.TrimSpace(value) == "" {
+		return fmt.Errorf("%s must not be empty", flag)
+	}
+	a, err := mail.ParseAddress(value)
+	if err != nil || strings.ContainsAny(value, "\r\n") {
+		return fmt.Errorf("%s %q: want one e-mail address such as noreply@example.org or \"Name <noreply@example.org>\"", flag, value)
+	}
+	if at := strings.LastIndexByte(a.Address, '@'); at <= 0 || !strings.Contains(a.Address[at+1:], ".") {
+		return fmt.Errorf("%s %q: the address needs a domain with a dot, such as example.org", flag, value)
+	}
+	return nil
 }
 
 // Location is the time zone in which dates are shown.
