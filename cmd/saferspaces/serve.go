@@ -8,6 +8,7 @@ import (
 	"net"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"saferspaces/internal/app"
 	"saferspaces/internal/config"
@@ -84,13 +85,18 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	svc := app.New(app.Parts{Config: cfg, DB: db, Content: cat, Sender: sender, Log: log})
+	if n, err := svc.Learning.BackfillTitles(ctx); err != nil {
+		log.Warn("certificates issued earlier keep showing the current module titles", "err", err)
+	} else if n > 0 {
+		log.Info("stored the titles of earlier certificates", "certificates", n)
+	}
 	if cfg.Demo {
 		if err := printDemo(ctx, svc.Accounts, stdout); err != nil {
 			ln.Close()
 			return err
 		}
 	}
-	srv, err := web.New(web.Deps{Config: cfg, Log: log, Ready: db.Ping, Keys: keys, Services: svc})
+	srv, err := web.New(web.Deps{Config: cfg, Log: log, Ready: db.Ping, Writable: func(ctx context.Context) error { return db.WriteProbe(ctx, time.Now().Unix()) }, Keys: keys, Services: svc})
 	if err != nil {
 		ln.Close()
 		return err

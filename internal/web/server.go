@@ -23,13 +23,16 @@ import (
 // Server serves the platform. It holds the feature services and nothing below them: every read
 // and write goes through a service.
 type Server struct {
-	cfg    config.Config
-	log    *slog.Logger
-	now    func() time.Time
-	ready  func(context.Context) error
-	render *renderer
-	loc    *time.Location // the operator's zone: dates on pages, certificates and exports
-	static http.Handler
+	cfg   config.Config
+	log   *slog.Logger
+	now   func() time.Time
+	ready func(context.Context) error
+	// writable commits a small write for /readyz; readiness caches its last answer.
+	writable  func(context.Context) error
+	readiness readinessCache
+	render    *renderer
+	loc       *time.Location // the operator's zone: dates on pages, certificates and exports
+	static    http.Handler
 
 	*app.Services
 	acc      *account.Service // shorthands of the services used on almost every request
@@ -46,7 +49,9 @@ type Deps struct {
 	Now    func() time.Time
 	// Ready answers /healthz: nil when the database answers.
 	Ready func(context.Context) error
-	Keys  SessionKeys // for the session cookie (LoadOrCreateKeys)
+	// Writable answers part of /readyz: nil when the database accepts a write. Optional.
+	Writable func(context.Context) error
+	Keys     SessionKeys // for the session cookie (LoadOrCreateKeys)
 	*app.Services
 }
 
@@ -77,6 +82,7 @@ func New(d Deps) (*Server, error) {
 		log:      d.Log,
 		now:      d.Now,
 		ready:    d.Ready,
+		writable: d.Writable,
 		render:   rd,
 		loc:      loc,
 		static:   http.FileServerFS(staticFS),

@@ -16,7 +16,7 @@ import (
 // the request continues as anonymous. Static files and the health check skip the database.
 func (s *Server) withSession(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if s.sessions == nil || strings.HasPrefix(r.URL.Path, "/static/") || r.URL.Path == "/healthz" {
+		if s.sessions == nil || strings.HasPrefix(r.URL.Path, "/static/") || r.URL.Path == "/healthz" || r.URL.Path == "/readyz" {
 			next.ServeHTTP(w, r)
 			return
 		}

@@ -86,7 +86,7 @@ func newHarness(t testing.TB, opts ...harnessOption) *harness {
 	// The same wiring as serve; the mail worker does not run (tests deliver with h.deliver or read the outbox).
 	h.svc = app.New(parts)
 	h.acc, h.outbox = h.svc.Accounts, h.svc.Outbox
-	srv, err := web.New(web.Deps{Config: parts.Config, Log: log, Now: h.clock.Now, Ready: db.Ping, Keys: keys, Services: h.svc})
+	srv, err := web.New(web.Deps{Config: parts.Config, Log: log, Now: h.clock.Now, Ready: db.Ping, Writable: func(ctx context.Context) error { return db.WriteProbe(ctx, h.clock.Now().Unix()) }, Keys: keys, Services: h.svc})
 	if err != nil {
 		t.Fatal(err)
 	}

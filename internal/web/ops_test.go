@@ -1,0 +1,72 @@
+package web_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"saferspaces/internal/account"
+)
+
+// When the database stops accepting writes (a full disk), signed-in pages that only read are
+// still served: the session's last-seen time is bookkeeping, not a reason for a 500. /healthz
+// stays 200 (the process lives), /readyz says 503 and why.
+func TestFailedSessionTouchIsNoServerError(t *testing.T) {
+	h := newHarness(t)
+	admin := h.user(account.RoleAdmin)
+	learner := h.user(account.RoleLearner)
+	ba, bl := h.browser(), h.browser()
+	ba.signIn(admin.Email, admin.Password)
+	bl.signIn(learner.Email, learner.Password)
+	if p := ba.get("/readyz"); p.Status != http.StatusOK || !strings.Contains(p.Body, "accepts writes") {
+		t.Fatalf("readyz before: %d %q", p.Status, p.Body)
+	}
+
+	// Every write on the single writer connection now fails, as on a full disk.
+	h.exec(`PRAGMA query_only = ON`)
+	t.Cleanup(func() { h.db.W.Exec(`PRAGMA query_only = OFF`) })
+	h.clock.Advance(2 * time.Minute) // the next request wants to move last_seen_at
+	for _, c := range []struct {
+		b    *browser
+		path string
+	}{{ba, "/admin/mail"}, {ba, "/admin/users"}, {bl, "/"}, {bl, "/account"}, {bl, "/certificates"}} {
+		if p := c.b.get(c.path); p.Status != http.StatusOK {
+			t.Errorf("GET %s with the disk full: %d, want 200", c.path, p.Status)
+		}
+	}
+	if p := ba.get("/healthz"); p.Status != http.StatusOK {
+		t.Errorf("healthz with the disk full: %d", p.Status)
+	}
+	h.clock.Advance(10 * time.Second)
+	h.clock.Advance(5 * time.Second) // past the cached answer
+	if p := ba.get("/readyz"); p.Status != http.StatusServiceUnavailable || !strings.Contains(p.Body, "does not accept writes") {
+		t.Errorf("readyz with the disk full: %d %q", p.Status, p.Body)
+	}
+	if !strings.Contains(h.logs.String(), "touch session") {
+		t.Error("the failed touch was not logged")
+	}
+}
+
+// /readyz reports a mail outbox that stopped moving: mail waiting for more than 30 minutes.
+func TestReadyzReportsStuckMail(t *testing.T) {
+	h := newHarness(t)
+	h.user(account.RoleLearner) // queues an activation mail, not delivered: the worker does not run
+	b := h.browser()
+	if p := b.get("/readyz"); p.Status != http.StatusOK || !strings.Contains(p.Body, "mail outbox: ok, 1 waiting") {
+		t.Fatalf("readyz with fresh mail: %d %q", p.Status, p.Body)
+	}
+	h.clock.Advance(31 * time.Minute)
+	h.clock.Advance(5 * time.Second) // past the cached answer
+	p := b.get("/readyz")
+	if p.Status != http.StatusServiceUnavailable || !strings.Contains(p.Body, "mail outbox: stuck, 1 waiting") {
+		t.Fatalf("readyz with mail waiting 31 minutes: %d %q", p.Status, p.Body)
+	}
+	if n, err := h.outbox.DeliverDue(t.Context()); err != nil || n != 1 {
+		t.Fatal(n, err)
+	}
+	h.clock.Advance(5 * time.Second) // past the cached answer
+	if p := b.get("/readyz"); p.Status != http.StatusOK {
+		t.Errorf("readyz after delivery: %d %q", p.Status, p.Body)
+	}
+}
