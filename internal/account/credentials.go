@@ -137,27 +137,22 @@ func (s *Service) ChangePassword(ctx context.Context, userID int64, current, pas
 	if err != nil {
 		return err
 	}
-	now := s.now()
-	attempt, wait, err := s.reserveAttempt(ctx, u.Email, ip, now)
+	a, wait, err := s.startAttempt(ctx, u.Email, ip)
 	if err != nil {
 		return err
 	}
 	if wait > 0 {
 		return tooMany(wait)
 	}
-	ok, err := s.verifyPassword(ctx, u.PasswordHash, current)
-	if err != nil {
-		return err
-	}
+	now := a.now
+	ok := a.verify(u.PasswordHash, current)
 	if !ok || !u.Active() {
-		if err := s.recordFailure(ctx, u.Email, ip, u, "wrong current password on password change", now); err != nil {
+		if err := a.fail(ctx, u, "wrong current password on password change"); err != nil {
 			return err
 		}
 		return ErrWrongPassword
 	}
-	if err := s.db.Tx(ctx, func(tx *sql.Tx) error { return releaseAttempt(ctx, tx, attempt) }); err != nil {
-		return err
-	}
+	a.end()
 	if err := CheckPassword(password, u.Email); err != nil {
 		return err
 	}

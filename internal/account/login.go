@@ -22,18 +22,7 @@ var ErrInvalidCredentials = errs.E(errs.Invalid, "the e-mail address or the pass
 func (s *Service) Authenticate(ctx context.Context, email, password, ip string) (*User, error) {
 	email = clipBytes(normalEmail(email), MaxEmailLen)
 	ip = clipBytes(ip, 64)
-	now := s.now()
-	_, wait, err := s.reserveAttempt(ctx, email, ip, now)
-	if err != nil {
-		return nil, err
-	}
-	if wait > 0 {
-		if err := s.recordThrottled(ctx, email, ip, wait, now); err != nil {
-			return nil, err
-		}
-		return nil, tooMany(wait)
-	}
-
+	// The account is looked up before a hashing slot is taken: the slot is for hashing only.
 	u, err := userByEmail(ctx, s.db.R, email)
 	switch {
 	case errs.Is(err, errs.NotFound):
@@ -41,6 +30,19 @@ func (s *Service) Authenticate(ctx context.Context, email, password, ip string) 
 	case err != nil:
 		return nil, err
 	}
+	a, wait, err := s.startAttempt(ctx, email, ip)
+	if err != nil {
+		return nil, err
+	}
+	if wait > 0 {
+		if err := s.recordThrottled(ctx, email, ip, wait, s.now()); err != nil {
+			return nil, err
+		}
+		return nil, tooMany(wait)
+	}
+	defer a.end()
+	now := a.now
+
 	hash, reason := "", "unknown address"
 	if u != nil {
 		switch {
@@ -52,19 +54,17 @@ func (s *Service) Authenticate(ctx context.Context, email, password, ip string) 
 			reason = "account " + string(u.Status)
 		}
 	}
-	ok, err := s.verifyPassword(ctx, hash, password)
-	if err != nil {
-		return nil, err
-	}
-	if !ok {
-		if err := s.recordFailure(ctx, email, ip, u, reason, now); err != nil {
+	if !a.verify(hash, password) {
+		if err := a.fail(ctx, u, reason); err != nil {
 			return nil, err
 		}
 		return nil, ErrInvalidCredentials
 	}
+	// A right password is no failure: stop counting it now, not after the write below, which
+	// may wait for the database's writer while hundreds of colleagues sign in too.
+	a.end()
 
 	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
-		// clearFailures also removes this attempt's reservation (same address).
 		if err := clearFailures(ctx, tx, email); err != nil {
 			return err
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"sync"
 	"time"
 
 	"saferspaces/internal/audit"
@@ -57,35 +58,116 @@ func backoff(n int) time.Duration {
 	return min(d, throttleMaxDelay)
 }
 
-// reserveAttempt checks the throttle and, if the attempt may go ahead, records it as a failure at
-// once, in the same write transaction. The password is checked afterwards; a right one releases
-// the reservation. Counting first and recording after the slow check would let a burst of
-// parallel guesses all pass the check before any of them is counted.
-func (s *Service) reserveAttempt(ctx context.Context, email, ip string, now time.Time) (id int64, wait time.Duration, err error) {
-	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
-		if wait, err = throttleWait(ctx, tx, email, ip, now); err != nil || wait > 0 {
-			return err
-		}
-		res, err := tx.ExecContext(ctx, `INSERT INTO login_failures(email, ip, at) VALUES(?, ?, ?)`, email, ip, now.Unix())
-		if err != nil {
-			return fmt.Errorf("record sign-in attempt: %w", err)
-		}
-		id, err = res.LastInsertId()
-		return err
-	})
-	return id, wait, err
+// An attempt is a sign-in (or a password change's check of the current password) in flight. It
+// holds one of the hashing slots and, until it ends, counts for the throttle as a failure of its
+// account and address — so a burst of parallel guesses is counted as it comes in, not after the
+// slow password checks. It lives in memory, not as a row: a right password then costs no write
+// to take back, and the attempts in flight are bounded by the hashing slots (4), so many right
+// sign-ins at once from one address (a town hall behind NAT) never add up to the address's cap.
+type attempt struct {
+	s         *Service
+	email, ip string
+	now       time.Time // when the attempt got its slot
+	release   func()    // the hashing slot; nil once given back
+	forgotten bool      // no longer counted
 }
 
-// releaseAttempt forgets a reserved attempt whose password was right.
-func releaseAttempt(ctx context.Context, tx *sql.Tx, id int64) error {
-	if _, err := tx.ExecContext(ctx, `DELETE FROM login_failures WHERE id = ?`, id); err != nil {
-		return fmt.Errorf("release sign-in attempt: %w", err)
+// inflight counts the attempts in flight per account and per address.
+type inflight struct {
+	mu      sync.Mutex
+	byEmail map[string]int
+	byIP    map[string]int
+}
+
+// startAttempt waits for a hashing slot and checks the throttle, counting the attempts in
+// flight; if the attempt may go ahead it is counted too, in the same critical section, and
+// returned. Otherwise wait says how long the caller must wait and nothing is held. A first check
+// before queueing refuses a throttled caller at once, without waiting for a slot.
+func (s *Service) startAttempt(ctx context.Context, email, ip string) (a *attempt, wait time.Duration, err error) {
+	if wait, err = s.throttleWait(ctx, email, ip, s.now()); err != nil || wait > 0 {
+		return nil, wait, err
 	}
-	return nil
+	release, err := s.acquireHash(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
+	s.attempts.mu.Lock()
+	defer s.attempts.mu.Unlock()
+	now := s.now()
+	wait, err = throttleWaitIn(ctx, s.db.R, email, ip, now, s.attempts.byEmail[email], s.attempts.byIP[ip])
+	if err != nil || wait > 0 {
+		release()
+		return nil, wait, err
+	}
+	if s.attempts.byEmail == nil {
+		s.attempts.byEmail, s.attempts.byIP = map[string]int{}, map[string]int{}
+	}
+	s.attempts.byEmail[email]++
+	s.attempts.byIP[ip]++
+	return &attempt{s: s, email: email, ip: ip, now: now, release: release}, 0, nil
 }
 
-// throttleWait reports how long a sign-in for email from ip has to wait (0: it may go ahead).
-func throttleWait(ctx context.Context, q querier, email, ip string, now time.Time) (time.Duration, error) {
+// verify checks pw against the stored hash in the attempt's slot, then gives the slot back.
+func (a *attempt) verify(phc, pw string) bool {
+	defer a.releaseSlot()
+	return a.s.verifyHeld(phc, pw)
+}
+
+func (a *attempt) releaseSlot() {
+	if a.release != nil {
+		a.release()
+		a.release = nil
+	}
+}
+
+// end stops counting the attempt. Call it after its outcome is stored (a failure recorded, or the
+// failures cleared), so that there is no moment in which it counts nowhere.
+func (a *attempt) end() {
+	a.releaseSlot()
+	a.s.attempts.mu.Lock()
+	defer a.s.attempts.mu.Unlock()
+	a.forget()
+}
+
+// forget stops counting the attempt; the caller holds the lock.
+func (a *attempt) forget() {
+	if a.forgotten {
+		return
+	}
+	a.forgotten = true
+	in := &a.s.attempts
+	if in.byEmail[a.email]--; in.byEmail[a.email] <= 0 {
+		delete(in.byEmail, a.email)
+	}
+	if in.byIP[a.ip]--; in.byIP[a.ip] <= 0 {
+		delete(in.byIP, a.ip)
+	}
+}
+
+// throttleWait is throttleWaitIn over the read pool, with the attempts now in flight. It holds
+// the lock for the read, so that an attempt stored as a failure meanwhile is not counted twice.
+func (s *Service) throttleWait(ctx context.Context, email, ip string, now time.Time) (time.Duration, error) {
+	s.attempts.mu.Lock()
+	defer s.attempts.mu.Unlock()
+	return throttleWaitIn(ctx, s.db.R, email, ip, now, s.attempts.byEmail[email], s.attempts.byIP[ip])
+}
+
+// fail stores the attempt as a failed sign-in and stops counting it as in flight, in one step
+// for the throttle's checks (which take the same lock): it is counted once, never twice or not at
+// all.
+func (a *attempt) fail(ctx context.Context, u *User, reason string) error {
+	a.releaseSlot()
+	in := &a.s.attempts
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	err := a.s.recordFailure(ctx, a.email, a.ip, u, reason, a.now)
+	a.forget()
+	return err
+}
+
+// throttleWaitIn reports how long a sign-in for email from ip has to wait (0: it may go ahead),
+// counting pendingEmail and pendingIP attempts in flight as failures at now.
+func throttleWaitIn(ctx context.Context, q querier, email, ip string, now time.Time, pendingEmail, pendingIP int) (time.Duration, error) {
 	t := now.Unix()
 	var ipFailures int
 	var ipOldest int64
@@ -93,6 +175,12 @@ func throttleWait(ctx context.Context, q querier, email, ip string, now time.Tim
 		ip, t-int64(ipWindow/time.Second)).Scan(&ipFailures, &ipOldest)
 	if err != nil {
 		return 0, fmt.Errorf("throttle by address: %w", err)
+	}
+	if pendingIP > 0 {
+		ipFailures += pendingIP
+		if ipOldest == 0 {
+			ipOldest = t
+		}
 	}
 	var wait time.Duration
 	if ipFailures >= ipCap {
@@ -107,6 +195,14 @@ func throttleWait(ctx context.Context, q querier, email, ip string, now time.Tim
 	if err != nil {
 		return 0, fmt.Errorf("throttle by account: %w", err)
 	}
+	if pendingEmail > 0 {
+		hourly += pendingEmail
+		recent += pendingEmail
+		last = t
+		if oldest == 0 {
+			oldest = t
+		}
+	}
 	if hourly >= accountHourlyCap {
 		wait = max(wait, time.Unix(oldest, 0).Add(failureRetention).Sub(now))
 	}
@@ -119,10 +215,13 @@ func throttleWait(ctx context.Context, q querier, email, ip string, now time.Tim
 	return max(wait, 0), nil
 }
 
-// recordFailure audits a failed attempt (reserveAttempt has already counted it) and prunes
-// failures too old to matter for this account and address.
+// recordFailure stores and audits a failed attempt and prunes failures too old to matter for this
+// account and address.
 func (s *Service) recordFailure(ctx context.Context, email, ip string, u *User, reason string, now time.Time) error {
 	return s.db.Tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO login_failures(email, ip, at) VALUES(?, ?, ?)`, email, ip, now.Unix()); err != nil {
+			return fmt.Errorf("record failed sign-in: %w", err)
+		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM login_failures WHERE (email = ? OR ip = ?) AND at <= ?`,
 			email, ip, now.Add(-failureRetention).Unix()); err != nil {
 			return fmt.Errorf("prune failed sign-ins: %w", err)

@@ -132,3 +132,45 @@ func TestErasedHoldersCertificateIsNotFound(t *testing.T) {
 		t.Errorf("erased holder's certificate: %d", p.Status)
 	}
 }
+
+// The public certificate PDF is generated once and then served from memory with an ETag: a
+// second download is the same file, a revalidation is a 304 without a body; a renamed holder gets
+// a new file, and an erased holder's certificate is gone, cached or not.
+func TestCertificatePDFIsCachedButNeverStale(t *testing.T) {
+	h := newHarness(t, learningContent(t))
+	u, b := learnerSession(t, h, userSpec{Name: "Jürgen Müßig"})
+	b.post("/modules/alpha/lessons/one/complete", nil)
+	b.post("/modules/alpha/lessons/two/complete", nil)
+	p := b.follow(b.post("/modules/alpha/check", passAnswers))
+	m := certLink.FindStringSubmatch(p.Body)
+	if m == nil {
+		t.Fatal("no certificate")
+	}
+	pdf := m[0] + "/pdf"
+	anon := h.browser()
+	first := anon.get(pdf)
+	etag := first.Header.Get("ETag")
+	if first.Status != http.StatusOK || etag == "" || !strings.HasPrefix(first.Body, "%PDF") {
+		t.Fatalf("first download: %d, ETag %q", first.Status, etag)
+	}
+	if second := anon.get(pdf); second.Body != first.Body || second.Header.Get("ETag") != etag {
+		t.Error("the second download differs from the first")
+	}
+	if p := anon.do("GET", pdf, nil, http.Header{"If-None-Match": {etag}}); p.Status != http.StatusNotModified || p.Body != "" {
+		t.Errorf("revalidation: %d with %d bytes", p.Status, len(p.Body))
+	}
+	qr := anon.get(m[0] + "/qr.png")
+	if p := anon.do("GET", m[0]+"/qr.png", nil, http.Header{"If-None-Match": {qr.Header.Get("ETag")}}); p.Status != http.StatusNotModified {
+		t.Errorf("QR revalidation: %d", p.Status)
+	}
+
+	h.exec(`UPDATE users SET name = 'Jürgen Neumann' WHERE id = ?`, u.ID)
+	renamed := anon.get(pdf)
+	if renamed.Header.Get("ETag") == etag || renamed.Body == first.Body {
+		t.Error("after the holder's rename the cached PDF was served")
+	}
+	h.exec(`UPDATE users SET status = 'erased', name = '', email = 'erased-' || id || '@invalid' WHERE id = ?`, u.ID)
+	if p := anon.do("GET", pdf, nil, http.Header{"If-None-Match": {renamed.Header.Get("ETag")}}); p.Status != http.StatusNotFound {
+		t.Errorf("erased holder's PDF: %d", p.Status)
+	}
+}

@@ -33,6 +33,7 @@ type Server struct {
 	render    *renderer
 	loc       *time.Location // the operator's zone: dates on pages, certificates and exports
 	static    http.Handler
+	files     *fileCache // generated certificate PDFs and QR codes
 
 	*app.Services
 	acc      *account.Service // shorthands of the services used on almost every request
@@ -86,6 +87,7 @@ func New(d Deps) (*Server, error) {
 		render:   rd,
 		loc:      loc,
 		static:   http.FileServerFS(staticFS),
+		files:    newFileCache(512),
 		Services: d.Services,
 		acc:      d.Accounts,
 		learn:    d.Learning,
