@@ -40,6 +40,13 @@ func migratedData(t *testing.T) string {
 // with run's result.
 func startServe(t *testing.T, ctx context.Context, args ...string) (string, <-chan error, *testkit.SyncBuffer) {
 	t.Helper()
+	base, done, stderr, _ := startServeOut(t, ctx, args...)
+	return base, done, stderr
+}
+
+// startServeOut is startServe that also returns what serve printed on stdout until it listened.
+func startServeOut(t *testing.T, ctx context.Context, args ...string) (string, <-chan error, *testkit.SyncBuffer, string) {
+	t.Helper()
 	pr, pw := io.Pipe()
 	stderr := &testkit.SyncBuffer{}
 	done := make(chan error, 1)
@@ -48,25 +55,28 @@ func startServe(t *testing.T, ctx context.Context, args ...string) (string, <-ch
 		pw.Close()
 		done <- err
 	}()
-	addr := make(chan string, 1)
+	type started struct{ addr, out string }
+	addr := make(chan started, 1)
 	go func() {
 		sc := bufio.NewScanner(pr)
 		re := regexp.MustCompile(`listening on (http://\S+)`)
+		var out strings.Builder
 		for sc.Scan() {
+			out.WriteString(sc.Text() + "\n")
 			if m := re.FindStringSubmatch(sc.Text()); m != nil {
-				addr <- m[1]
+				addr <- started{m[1], out.String()}
 			}
 		}
 	}()
 	select {
 	case a := <-addr:
-		return a, done, stderr
+		return a.addr, done, stderr, a.out
 	case err := <-done:
 		t.Fatalf("serve ended before listening: %v\n%s", err, stderr)
 	case <-time.After(30 * time.Second):
 		t.Fatalf("serve did not start\n%s", stderr)
 	}
-	return "", nil, nil
+	return "", nil, nil, ""
 }
 
 func TestServeEndToEnd(t *testing.T) {

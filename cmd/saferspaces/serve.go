@@ -12,6 +12,7 @@ import (
 
 	"saferspaces/internal/app"
 	"saferspaces/internal/config"
+	"saferspaces/internal/metrics"
 	"saferspaces/internal/sqlite"
 	"saferspaces/internal/web"
 )
@@ -96,13 +97,33 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 			return err
 		}
 	}
-	srv, err := web.New(web.Deps{Config: cfg, Log: log, Ready: db.Ping, Writable: func(ctx context.Context) error { return db.WriteProbe(ctx, time.Now().Unix()) }, Keys: keys, Services: svc})
+	var mx *metrics.Metrics
+	var metricsLn net.Listener
+	if cfg.MetricsAddr != "" {
+		if metricsLn, err = net.Listen("tcp", cfg.MetricsAddr); err != nil {
+			ln.Close()
+			return fmt.Errorf("metrics: listen on %s: %w", cfg.MetricsAddr, err)
+		}
+		defer metricsLn.Close()
+		mx = metrics.New()
+		mx.Watch(metrics.Sources{MailBacklog: svc.Outbox.Backlog, DatabaseSize: db.Size, Sessions: svc.Accounts.ActiveSessions, Log: log})
+	}
+	srv, err := web.New(web.Deps{Config: cfg, Log: log, Metrics: mx, Ready: db.Ping, Writable: func(ctx context.Context) error { return db.WriteProbe(ctx, time.Now().Unix()) }, Keys: keys, Services: svc})
 	if err != nil {
 		ln.Close()
 		return err
 	}
 	stopWorkers := startWorkers(ctx, svc)
 	defer stopWorkers()
+	if metricsLn != nil {
+		go func() {
+			if err := web.ServeMetrics(ctx, metricsLn, mx, log); err != nil {
+				log.Error("metrics listener stopped", "err", err)
+			}
+		}()
+		fmt.Fprintf(stdout, "metrics on http://%s/metrics\n", metricsLn.Addr())
+		log.Info("metrics", "addr", metricsLn.Addr().String())
+	}
 	fmt.Fprintf(stdout, "saferspaces listening on http://%s (public URL %s)\n", ln.Addr(), cfg.BaseURL)
 	log.Info("listening", "addr", ln.Addr().String(), "base_url", cfg.BaseURL)
 	if err := srv.Serve(ctx, ln); err != nil {

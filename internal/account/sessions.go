@@ -132,3 +132,13 @@ func (s *Service) sweepSessions(ctx context.Context) {
 		s.log.Warn("sweep expired sessions", "err", err)
 	}
 }
+
+// ActiveSessions counts the live sessions and those of them that are signed in, for monitoring.
+func (s *Service) ActiveSessions(ctx context.Context) (all, signedIn int, err error) {
+	err = s.db.R.QueryRowContext(ctx, `SELECT count(*), count(user_id) FROM sessions WHERE expires_at > ?`,
+		s.now().Unix()).Scan(&all, &signedIn)
+	if err != nil {
+		return 0, 0, fmt.Errorf("count sessions: %w", err)
+	}
+	return all, signedIn, nil
+}

@@ -114,9 +114,9 @@ func (c *Config) Validate() error {
 		}
 	}
 	if c.MetricsAddr != "" {
-		if _, _, err := net.SplitHostPort(c.MetricsAddr); err != nil {
+		if _, port, err := net.SplitHostPort(c.MetricsAddr); err != nil {
 			errs = append(errs, fmt.Errorf("--metrics-addr %q: want host:port, e.g. 127.0.0.1:9090", c.MetricsAddr))
-		} else if c.MetricsAddr == c.Addr {
+		} else if c.MetricsAddr == c.Addr && port != "0" {
 			errs = append(errs, fmt.Errorf("--metrics-addr %q: must differ from --addr, metrics have a listener of their own", c.MetricsAddr))
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"saferspaces/internal/account"
 	"saferspaces/internal/errs"
 	"saferspaces/internal/i18n"
+	"saferspaces/internal/metrics"
 )
 
 // loginForm is the sign-in form; the field names are part of SPEC. Next is where to go afterwards.
@@ -67,11 +68,13 @@ func (s *Server) loginPost(w http.ResponseWriter, r *http.Request) {
 	var te *account.ThrottleError
 	switch {
 	case errors.As(err, &te):
+		s.metrics.SignIn(metrics.SignInThrottled)
 		d.RetryMinutes = int(math.Ceil(te.RetryAfter.Minutes()))
 		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(te.RetryAfter.Seconds()))))
 		s.loginPage(w, r, http.StatusTooManyRequests, d)
 		return
 	case errs.Is(err, errs.Invalid):
+		s.metrics.SignIn(metrics.SignInFailed)
 		// The typed address is not echoed back: the failure page must be byte-identical for a
 		// known and an unknown address, so that comparing bodies reveals nothing.
 		d.Failed = true
@@ -82,6 +85,7 @@ func (s *Server) loginPost(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	s.metrics.SignIn(metrics.SignInOK)
 	if _, err := s.sessions.login(w, r, u.ID); err != nil {
 		s.fail(w, r, err)
 		return

@@ -1,12 +1,15 @@
 package web_test
 
 import (
+	"context"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
 	"saferspaces/internal/account"
+	"saferspaces/internal/web"
 )
 
 // When the database stops accepting writes (a full disk), signed-in pages that only read are
@@ -68,5 +71,30 @@ func TestReadyzReportsStuckMail(t *testing.T) {
 	h.clock.Advance(5 * time.Second) // past the cached answer
 	if p := b.get("/readyz"); p.Status != http.StatusOK {
 		t.Errorf("readyz after delivery: %d %q", p.Status, p.Body)
+	}
+}
+
+// A client that goes away before its answer (a closed tab, a proxy's timeout) cancels the
+// request's work; that is logged as 499 at info level, not as a server error.
+func TestClientGoneIsNotAServerError(t *testing.T) {
+	h := newHarness(t)
+	u := h.user(account.RoleLearner)
+	b := h.browser()
+	b.signIn(u.Email, u.Password)
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	req := httptest.NewRequestWithContext(ctx, "GET", h.url+"/account", nil)
+	req.AddCookie(&http.Cookie{Name: web.SessionCookie, Value: b.cookie(web.SessionCookie)})
+	rec := httptest.NewRecorder()
+	h.handler.ServeHTTP(rec, req)
+	if rec.Code != 499 {
+		t.Errorf("status %d, want 499", rec.Code)
+	}
+	logs := h.logs.String()
+	if strings.Contains(logs, "level=ERROR") {
+		t.Errorf("a gone client was logged as an error:\n%s", logs)
+	}
+	if !strings.Contains(logs, "status=499") {
+		t.Errorf("no request line with status 499:\n%s", logs)
 	}
 }

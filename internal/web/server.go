@@ -17,7 +17,10 @@ import (
 	"saferspaces/internal/app"
 	"saferspaces/internal/config"
 	"saferspaces/internal/learning"
+	"saferspaces/internal/metrics"
 	webfs "saferspaces/web"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
 // Server serves the platform. It holds the feature services and nothing below them: every read
@@ -40,7 +43,8 @@ type Server struct {
 	learn    *learning.Service
 	sessions *sessionStore
 
-	proxies []netip.Prefix // --trusted-proxies: peers whose X-Forwarded-For is believed
+	proxies []netip.Prefix   // --trusted-proxies: peers whose X-Forwarded-For is believed
+	metrics *metrics.Metrics // nil: not counted
 }
 
 // Deps are what the server is built from; cmd (and the tests) wire them with package app.
@@ -53,6 +57,8 @@ type Deps struct {
 	// Writable answers part of /readyz: nil when the database accepts a write. Optional.
 	Writable func(context.Context) error
 	Keys     SessionKeys // for the session cookie (LoadOrCreateKeys)
+	// Metrics counts requests and sign-ins; nil: no metrics.
+	Metrics *metrics.Metrics
 	*app.Services
 }
 
@@ -79,6 +85,7 @@ func New(d Deps) (*Server, error) {
 	}
 	return &Server{
 		proxies:  proxies,
+		metrics:  d.Metrics,
 		cfg:      d.Config,
 		log:      d.Log,
 		now:      d.Now,
@@ -126,6 +133,26 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
 		return err
+	}
+	return nil
+}
+
+// ServeMetrics answers GET /metrics on ln with the Prometheus text format until ctx ends. It is a
+// listener of its own (serve --metrics-addr), so the metrics never reach the public address.
+func ServeMetrics(ctx context.Context, ln net.Listener, m *metrics.Metrics, log *slog.Logger) error {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{
+		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn), Timeout: 10 * time.Second}))
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, WriteTimeout: 30 * time.Second,
+		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	go func() {
+		<-ctx.Done()
+		shut, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		srv.Shutdown(shut)
+	}()
+	if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("metrics: %w", err)
 	}
 	return nil
 }

@@ -57,6 +57,9 @@ type harness struct {
 	clock  *testkit.Clock
 	logs   *testkit.SyncBuffer // everything the server logged
 	users  int                 // counter for generated e-mail addresses
+	// handler is the server's whole handler, for requests a real client cannot make (one whose
+	// client has already gone away).
+	handler http.Handler
 }
 
 // harnessOption changes the platform's parts before it is built (e.g. its configuration or content).
@@ -90,7 +93,8 @@ func newHarness(t testing.TB, opts ...harnessOption) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts.Config.Handler = srv.Handler()
+	h.handler = srv.Handler()
+	ts.Config.Handler = h.handler
 	ts.Start()
 	t.Cleanup(ts.Close)
 	return h
