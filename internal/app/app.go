@@ -11,6 +11,7 @@ import (
 	"saferspaces/internal/config"
 	"saferspaces/internal/content"
 	"saferspaces/internal/learning"
+	"saferspaces/internal/library"
 	"saferspaces/internal/mail"
 	"saferspaces/internal/report"
 	"saferspaces/internal/sqlite"
@@ -22,6 +23,7 @@ type Services struct {
 	Content  *content.Catalog
 	Accounts *account.Service
 	Learning *learning.Service
+	Library  *library.Service
 	Reports  *report.Service
 	Outbox   *mail.Outbox
 	Audit    *audit.Trail
@@ -52,6 +54,7 @@ func New(p Parts) *Services {
 		Content:  p.Content,
 		Accounts: acc,
 		Learning: learn,
+		Library:  library.New(p.Content, learning.Platform, p.Config.Link, now),
 		Reports:  report.New(acc, learn, now, p.Config.Location()),
 		Outbox:   mail.NewOutbox(p.DB, p.Sender, p.Log, now),
 		Audit:    audit.NewTrail(p.DB.R),

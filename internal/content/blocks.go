@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/yuin/goldmark/ast"
+	extast "github.com/yuin/goldmark/extension/ast"
 	"github.com/yuin/goldmark/parser"
 	"github.com/yuin/goldmark/renderer"
 	"github.com/yuin/goldmark/text"
@@ -21,10 +22,19 @@ import (
 //     collapsed <details> box, so that learners try an exercise before reading its answer.
 
 var (
-	kindFigure  = ast.NewNodeKind("Figure")
-	kindAnswer  = ast.NewNodeKind("Answer")
-	kindSummary = ast.NewNodeKind("AnswerSummary")
+	kindFigure    = ast.NewNodeKind("Figure")
+	kindAnswer    = ast.NewNodeKind("Answer")
+	kindSummary   = ast.NewNodeKind("AnswerSummary")
+	kindTaskLabel = ast.NewNodeKind("TaskLabel")
 )
+
+// taskLabel wraps a task list item's check box and its text in a <label>: a check box without a
+// name is an unlabelled form field to a screen reader (WCAG 4.1.2), however obvious the text
+// beside it looks.
+type taskLabel struct{ ast.BaseInline }
+
+func (n *taskLabel) Kind() ast.NodeKind         { return kindTaskLabel }
+func (n *taskLabel) Dump(src []byte, level int) { ast.DumpHelper(n, src, level, nil, nil) }
 
 type figureNode struct {
 	ast.BaseBlock
@@ -53,11 +63,14 @@ func (blockTransformer) Transform(doc *ast.Document, reader text.Reader, _ parse
 	src := reader.Source()
 	var paras []*ast.Paragraph
 	var answers []*ast.Heading
+	var boxes []*extast.TaskCheckBox
 	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
 		if !entering {
 			return ast.WalkContinue, nil
 		}
 		switch n := n.(type) {
+		case *extast.TaskCheckBox:
+			boxes = append(boxes, n)
 		case *ast.Paragraph:
 			paras = append(paras, n)
 		case *ast.Heading:
@@ -67,6 +80,18 @@ func (blockTransformer) Transform(doc *ast.Document, reader text.Reader, _ parse
 		}
 		return ast.WalkContinue, nil
 	})
+	for _, box := range boxes {
+		parent, label := box.Parent(), &taskLabel{}
+		var rest []ast.Node
+		for n := ast.Node(box); n != nil; n = n.NextSibling() {
+			rest = append(rest, n)
+		}
+		parent.InsertBefore(parent, box, label)
+		for _, n := range rest {
+			parent.RemoveChild(parent, n)
+			label.AppendChild(label, n)
+		}
+	}
 	for _, p := range paras {
 		img := loneImage(p, src)
 		if img == nil {
@@ -148,6 +173,14 @@ func (blockRenderer) RegisterFuncs(r renderer.NodeRendererFuncRegisterer) {
 			_, _ = w.WriteString(`<details class="answer">` + "\n")
 		} else {
 			_, _ = w.WriteString("</details>\n")
+		}
+		return ast.WalkContinue, nil
+	})
+	r.Register(kindTaskLabel, func(w util.BufWriter, _ []byte, _ ast.Node, entering bool) (ast.WalkStatus, error) {
+		if entering {
+			_, _ = w.WriteString(`<label class="task">`)
+		} else {
+			_, _ = w.WriteString("</label>")
 		}
 		return ast.WalkContinue, nil
 	})

@@ -21,13 +21,17 @@ const (
 type Text map[i18n.Lang]string
 
 // In returns the text in lang, or in the first of i18n.Fallbacks(lang) that it has.
-func (t Text) In(lang i18n.Lang) string {
+func (t Text) In(lang i18n.Lang) string { return t[t.LangOf(lang)] }
+
+// LangOf is the language In(lang) takes the text from: lang, or the fallback a reader of lang
+// sees while the translation is missing (pages mark such text with a lang attribute).
+func (t Text) LangOf(lang i18n.Lang) i18n.Lang {
 	for _, l := range i18n.Fallbacks(lang) {
-		if s := t[l]; s != "" {
-			return s
+		if t[l] != "" {
+			return l
 		}
 	}
-	return ""
+	return lang
 }
 
 // Catalog is the validated content: the modules in dashboard order, and the glossary, case
@@ -88,9 +92,24 @@ type Module struct {
 	Minutes    int // estimated study time for the whole module
 	Lessons    []*Lesson
 	Check      *Check
-	// Media maps a file name in the module's media/ folder to its path in the content fs.FS.
-	Media map[string]string
+	// Media are the files of the module's media/ folder by file name, as validated at load.
+	Media map[string]*MediaFile
 }
+
+// MediaFile is a file of a module's media/ folder. Its bytes are the ones that were validated:
+// serving them, rather than the file as it is on disk now, means an SVG edited after the start
+// is never served unchecked.
+type MediaFile struct {
+	Name string // file name in media/, e.g. "risk-matrix.svg"
+	Path string // path in the content fs.FS, for messages
+	Type string // MIME type from the extension, e.g. "image/svg+xml"
+	Hash string // hex SHA-256 prefix of Data: the ETag and the version in lesson URLs
+	Data []byte
+}
+
+// SVG reports whether the file is an SVG drawing, which browsers could run as a document of
+// its own when it is opened directly.
+func (f *MediaFile) SVG() bool { return f.Type == "image/svg+xml" }
 
 // HasCheck reports whether the module has a self-check to pass: validated content always has one,
 // but a module without questions must not become impossible to complete.
@@ -115,6 +134,9 @@ type Doc struct {
 	Source  map[i18n.Lang][]byte        // the Markdown body, for renderings other than HTML (PDF)
 	Words   map[i18n.Lang]int           // words of the Markdown source, for reading time
 	Langs   []i18n.Lang                 // the languages it exists in, in i18n order
+	// Links are the platform paths the document links to in any language, without query or
+	// fragment ("/cases/nice-2016", "/glossary"), sorted and without repeats.
+	Links []string
 }
 
 // In returns the language of the document to show to a reader of lang: lang if it exists in it,
@@ -126,6 +148,20 @@ func (d *Doc) In(lang i18n.Lang) i18n.Lang {
 		}
 	}
 	return d.Langs[0]
+}
+
+// LessonsLinking lists the lessons, in course order, that link to the platform path p (without
+// fragment), e.g. a case of the case library or a working tool.
+func (c *Catalog) LessonsLinking(p string) []*Lesson {
+	var out []*Lesson
+	for _, m := range c.Modules {
+		for _, l := range m.Lessons {
+			if _, ok := slices.BinarySearch(l.Links, p); ok {
+				out = append(out, l)
+			}
+		}
+	}
+	return out
 }
 
 // Lesson is one lesson of a module.

@@ -3,6 +3,7 @@ package content_test
 import (
 	"errors"
 	"maps"
+	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -179,6 +180,10 @@ func TestTextIn(t *testing.T) {
 		if got := tc.text.In(tc.lang); got != tc.want {
 			t.Errorf("%+v.In(%q) = %q, want %q", tc.text, tc.lang, got, tc.want)
 		}
+		// The texts here are their language codes: LangOf names where In took the text from.
+		if got := tc.text.LangOf(tc.lang); string(got) != tc.want {
+			t.Errorf("%+v.LangOf(%q) = %q, want %q", tc.text, tc.lang, got, tc.want)
+		}
 	}
 }
 
@@ -265,4 +270,57 @@ func edit(t *testing.T, fsys fstest.MapFS, file, old, new string) {
 		t.Fatalf("fixture %s has no %q", file, old)
 	}
 	fsys[file] = &fstest.MapFile{Data: []byte(strings.Replace(string(f.Data), old, new, 1))}
+}
+
+// Figures link the media route with the file's hash; the files keep their validated bytes and
+// type; documents know what they link to, and the catalog which lessons link a page.
+func TestMediaAndLinks(t *testing.T) {
+	fsys := validFS()
+	png := []byte("\x89PNG\r\n\x1a\nrest")
+	fsys["01-basics/media/plan.svg"] = &fstest.MapFile{Data: []byte(svg)}
+	fsys["01-basics/media/photo.png"] = &fstest.MapFile{Data: png}
+	edit(t, fsys, "01-basics/lessons/01-start.en.md", "# Getting started",
+		"![A plan of the square](media/plan.svg \"The square\")\n\nSee [the case](/cases/event#top), [the tool](/tools/sheet.pdf) and [it again](/tools/sheet).\n\n# Getting started")
+	fsys["cases/01-event.de.md"] = &fstest.MapFile{Data: []byte(moreDE)}
+	fsys["cases/01-event.en.md"] = &fstest.MapFile{Data: []byte(moreEN)}
+	fsys["tools/01-sheet.de.md"] = &fstest.MapFile{Data: []byte("---\ntitle: Bogen\n---\n- [ ] Offen mit [Link](/glossary)\n- [x] Erledigt\n")}
+	fsys["tools/01-sheet.en.md"] = &fstest.MapFile{Data: []byte("---\ntitle: Sheet\n---\nText.\n")}
+	cat, err := content.Load(fsys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := cat.Module("basics")
+	plan, photo := m.Media["plan.svg"], m.Media["photo.png"]
+	if plan == nil || !plan.SVG() || plan.Type != "image/svg+xml" || string(plan.Data) != svg || plan.Path != "01-basics/media/plan.svg" || len(plan.Hash) != 16 {
+		t.Fatalf("plan.svg = %+v", plan)
+	}
+	if photo == nil || photo.SVG() || photo.Type != "image/png" || photo.Hash == plan.Hash {
+		t.Fatalf("photo.png = %+v", photo)
+	}
+	body := string(m.Lesson("start").Body["en"])
+	want := `<figure>` + "\n" + `<img src="/modules/basics/media/plan.svg?v=` + plan.Hash + `" alt="A plan of the square">` + "\n<figcaption>The square</figcaption>\n</figure>"
+	if !strings.Contains(body, want) {
+		t.Errorf("body lacks %s:\n%s", want, body)
+	}
+	// Task boxes are labelled by their text.
+	sheet := string(cat.Tool("sheet").Body["de"])
+	for _, want := range []string{`<li><label class="task"><input disabled="" type="checkbox"> Offen mit <a href="/glossary">Link</a></label></li>`,
+		`<li><label class="task"><input checked="" disabled="" type="checkbox"> Erledigt</label></li>`} {
+		if !strings.Contains(sheet, want) {
+			t.Errorf("tool body lacks %s:\n%s", want, sheet)
+		}
+	}
+	start := m.Lesson("start")
+	if want := []string{"/cases/event", "/modules/basics/lessons/more", "/tools/sheet"}; !slices.Equal(start.Links, want) {
+		t.Errorf("Links = %q, want %q", start.Links, want)
+	}
+	for p, want := range map[string][]string{"/cases/event": {"start"}, "/tools/sheet": {"start"}, "/modules/basics/lessons/start": {"more"}, "/cases/nope": nil} {
+		var got []string
+		for _, l := range cat.LessonsLinking(p) {
+			got = append(got, l.ID)
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("LessonsLinking(%s) = %q, want %q", p, got, want)
+		}
+	}
 }

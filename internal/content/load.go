@@ -3,6 +3,8 @@ package content
 import (
 	"bytes"
 	"cmp"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"html/template"
@@ -57,10 +59,10 @@ func Load(fsys fs.FS) (*Catalog, error) {
 		case !e.IsDir():
 			continue
 		case name == casesFolder:
-			cat.Cases = l.docs(casesFolder, "case", "")
+			cat.Cases = l.docs(casesFolder, "case", nil)
 			continue
 		case name == toolsFolder:
-			cat.Tools = l.docs(toolsFolder, "tool", "")
+			cat.Tools = l.docs(toolsFolder, "tool", nil)
 			continue
 		case !folderPattern.MatchString(name):
 			l.ps.add(name, 0, "folder name must be NN-slug (two digits, a dash, then a-z, 0-9 and -), %s or %s", casesFolder, toolsFolder)
@@ -165,11 +167,16 @@ func (l *loader) module(folder string) (*Module, int) {
 	}
 	m.Folder = folder
 	l.media(m)
-	mediaBase := ""
-	if m.ID != "" {
-		mediaBase = "/modules/" + m.ID + "/media/"
+	// Images link to the module's media route with the file's hash as version, so browsers may
+	// keep them for good: a changed drawing is a new URL.
+	mediaURL := func(name string) string {
+		u := "/modules/" + m.ID + "/media/" + name
+		if f := m.Media[name]; f != nil {
+			u += "?v=" + f.Hash
+		}
+		return u
 	}
-	for i, d := range l.docs(folder+"/lessons", "lesson", mediaBase) {
+	for i, d := range l.docs(folder+"/lessons", "lesson", mediaURL) {
 		m.Lessons = append(m.Lessons, &Lesson{Doc: *d, Module: m, Index: i})
 	}
 	if len(m.Lessons) == 0 {
@@ -199,7 +206,7 @@ func (l *loader) media(m *Module) {
 		l.ps.add(dir, 0, "cannot read: %v", err)
 		return
 	}
-	m.Media = map[string]string{}
+	m.Media = map[string]*MediaFile{}
 	for _, e := range entries {
 		name, file := e.Name(), path.Join(dir, e.Name())
 		if strings.HasPrefix(name, ".") {
@@ -217,14 +224,39 @@ func (l *loader) media(m *Module) {
 			l.ps.add(file, 0, "file has %d KiB; media files may have at most %d KiB", len(b)>>10, maxMedia>>10)
 			continue
 		}
-		if strings.HasSuffix(name, ".svg") {
+		typ := mediaTypes[path.Ext(name)]
+		if typ == "image/svg+xml" {
 			if why := unsafeSVG(b); why != "" {
 				l.ps.add(file, 0, "SVG %s; figures are drawings without scripts or outside references", why)
 				continue
 			}
+		} else if !hasSignature(b, typ) {
+			// Served with the type of its extension and nosniff, a mislabelled file would show as
+			// a broken image; better the author hears it now.
+			l.ps.add(file, 0, "file is not a %s image, as its extension says", strings.TrimPrefix(path.Ext(name), "."))
+			continue
 		}
-		m.Media[name] = file
+		sum := sha256.Sum256(b)
+		m.Media[name] = &MediaFile{Name: name, Path: file, Type: typ, Hash: hex.EncodeToString(sum[:8]), Data: b}
 	}
+}
+
+// mediaTypes are the MIME types of the media files by extension (mediaPattern's list).
+var mediaTypes = map[string]string{
+	".svg": "image/svg+xml", ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".webp": "image/webp",
+}
+
+// hasSignature reports whether b starts like an image of type typ.
+func hasSignature(b []byte, typ string) bool {
+	switch typ {
+	case "image/png":
+		return bytes.HasPrefix(b, []byte("\x89PNG\r\n\x1a\n"))
+	case "image/jpeg":
+		return bytes.HasPrefix(b, []byte{0xFF, 0xD8, 0xFF})
+	case "image/webp":
+		return len(b) >= 12 && string(b[:4]) == "RIFF" && string(b[8:12]) == "WEBP"
+	}
+	return false
 }
 
 // unsafeSVGPattern finds what an SVG served from the platform's own origin must not contain:
@@ -239,9 +271,9 @@ func unsafeSVG(b []byte) string {
 }
 
 // docs reads a folder of NN-slug.LANG.md documents (lessons, cases, tools: what) in NN order.
-// Every document needs the required languages; the others may be missing. mediaBase as for
+// Every document needs the required languages; the others may be missing. mediaURL as for
 // decodeDoc.
-func (l *loader) docs(dir, what, mediaBase string) []*Doc {
+func (l *loader) docs(dir, what string, mediaURL func(name string) string) []*Doc {
 	rel := path.Base(dir) // how authors know the folder: "lessons", "cases"
 	entries, err := fs.ReadDir(l.fsys, dir)
 	if err != nil {
@@ -311,7 +343,7 @@ func (l *loader) docs(dir, what, mediaBase string) []*Doc {
 			if !ok {
 				continue
 			}
-			f := decodeDoc(src, file, what, lang, mediaBase, &l.ps)
+			f := decodeDoc(src, file, what, lang, mediaURL, &l.ps)
 			if f.title != "" {
 				doc.Title[lang] = f.title
 			}
@@ -321,16 +353,32 @@ func (l *loader) docs(dir, what, mediaBase string) []*Doc {
 			doc.Body[lang], doc.Source[lang], doc.Words[lang] = f.body, f.source, f.words
 			doc.Langs = append(doc.Langs, lang)
 			l.links = append(l.links, f.links...)
+			for _, ln := range f.links {
+				doc.Links = append(doc.Links, linkTarget(ln.dest))
+			}
 			for _, img := range f.images {
 				img.dir = path.Join(path.Dir(dir), mediaFolder)
 				l.images = append(l.images, img)
 			}
 		}
+		slices.Sort(doc.Links)
+		doc.Links = slices.Compact(doc.Links)
 		if len(doc.Langs) > 0 {
 			out = append(out, doc)
 		}
 	}
 	return out
+}
+
+// linkTarget is the page a link leads to: without query and fragment, a tool's PDF counted as
+// the tool.
+func linkTarget(dest string) string {
+	p, _, _ := strings.Cut(dest, "#")
+	p, _, _ = strings.Cut(p, "?")
+	if strings.HasPrefix(p, "/"+toolsFolder+"/") {
+		p = strings.TrimSuffix(p, ".pdf")
+	}
+	return p
 }
 
 // checkLinks reports links to modules, lessons, cases, tools or glossary terms that do not

@@ -11,6 +11,7 @@ import (
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/ast"
 	"github.com/yuin/goldmark/extension"
+	extast "github.com/yuin/goldmark/extension/ast"
 	"github.com/yuin/goldmark/parser"
 	"github.com/yuin/goldmark/renderer"
 	"github.com/yuin/goldmark/text"
@@ -93,9 +94,10 @@ type docFile struct {
 // internalPrefixes are the paths of the platform that documents link to and that are checked.
 var internalPrefixes = []string{"/modules/", "/glossary", "/cases/", "/tools/"}
 
-// decodeDoc reads one NN-slug.LANG.md file of a document (what: lesson, case, tool). mediaBase is the URL path that media/NAME images
-// resolve to ("/modules/{module}/media/"); "" means the document may not have images.
-func decodeDoc(src []byte, file, what string, lang i18n.Lang, mediaBase string, ps *problems) docFile {
+// decodeDoc reads one NN-slug.LANG.md file of a document (what: lesson, case, tool). mediaURL
+// gives the URL that a media/NAME image links to ("/modules/{module}/media/NAME?v=…"); nil means
+// the document may not have images.
+func decodeDoc(src []byte, file, what string, lang i18n.Lang, mediaURL func(name string) string, ps *problems) docFile {
 	var lf docFile
 	s := strings.TrimPrefix(strings.ReplaceAll(string(src), "\r\n", "\n"), "\ufeff")
 	front, body, bodyLine, problem := splitFrontMatter(s)
@@ -146,16 +148,21 @@ func decodeDoc(src []byte, file, what string, lang i18n.Lang, mediaBase string, 
 			dest := string(n.Destination)
 			name, ok := strings.CutPrefix(dest, "media/")
 			switch {
-			case mediaBase == "":
+			case mediaURL == nil:
 				ps.add(file, line, "image %s: only lessons can have images", dest)
 			case !ok || name == "" || strings.ContainsAny(name, "/\\?#") || strings.HasPrefix(name, "."):
 				ps.add(file, line, "image %s: images must be files of the module's media folder, written media/FILE", dest)
 			default:
 				lf.images = append(lf.images, image{file: file, line: line, name: name})
-				n.Destination = []byte(mediaBase + name)
+				n.Destination = []byte(mediaURL(name))
 			}
 			if strings.TrimSpace(string(altText(n, source))) == "" {
 				ps.add(file, line, "image %s has no alt text: write ![what the image shows](%s)", dest, dest)
+			}
+		case *extast.Table:
+			// Tools are printed as PDF on A4 portrait, where more columns no longer fit.
+			if cols := len(n.Alignments); what == "tool" && cols > maxToolColumns {
+				ps.add(file, bodyLine+bytes.Count(source[:blockStart(n)], []byte("\n")), "table has %d columns; a tool's tables may have at most %d, so they fit an A4 page", cols, maxToolColumns)
 			}
 		}
 		return ast.WalkContinue, nil
@@ -166,6 +173,19 @@ func decodeDoc(src []byte, file, what string, lang i18n.Lang, mediaBase string, 
 	}
 	lf.body = template.HTML(scrollableTables(buf.String(), lang)) // goldmark escapes text and raw HTML, and drops unsafe URLs
 	return lf
+}
+
+// maxToolColumns is the most columns a table of a working tool may have (FORMAT.md).
+const maxToolColumns = 6
+
+// blockStart is where a block starts in the source: its first line, or its first descendant's.
+func blockStart(n ast.Node) int {
+	for ; n != nil; n = n.FirstChild() {
+		if n.Type() == ast.TypeBlock && n.Lines().Len() > 0 {
+			return n.Lines().At(0).Start
+		}
+	}
+	return 0
 }
 
 // altText is the text of an image's description, as goldmark collects it.

@@ -217,6 +217,10 @@ func TestLoadProblems(t *testing.T) {
 			[]string{`cases/01-event.de.md: case has no "en" version: add cases/01-event.en.md`}},
 		{"image in a tool", []change{put("tools/01-sheet.de.md", "---\ntitle: Bogen\n---\n![Plan](media/x.svg)\n"), put("tools/01-sheet.en.md", moreEN)},
 			[]string{`tools/01-sheet.de.md:4: image media/x.svg: only lessons can have images`}},
+		{"tool table too wide to print", []change{put("tools/01-sheet.de.md", "---\ntitle: Bogen\n---\nText.\n\n| a | b | c | d | e | f | g |\n|---|---|---|---|---|---|---|\n| 1 | 2 | 3 | 4 | 5 | 6 | 7 |\n"), put("tools/01-sheet.en.md", moreEN)},
+			[]string{`tools/01-sheet.de.md:6: table has 7 columns; a tool's tables may have at most 6, so they fit an A4 page`}},
+		{"PNG that is not one", []change{put("01-basics/media/photo.png", svg)},
+			[]string{`01-basics/media/photo.png: file is not a png image, as its extension says`}},
 
 		// links
 		{"link to unknown lesson", []change{replace(en, "lessons/more", "lessons/nope")},

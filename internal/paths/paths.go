@@ -1,6 +1,6 @@
 // Package paths builds the platform's URL paths, so that a page, an e-mail link, a redirect and
 // a learning record's activity id are all made by one function. The route patterns that match
-// them are in internal/web/routes.go; a test there checks that every path built here is routed.
+// them are in internal/web/routes.go.
 package paths
 
 import (
@@ -65,11 +65,17 @@ func Glossary(id string) string {
 	return "/glossary#" + id
 }
 
+// Cases is the case library.
+const Cases = "/cases"
+
+// Tools is the list of working tools.
+const Tools = "/tools"
+
 // Case is a case of the case library.
-func Case(id string) string { return "/cases/" + url.PathEscape(id) }
+func Case(id string) string { return Cases + "/" + url.PathEscape(id) }
 
 // Tool is a working tool's printable page.
-func Tool(id string) string { return "/tools/" + url.PathEscape(id) }
+func Tool(id string) string { return Tools + "/" + url.PathEscape(id) }
 
 // ToolPDF is a working tool as PDF.
 func ToolPDF(id string) string { return Tool(id) + ".pdf" }

@@ -73,6 +73,12 @@ var authz = map[string]rule{
 	"POST /modules/{module}/check":                     signedIn,
 	"GET /modules/{module}/check/attempts/{id}":        signedIn,
 	"GET /certificates":                                signedIn,
+	"GET /modules/{module}/media/{file}":               signedIn,
+	"GET /glossary":                                    signedIn,
+	"GET /cases":                                       signedIn,
+	"GET /cases/{case}":                                signedIn,
+	"GET /tools":                                       signedIn,
+	"GET /tools/{tool}":                                signedIn,
 
 	"GET /trainer":                           trainers,
 	"GET /trainer/cohorts/{id}":              trainers,
@@ -129,6 +135,9 @@ func concrete(pattern string) (method, path string) {
 		"{module}", "risk-assessment",
 		"{lesson}", "identify",
 		"{code}", "AAAA-BBBB-CCCC",
+		"{file}", "risk-matrix.svg",
+		"{case}", "breitscheidplatz-2016",
+		"{tool}", "risk-matrix",
 	)
 	path = r.Replace(path)
 	if path == "/static/" {

@@ -30,6 +30,7 @@ import (
 	"saferspaces/internal/account"
 	"saferspaces/internal/audit"
 	"saferspaces/internal/content"
+	"saferspaces/internal/paths"
 	"saferspaces/modules"
 )
 
@@ -373,6 +374,7 @@ func TestBrowserAccessibility(t *testing.T) {
 	learner := h.userWith(userSpec{Name: "Lena Lernend", Cohort: cohort.Name})
 	trainer := h.userWith(userSpec{Name: "Tom Trainer", Role: account.RoleTrainer, Cohort: cohort.Name})
 	admin := h.userWith(userSpec{Name: "Ada Admin", Role: account.RoleAdmin})
+	reader := h.userWith(userSpec{Name: "Rita Lesend"}) // for the reference pages, in German until she switches
 	if p := h.browser().post("/register", regForm("pending.applicant@stadt.example")); p.Status != 303 {
 		t.Fatalf("register an applicant: status %d", p.Status)
 	}
@@ -490,6 +492,76 @@ func TestBrowserAccessibility(t *testing.T) {
 		c.audit(t, "self-check", "en")
 		c.open(t, resultPath, 200)
 		c.audit(t, "self-check result", "en")
+	})
+
+	t.Run("library", func(t *testing.T) {
+		c.reset(t)
+		c.signIn(t, reader)
+		// A lesson with a figure and one with a model answer, from the shipped content.
+		var figure, answer string
+		for _, m := range cat.Modules {
+			for _, l := range m.Lessons {
+				if figure == "" && strings.Contains(string(l.Body["de"]), "<figure>") {
+					figure = paths.Lesson(m.ID, l.ID)
+				}
+				if answer == "" && strings.Contains(string(l.Body["de"]), `<details class="answer">`) {
+					answer = paths.Lesson(m.ID, l.ID)
+				}
+			}
+		}
+		if figure == "" || answer == "" {
+			t.Fatal("no lesson with a figure or a model answer in the shipped content")
+		}
+		pages := []string{figure, answer, paths.Glossary(""), paths.Cases, paths.Case(cat.Cases[0].ID), paths.Tools, paths.Tool("risk-matrix")}
+		for _, p := range pages {
+			c.open(t, p, 200)
+			c.audit(t, "library", "de")
+		}
+		// The model answer opens from the keyboard and is audited open.
+		c.open(t, answer, 200)
+		c.do(t, "focus the model answer", chromedp.Focus(chromedp.CSS("details.answer > summary")))
+		c.do(t, "Enter", chromedp.KeyEvent(kb.Enter))
+		if !eval[bool](t, c, `document.querySelector('details.answer').open`) {
+			t.Error("Enter on the model answer's summary does not open it")
+		}
+		c.audit(t, "model answer open", "de")
+		c.dark(t, true)
+		for _, p := range []string{figure, answer, paths.Glossary(""), paths.Tool("risk-matrix")} {
+			c.open(t, p, 200)
+			c.audit(t, "library", "de")
+		}
+		c.dark(t, false)
+		c.narrow(t, true)
+		for _, p := range []string{figure, paths.Glossary(""), paths.Tool("risk-matrix")} {
+			c.open(t, p, 200)
+			c.audit(t, "library", "de")
+		}
+		c.narrow(t, false)
+
+		// Printed, a tool is the tool alone: no navigation, no buttons, its tables unclipped.
+		c.open(t, paths.Tool("risk-matrix"), 200)
+		c.call(t, "emulate print", func(ctx context.Context) error {
+			_, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: "print"})
+			return err
+		})
+		hidden := eval[[]string](t, c, `['.site-header', '.site-footer', '.breadcrumb', '.tool-actions', '.linked-lessons']
+			.filter(s => document.querySelector(s) && getComputedStyle(document.querySelector(s)).display !== 'none')`)
+		if len(hidden) > 0 {
+			t.Errorf("printed tool page still shows %v", hidden)
+		}
+		if o := eval[string](t, c, `getComputedStyle(document.querySelector('.tool-body .table-scroll')).overflowX`); o != "visible" {
+			t.Errorf("printed tables scroll (overflow-x %s) instead of showing every column", o)
+		}
+		c.call(t, "end print", func(ctx context.Context) error {
+			_, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: ""})
+			return err
+		})
+
+		c.switchLanguage(t)
+		for _, p := range []string{figure, paths.Glossary(""), paths.Case(cat.Cases[0].ID), paths.Tool("risk-matrix")} {
+			c.open(t, p, 200)
+			c.audit(t, "library", "en")
+		}
 	})
 
 	t.Run("trainer", func(t *testing.T) {

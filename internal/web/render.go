@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"saferspaces/internal/i18n"
+	"saferspaces/internal/paths"
 )
 
 // Base is what every page's data carries; each page has its own struct that embeds it.
@@ -25,6 +26,14 @@ type Base struct {
 }
 
 func (b *Base) base() *Base { return b }
+
+// shownIn is what the partials "fallback_note" and "key_points" take: the reader's language, the
+// language a text is shown in (the same, or a fallback while a translation is missing), and the
+// key points of a lesson or case.
+type shownIn struct {
+	Lang, In i18n.Lang
+	Points   []string
+}
 
 // pageData is any page's data struct (it embeds Base).
 type pageData interface{ base() *Base }
@@ -70,6 +79,18 @@ func newRenderer(templates, static fs.FS, loc *time.Location) (*renderer, error)
 			return n * 100 / of
 		},
 		"add": func(a, b int) int { return a + b },
+		// paths of the reference pages (area: library)
+		"lessonPath":   paths.Lesson,
+		"glossaryPath": paths.Glossary,
+		"casesPath":    func() string { return paths.Cases },
+		"casePath":     paths.Case,
+		"toolsPath":    func() string { return paths.Tools },
+		"toolPath":     paths.Tool,
+		"toolPDFPath":  paths.ToolPDF,
+		"shownIn":      func(lang, in i18n.Lang) shownIn { return shownIn{Lang: lang, In: in} },
+		"keyPoints": func(lang, in i18n.Lang, points []string) shownIn {
+			return shownIn{Lang: lang, In: in, Points: points}
+		},
 	}
 	common, err := template.New("").Funcs(funcs).ParseFS(templates, "templates/layouts/*.html", "templates/partials/*.html")
 	if err != nil {

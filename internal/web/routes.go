@@ -76,6 +76,16 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /certificates/{code}/qr.png", s.certificateQR)
 	mux.HandleFunc("GET /certificates/{code}/pdf", s.certificatePDF)
 
+	// --- media, glossary, case library, working tools (area: library) ---
+	// Signed-in users only, like the lessons they belong to (docs/spec-notes.md). A tool's PDF is
+	// /tools/{tool}.pdf: the mux matches whole segments only, so toolPage tells the two apart.
+	mux.Handle("GET /modules/{module}/media/{file}", learn(s.mediaFile))
+	mux.Handle("GET /glossary", learn(s.glossaryPage))
+	mux.Handle("GET /cases", learn(s.casesPage))
+	mux.Handle("GET /cases/{case}", learn(s.casePage))
+	mux.Handle("GET /tools", learn(s.toolsPage))
+	mux.Handle("GET /tools/{tool}", learn(s.toolPage))
+
 	// --- trainers and learning records (area: trainer) ---
 	// A trainer sees only the cohorts they lead (admins all); any other id is a 404.
 	trainer := func(h http.HandlerFunc) http.Handler { return s.requireRole(account.RoleTrainer, h) }
