@@ -3,6 +3,7 @@ package learning
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 
@@ -216,8 +217,13 @@ func (s *Service) ModuleProgress(ctx context.Context, userID int64, moduleID str
 // row already there and changes nothing. If the lesson completes its module (and with it the
 // programme), the certificates are issued in the same transaction and returned; nil otherwise.
 // An unknown module or lesson is errs.NotFound.
+//
+// The learner goes on to the next lesson (the page redirects there), so that lesson is
+// remembered as the one opened last in the same transaction: reading it right after costs no
+// write of its own, and completing a lesson is one commit, one fsync.
 func (s *Service) CompleteLesson(ctx context.Context, userID int64, moduleID, lessonID string) ([]Certificate, error) {
-	if s.cat.Lesson(moduleID, lessonID) == nil {
+	l := s.cat.Lesson(moduleID, lessonID)
+	if l == nil {
 		return nil, errs.E(errs.NotFound, "lesson not found")
 	}
 	now := s.now()
@@ -226,6 +232,11 @@ func (s *Service) CompleteLesson(ctx context.Context, userID int64, moduleID, le
 		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO lesson_completions(user_id, module_id, lesson_id, completed_at)
 			VALUES (?, ?, ?, ?)`, userID, moduleID, lessonID, now.Unix()); err != nil {
 			return err
+		}
+		if next := l.Next(); next != nil {
+			if err := upsertVisit(ctx, tx, userID, moduleID, next.ID, now); err != nil {
+				return err
+			}
 		}
 		var err error
 		issued, err = s.issue(ctx, tx, userID, 0, now)
@@ -237,23 +248,45 @@ func (s *Service) CompleteLesson(ctx context.Context, userID int64, moduleID, le
 	return issued, nil
 }
 
+// visitWriteGap is how long a repeated visit of the same lesson is not written again.
+const visitWriteGap = 60 // seconds
+
 // VisitLesson remembers the lesson a learner opened last in its module, for "continue where you
-// left off". It is a single upsert outside a transaction because it is called on every lesson
-// view and nothing else depends on it; reading the same lesson again within a minute changes no
-// row, so reloads and scrolling back and forth cost no disk write.
+// left off". It is bookkeeping, called on every lesson view: the stored visit is read first (on
+// the read pool), and only a different lesson, or the same one more than a minute later, is
+// written — so reloads, scrolling back and forth and the lesson right after "complete" (recorded
+// by CompleteLesson) cost no write at all.
 func (s *Service) VisitLesson(ctx context.Context, userID int64, moduleID, lessonID string) error {
 	if s.cat.Lesson(moduleID, lessonID) == nil {
 		return errs.E(errs.NotFound, "lesson not found")
 	}
-	_, err := s.db.W.ExecContext(ctx, `INSERT INTO lesson_visits(user_id, module_id, lesson_id, visited_at)
-		VALUES (?, ?, ?, ?)
-		ON CONFLICT (user_id, module_id) DO UPDATE SET lesson_id = excluded.lesson_id, visited_at = excluded.visited_at
-		WHERE lesson_visits.lesson_id <> excluded.lesson_id OR excluded.visited_at - lesson_visits.visited_at >= 60`,
-		userID, moduleID, lessonID, s.now().Unix())
-	if err != nil {
+	now := s.now()
+	var last string
+	var at int64
+	err := s.db.R.QueryRowContext(ctx, `SELECT lesson_id, visited_at FROM lesson_visits WHERE user_id = ? AND module_id = ?`,
+		userID, moduleID).Scan(&last, &at)
+	if err == nil && last == lessonID && now.Unix()-at < visitWriteGap {
+		return nil
+	}
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("read visit: %w", err)
+	}
+	if err := upsertVisit(ctx, s.db.W, userID, moduleID, lessonID, now); err != nil {
 		return fmt.Errorf("record visit: %w", err)
 	}
 	return nil
+}
+
+// upsertVisit upserts the lesson opened last, unless the stored one is the same and recent.
+func upsertVisit(ctx context.Context, q interface {
+	ExecContext(context.Context, string, ...any) (sql.Result, error)
+}, userID int64, moduleID, lessonID string, now time.Time) error {
+	_, err := q.ExecContext(ctx, `INSERT INTO lesson_visits(user_id, module_id, lesson_id, visited_at)
+		VALUES (?, ?, ?, ?)
+		ON CONFLICT (user_id, module_id) DO UPDATE SET lesson_id = excluded.lesson_id, visited_at = excluded.visited_at
+		WHERE lesson_visits.lesson_id <> excluded.lesson_id OR excluded.visited_at - lesson_visits.visited_at >= ?`,
+		userID, moduleID, lessonID, now.Unix(), visitWriteGap)
+	return err
 }
 
 // Overview is where one learner stands in every module and in the programme, for reports and

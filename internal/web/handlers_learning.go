@@ -216,17 +216,8 @@ func (s *Server) attemptPage(w http.ResponseWriter, r *http.Request) {
 	s.page(w, r, http.StatusOK, "check_result", &resultData{checkData: *d, Result: res, Submitted: submitted})
 }
 
-// notice remembers a confirmation for the next page, when there are sessions to keep it in.
-func (s *Server) notice(w http.ResponseWriter, r *http.Request, key string) {
-	if s.sessions != nil {
-		s.setNotice(w, r, key)
-	}
-}
+// notice remembers a confirmation for the next page.
+func (s *Server) notice(w http.ResponseWriter, r *http.Request, key string) { s.setNotice(w, r, key) }
 
-// learningNotice takes the pending confirmation, if there are sessions to keep one in.
-func (s *Server) learningNotice(w http.ResponseWriter, r *http.Request) string {
-	if s.sessions == nil {
-		return ""
-	}
-	return s.takeNotice(w, r)
-}
+// learningNotice takes the pending confirmation.
+func (s *Server) learningNotice(w http.ResponseWriter, r *http.Request) string { return s.takeNotice(w, r) }

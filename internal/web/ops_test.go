@@ -98,3 +98,45 @@ func TestClientGoneIsNotAServerError(t *testing.T) {
 		t.Errorf("no request line with status 499:\n%s", logs)
 	}
 }
+
+// Completing a lesson is one commit: the notice travels in a cookie, not in the session row, and
+// the next lesson is remembered as opened in the completion's own transaction, so reading it
+// right after writes nothing.
+func TestCompletingALessonWritesOnlyItsOwnCommit(t *testing.T) {
+	h := newHarness(t, learningContent(t))
+	u, b := learnerSession(t, h, userSpec{})
+	b.get("/modules/alpha/lessons/one") // the first visit is a write of its own
+	sessionData := func() string {
+		var d []byte
+		if err := h.db.R.QueryRow(`SELECT data FROM sessions WHERE user_id = ?`, u.ID).Scan(&d); err != nil {
+			t.Fatal(err)
+		}
+		return string(d)
+	}
+	before := sessionData()
+	p := b.post("/modules/alpha/lessons/one/complete", nil)
+	if p.Status != http.StatusSeeOther || p.Location() != "/modules/alpha/lessons/two" {
+		t.Fatalf("complete: %d → %q", p.Status, p.Location())
+	}
+	if n := h.count(`SELECT count(*) FROM lesson_visits WHERE user_id = ? AND lesson_id = 'two'`, u.ID); n != 1 {
+		t.Errorf("the next lesson is not remembered with the completion")
+	}
+	var changesBefore int
+	h.db.W.QueryRow(`SELECT total_changes()`).Scan(&changesBefore)
+	next := b.follow(p)
+	mustContain(t, next, "Lektion two") // the notice is shown once…
+	if !strings.Contains(next.Body, `class="notice"`) {
+		t.Error("no notice after completing")
+	}
+	var changesAfter int
+	h.db.W.QueryRow(`SELECT total_changes()`).Scan(&changesAfter)
+	if changesAfter != changesBefore {
+		t.Errorf("reading the next lesson changed %d rows", changesAfter-changesBefore)
+	}
+	if after := sessionData(); after != before {
+		t.Error("the notice was written to the session row")
+	}
+	if again := b.get("/modules/alpha/lessons/two"); strings.Contains(again.Body, `class="notice"`) {
+		t.Error("the notice was shown twice") // …and only once
+	}
+}

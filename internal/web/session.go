@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"saferspaces/internal/account"
@@ -98,35 +99,43 @@ func (s *Server) kickMail() {
 	s.Outbox.Kick()
 }
 
-// noticeKey is the session value that carries a one-time confirmation to the next page.
-const noticeKey = "notice"
+// noticeCookie carries a one-time confirmation ("lesson done", "password changed") to the next
+// page, after a redirect. It is a cookie and not a session value so that confirming an action
+// costs no write to the sessions table: the action's own commit is the only one (docs/performance.md).
+// It holds the user's id and a catalog key, nothing secret; takeNotice shows only keys that are
+// notices and only to the user they were set for.
+const noticeCookie = "saferspaces_notice"
 
-// setNotice remembers a catalog key to show once on the signed-in user's next page (after a
-// redirect). Errors are only logged: a lost confirmation must not fail the action it confirms.
+// noticePrefixes are the catalog keys that may be shown as notices.
+var noticePrefixes = []string{"learning.notice.", "admin.notice.", "auth.account."}
+
+// setNotice remembers a catalog key to show once on the signed-in user's next page.
 func (s *Server) setNotice(w http.ResponseWriter, r *http.Request, key string) {
-	sess, err := s.sessions.Get(r, SessionCookie)
-	if err != nil || sess.ID == "" {
+	u := state(r).user
+	if u == nil {
 		return
 	}
-	sess.Values[noticeKey] = key
-	if err := sess.Save(r, w); err != nil {
-		s.log.Warn("save notice", "err", err)
-	}
+	http.SetCookie(w, &http.Cookie{Name: noticeCookie, Value: strconv.FormatInt(u.ID, 10) + "." + key, Path: "/",
+		MaxAge: 120, HttpOnly: true, Secure: s.cfg.Secure(), SameSite: http.SameSiteLaxMode})
 }
 
 // takeNotice returns the translated pending notice, if any, and forgets it.
 func (s *Server) takeNotice(w http.ResponseWriter, r *http.Request) string {
-	sess, err := s.sessions.Get(r, SessionCookie)
-	if err != nil || sess.ID == "" {
+	c, err := r.Cookie(noticeCookie)
+	if err != nil {
 		return ""
 	}
-	key, ok := sess.Values[noticeKey].(string)
-	if !ok {
+	http.SetCookie(w, &http.Cookie{Name: noticeCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true,
+		Secure: s.cfg.Secure(), SameSite: http.SameSiteLaxMode})
+	st := state(r)
+	uid, key, ok := strings.Cut(c.Value, ".")
+	if !ok || st.user == nil || uid != strconv.FormatInt(st.user.ID, 10) || !i18n.Has(st.lang, key) {
 		return ""
 	}
-	delete(sess.Values, noticeKey)
-	if err := sess.Save(r, w); err != nil {
-		s.log.Warn("clear notice", "err", err)
+	for _, p := range noticePrefixes {
+		if strings.HasPrefix(key, p) {
+			return i18n.T(st.lang, key)
+		}
 	}
-	return i18n.T(state(r).lang, key)
+	return ""
 }
