@@ -220,4 +220,6 @@ func (s *Server) attemptPage(w http.ResponseWriter, r *http.Request) {
 func (s *Server) notice(w http.ResponseWriter, r *http.Request, key string) { s.setNotice(w, r, key) }
 
 // learningNotice takes the pending confirmation.
-func (s *Server) learningNotice(w http.ResponseWriter, r *http.Request) string { return s.takeNotice(w, r) }
+func (s *Server) learningNotice(w http.ResponseWriter, r *http.Request) string {
+	return s.takeNotice(w, r)
+}
