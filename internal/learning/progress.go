@@ -238,6 +238,16 @@ func (s *Service) CompleteLesson(ctx context.Context, userID int64, moduleID, le
 				return err
 			}
 		}
+		// Most completions complete nothing: only when every lesson of the module is done can a
+		// certificate be due, and only then are the learner's records read in full.
+		var doneHere int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM lesson_completions WHERE user_id = ? AND module_id = ?`,
+			userID, moduleID).Scan(&doneHere); err != nil {
+			return err
+		}
+		if doneHere < len(l.Module.Lessons) {
+			return nil
+		}
 		var err error
 		issued, err = s.issue(ctx, tx, userID, 0, now)
 		return err
@@ -252,30 +262,44 @@ func (s *Service) CompleteLesson(ctx context.Context, userID int64, moduleID, le
 const visitWriteGap = 60 // seconds
 
 // VisitLesson remembers the lesson a learner opened last in its module, for "continue where you
-// left off". It is bookkeeping, called on every lesson view: the stored visit is read first (on
-// the read pool), and only a different lesson, or the same one more than a minute later, is
-// written — so reloads, scrolling back and forth and the lesson right after "complete" (recorded
-// by CompleteLesson) cost no write at all.
+// left off"; see OpenLesson.
 func (s *Service) VisitLesson(ctx context.Context, userID int64, moduleID, lessonID string) error {
+	_, err := s.OpenLesson(ctx, userID, moduleID, lessonID)
+	return err
+}
+
+// OpenLesson is what the lesson page needs of the database, in one read: whether the learner has
+// done the lesson. It also remembers the lesson as the one opened last in its module — bookkeeping
+// on every lesson view, so the stored visit is read first and only a different lesson, or the same
+// one more than a minute later, is written: reloads, scrolling back and forth and the lesson right
+// after "complete" (recorded by CompleteLesson) cost no write. A failed write of the visit is
+// an ErrVisitNotRecorded with done still valid; the caller serves the page anyway.
+func (s *Service) OpenLesson(ctx context.Context, userID int64, moduleID, lessonID string) (done bool, err error) {
 	if s.cat.Lesson(moduleID, lessonID) == nil {
-		return errs.E(errs.NotFound, "lesson not found")
+		return false, errs.E(errs.NotFound, "lesson not found")
 	}
 	now := s.now()
-	var last string
-	var at int64
-	err := s.db.R.QueryRowContext(ctx, `SELECT lesson_id, visited_at FROM lesson_visits WHERE user_id = ? AND module_id = ?`,
-		userID, moduleID).Scan(&last, &at)
-	if err == nil && last == lessonID && now.Unix()-at < visitWriteGap {
-		return nil
+	var last sql.NullString
+	var at sql.NullInt64
+	err = s.db.R.QueryRowContext(ctx, `SELECT
+			EXISTS (SELECT 1 FROM lesson_completions WHERE user_id = ?1 AND module_id = ?2 AND lesson_id = ?3),
+			(SELECT lesson_id FROM lesson_visits WHERE user_id = ?1 AND module_id = ?2),
+			(SELECT visited_at FROM lesson_visits WHERE user_id = ?1 AND module_id = ?2)`,
+		userID, moduleID, lessonID).Scan(&done, &last, &at)
+	if err != nil {
+		return false, fmt.Errorf("read lesson state: %w", err)
 	}
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return fmt.Errorf("read visit: %w", err)
+	if last.String == lessonID && now.Unix()-at.Int64 < visitWriteGap {
+		return done, nil
 	}
 	if err := upsertVisit(ctx, s.db.W, userID, moduleID, lessonID, now); err != nil {
-		return fmt.Errorf("record visit: %w", err)
+		return done, fmt.Errorf("%w: %w", ErrVisitNotRecorded, err)
 	}
-	return nil
+	return done, nil
 }
+
+// ErrVisitNotRecorded is OpenLesson's error when only the bookkeeping write failed.
+var ErrVisitNotRecorded = errors.New("lesson visit not recorded")
 
 // upsertVisit upserts the lesson opened last, unless the stored one is the same and recent.
 func upsertVisit(ctx context.Context, q interface {

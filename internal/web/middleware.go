@@ -28,6 +28,9 @@ type reqState struct {
 	lang i18n.Lang
 	user *CurrentUser
 	ip   string // the client's address (see resolveIP)
+	// needsAcceptance: the signed-in user has not accepted the declaration in force (read with
+	// the user, in the same query).
+	needsAcceptance bool
 }
 
 type ctxKey struct{}

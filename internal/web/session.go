@@ -27,11 +27,12 @@ func (s *Server) withSession(next http.Handler) http.Handler {
 			return
 		}
 		if uid, ok := sessionUserID(sess); ok {
-			u, err := s.acc.UserByID(r.Context(), uid)
+			u, needs, err := s.acc.SignedInUser(r.Context(), uid)
 			switch {
 			case err == nil && u.Active():
 				st := state(r)
 				st.user = &CurrentUser{ID: u.ID, Name: u.Name, Email: u.Email, Role: u.Role, Lang: i18n.OrDefault(u.Lang)}
+				st.needsAcceptance = needs
 				st.lang = requestLanguage(r, u.Lang)
 			case err == nil || errs.Is(err, errs.NotFound):
 				if err := s.sessions.drop(w, r); err != nil {
@@ -64,12 +65,7 @@ func (s *Server) requireUser(h http.Handler) http.Handler {
 			return
 		}
 		if r.URL.Path != "/declaration" && !(r.Method == http.MethodPost && r.URL.Path == "/logout") {
-			needs, err := s.acc.NeedsAcceptance(r.Context(), u.ID)
-			if err != nil {
-				s.fail(w, r, err)
-				return
-			}
-			if needs {
+			if state(r).needsAcceptance {
 				next := "/"
 				if get {
 					next = r.URL.RequestURI()
