@@ -37,6 +37,15 @@ func (a *Applicant) UnknownCohortCode() bool {
 	return a.RequestedCohort != "" && a.RequestedCohortID == 0
 }
 
+// PendingCount is the number of applicants waiting for a decision.
+func (s *Service) PendingCount(ctx context.Context) (int, error) {
+	var n int
+	if err := s.db.R.QueryRowContext(ctx, `SELECT count(*) FROM users WHERE status = ?`, StatusPending).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count registrations: %w", err)
+	}
+	return n, nil
+}
+
 // PendingRegistrations lists one page of the applicants waiting for a decision, oldest first
 // (limit ≤ 0: all), and how many are waiting in all.
 func (s *Service) PendingRegistrations(ctx context.Context, limit, offset int) ([]Applicant, int, error) {

@@ -43,10 +43,21 @@ func (e *authEnv) create(email string, role account.Role) (*account.User, string
 	return u, link
 }
 
-// active makes an account that can sign in with password.
+// active makes a learner's account that can sign in with password.
 func (e *authEnv) active(email, password string) *account.User {
 	e.t.Helper()
-	_, link := e.create(email, account.RoleLearner)
+	return e.activeWith(email, password, account.RoleLearner)
+}
+
+// activeAs makes an account of the role that can sign in.
+func (e *authEnv) activeAs(email string, role account.Role) *account.User {
+	e.t.Helper()
+	return e.activeWith(email, goodPassword, role)
+}
+
+func (e *authEnv) activeWith(email, password string, role account.Role) *account.User {
+	e.t.Helper()
+	_, link := e.create(email, role)
 	u, err := e.acc.Activate(context.Background(), tokenOf(link), password, "192.0.2.1", "test")
 	if err != nil {
 		e.t.Fatal(err)

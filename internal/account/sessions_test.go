@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"saferspaces/internal/account"
 	"saferspaces/internal/audit"
 )
 
@@ -35,37 +36,73 @@ func TestSessionRows(t *testing.T) {
 	}
 }
 
+// The idle limit is the role's (30 minutes for staff, two hours for learners, read at every
+// load so a change of role applies at once); 12 hours after sign-in every session ends.
 func TestSessionIdleAndAbsoluteTimeouts(t *testing.T) {
+	for _, tc := range []struct {
+		role account.Role
+		idle time.Duration
+	}{
+		{account.RoleAdmin, 30 * time.Minute},
+		{account.RoleTrainer, 30 * time.Minute},
+		{account.RoleLearner, 2 * time.Hour},
+	} {
+		t.Run(string(tc.role), func(t *testing.T) {
+			e := newAuthEnv(t)
+			u := e.activeAs("erika.muster@stadt.example", tc.role)
+			if got := account.IdleLimit(tc.role); got != tc.idle {
+				t.Fatalf("IdleLimit = %v, want %v", got, tc.idle)
+			}
+			idle := e.login(u.ID)
+			e.clock.Advance(tc.idle - time.Minute)
+			if _, ok := e.sessionUser(idle); !ok {
+				t.Fatalf("ended after %v idle", tc.idle-time.Minute)
+			}
+			e.clock.Advance(tc.idle - time.Minute) // active that long ago: still alive
+			if _, ok := e.sessionUser(idle); !ok {
+				t.Fatalf("ended although used %v ago", tc.idle-time.Minute)
+			}
+			e.clock.Advance(tc.idle)
+			if _, ok := e.sessionUser(idle); ok {
+				t.Fatalf("alive after %v idle", tc.idle)
+			}
+			if n := e.count(`SELECT count(*) FROM sessions`); n != 0 {
+				t.Errorf("expired row kept: %d", n)
+			}
+			// The sweep knows the limit too: the row of a session left alone expires with it.
+			left := e.login(u.ID)
+			var created, expires int64
+			e.db.R.QueryRow(`SELECT created_at, expires_at FROM sessions WHERE id_hash = ?`, left).Scan(&created, &expires)
+			if time.Duration(expires-created)*time.Second != tc.idle {
+				t.Errorf("new row expires after %v, want %v", time.Duration(expires-created)*time.Second, tc.idle)
+			}
+			e.acc.DeleteSession(context.Background(), left)
+
+			busy := e.login(u.ID)
+			for elapsed := time.Duration(0); elapsed < 12*time.Hour-20*time.Minute; elapsed += 20 * time.Minute {
+				e.clock.Advance(20 * time.Minute)
+				if _, ok := e.sessionUser(busy); !ok {
+					t.Fatalf("busy session ended after %v", elapsed+20*time.Minute)
+				}
+			}
+			e.clock.Advance(20 * time.Minute) // 12 h since sign-in
+			if _, ok := e.sessionUser(busy); ok {
+				t.Fatal("alive after 12 hours")
+			}
+		})
+	}
+	// A learner made trainer has the staff limit at once, on the session already open.
 	e := newAuthEnv(t)
-	u := e.active("erika.muster@stadt.example", goodPassword)
-
-	idle := e.login(u.ID)
-	e.clock.Advance(29 * time.Minute)
-	if _, ok := e.sessionUser(idle); !ok {
-		t.Fatal("ended after 29 idle minutes")
+	u := e.activeAs("lena.lernend@stadt.example", account.RoleLearner)
+	h := e.login(u.ID)
+	e.clock.Advance(10 * time.Minute)
+	e.sessionUser(h)
+	if _, err := e.db.W.Exec(`UPDATE users SET role = 'trainer' WHERE id = ?`, u.ID); err != nil {
+		t.Fatal(err)
 	}
-	e.clock.Advance(29 * time.Minute) // active 29 minutes ago: still alive
-	if _, ok := e.sessionUser(idle); !ok {
-		t.Fatal("ended although used 29 minutes ago")
-	}
-	e.clock.Advance(30 * time.Minute)
-	if _, ok := e.sessionUser(idle); ok {
-		t.Fatal("alive after 30 idle minutes")
-	}
-	if n := e.count(`SELECT count(*) FROM sessions`); n != 0 {
-		t.Errorf("expired row kept: %d", n)
-	}
-
-	busy := e.login(u.ID)
-	for elapsed := time.Duration(0); elapsed < 12*time.Hour-20*time.Minute; elapsed += 20 * time.Minute {
-		e.clock.Advance(20 * time.Minute)
-		if _, ok := e.sessionUser(busy); !ok {
-			t.Fatalf("busy session ended after %v", elapsed+20*time.Minute)
-		}
-	}
-	e.clock.Advance(20 * time.Minute) // 12 h since sign-in
-	if _, ok := e.sessionUser(busy); ok {
-		t.Fatal("alive after 12 hours")
+	e.clock.Advance(31 * time.Minute)
+	if _, ok := e.sessionUser(h); ok {
+		t.Error("a learner's session made trainer keeps the learners' idle limit")
 	}
 }
 

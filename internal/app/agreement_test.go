@@ -32,7 +32,7 @@ func TestProgressAgreesAcrossViews(t *testing.T) {
 		t.Fatal(err)
 	}
 	pass := map[string][]string{"q1": {"a"}, "q2": {"a", "b"}, "q3": {"x"}}
-	fail := map[string][]string{"q1": {"b"}}
+	fail := map[string][]string{"q1": {"b"}, "q2": {"c"}, "q3": {"y"}}
 	type step func(id int64) error
 	lesson := func(m, l string) step {
 		return func(id int64) error { _, err := svc.Learning.CompleteLesson(ctx, id, m, l); return err }

@@ -5,6 +5,7 @@ package audit
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"time"
 )
@@ -68,13 +69,16 @@ type Querier interface {
 }
 
 // List returns one page of events, newest first, and the total count. A non-empty filter
-// matches actor, action or target.
-func List(ctx context.Context, db Querier, filter string, limit, offset int) ([]Event, int, error) {
+// matches actor, action or target; events whose action is one of actions match too (the page
+// passes the actions whose name in the reader's language contains the filter).
+func List(ctx context.Context, db Querier, filter string, limit, offset int, actions ...string) ([]Event, int, error) {
 	where, args := "", []any{}
 	if filter != "" {
-		where = ` WHERE actor LIKE ? ESCAPE '\' OR action LIKE ? ESCAPE '\' OR target LIKE ? ESCAPE '\'`
+		where = ` WHERE actor LIKE ? ESCAPE '\' OR action LIKE ? ESCAPE '\' OR target LIKE ? ESCAPE '\'
+			OR action IN (SELECT value FROM json_each(?))`
 		like := "%" + escapeLike(filter) + "%"
-		args = append(args, like, like, like)
+		js, _ := json.Marshal(append([]string{}, actions...)) // []string always marshals
+		args = append(args, like, like, like, string(js))
 	}
 	var total int
 	if err := db.QueryRowContext(ctx, "SELECT count(*) FROM audit_log"+where, args...).Scan(&total); err != nil {
@@ -151,6 +155,6 @@ type Trail struct{ db Querier }
 func NewTrail(db Querier) *Trail { return &Trail{db: db} }
 
 // List is List over the trail's database.
-func (l *Trail) List(ctx context.Context, filter string, limit, offset int) ([]Event, int, error) {
-	return List(ctx, l.db, filter, limit, offset)
+func (l *Trail) List(ctx context.Context, filter string, limit, offset int, actions ...string) ([]Event, int, error) {
+	return List(ctx, l.db, filter, limit, offset, actions...)
 }

@@ -1,6 +1,10 @@
 package i18n_test
 
 import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -83,7 +87,7 @@ func TestDates(t *testing.T) {
 		date, dt, num, pct string
 	}{
 		{"de", "1.\u00a0März 2026", "01.03.2026, 00:30", "01.03.2026", "42\u00a0%"},
-		{"en", "1 March 2026", "1 Mar 2026, 00:30", "2026-03-01", "42%"},
+		{"en", "1\u00a0March 2026", "1\u00a0Mar 2026, 00:30", "2026-03-01", "42%"},
 	} {
 		if got := i18n.Date(tc.lang, at, berlin); got != tc.date {
 			t.Errorf("%s Date = %q, want %q", tc.lang, got, tc.date)
@@ -103,5 +107,54 @@ func TestDates(t *testing.T) {
 	}
 	if got := i18n.Date("de", time.Time{}, berlin); got != "–" {
 		t.Errorf("zero date = %q", got)
+	}
+}
+
+// The texts follow each language's typography, so that no page needs a fix-up: no plural
+// makeshifts such as "Minute(n)" or "minute(s)" (i18n.N has real plural forms), a no-break space
+// between a number and "%" in German and French (none in English and Italian), English quotation
+// marks in English, and a plural text has every form its language needs.
+func TestTypography(t *testing.T) {
+	files, err := filepath.Glob("catalogs/*.yaml")
+	if err != nil || len(files) < 8 {
+		t.Fatalf("catalog files: %v %v", files, err)
+	}
+	makeshift := regexp.MustCompile(`\p{L}\((n|en|s|e|r|in|innen|e\)s)\)`)
+	spaceBeforePercent := regexp.MustCompile(`[ \t]%`)
+	anySpaceBeforePercent := regexp.MustCompile(`[\s\x{00a0}\x{202f}]%`)
+	plural := regexp.MustCompile(`(?m)^([a-z0-9_.]+):\n  (zero|one|two|few|many|other):`)
+	for _, f := range files {
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lang := i18n.Lang(strings.Split(filepath.Base(f), ".")[1])
+		// Mail bodies are plain text for mail programs; the page rules are checked everywhere else.
+		for i, line := range strings.Split(string(src), "\n") {
+			at := fmt.Sprintf("%s:%d", f, i+1)
+			if m := makeshift.FindString(line); m != "" {
+				t.Errorf("%s: %q: use a plural form (i18n.N) instead", at, m)
+			}
+			switch lang {
+			case "de", "fr":
+				if spaceBeforePercent.MatchString(line) {
+					t.Errorf("%s: a normal space before %%: use a no-break space (i18n.Percent)", at)
+				}
+			case "en", "it":
+				if anySpaceBeforePercent.MatchString(line) {
+					t.Errorf("%s: a space before %%", at)
+				}
+			}
+			if lang == "en" && strings.ContainsAny(line, "„«»") {
+				t.Errorf("%s: German or French quotation marks in English", at)
+			}
+		}
+		for _, m := range plural.FindAllStringSubmatch(string(src), -1) {
+			for _, n := range []int{0, 1, 2, 3, 5, 21, 1000000} {
+				if got := i18n.N(lang, m[1], n); strings.HasPrefix(got, "[") {
+					t.Errorf("%s: %s lacks the plural form for %d", f, m[1], n)
+				}
+			}
+		}
 	}
 }

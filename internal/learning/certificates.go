@@ -33,6 +33,11 @@ type Certificate struct {
 	// Titles is the module's title per language as it was when the certificate was issued; empty
 	// for the programme.
 	Titles content.Text
+	// Modules are, for the programme's certificate, the modules the programme consists of (the
+	// current content); filled by CertificateByCode.
+	Modules []*content.Module
+	// Issuer is who issues the certificate, named on it; "" is the platform (Platform).
+	Issuer string
 }
 
 // Programme reports whether the certificate is for the whole programme.
@@ -315,6 +320,9 @@ func (s *Service) CertificateByCode(ctx context.Context, code string) (*Certific
 		return nil, err
 	}
 	c.Name, c.Module = holder.Name, s.cat.Module(c.ModuleID)
+	if c.Programme() {
+		c.Modules = s.cat.Modules
+	}
 	return &c, nil
 }
 

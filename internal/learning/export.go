@@ -16,7 +16,15 @@ type Export struct {
 	LessonCompletions []ExportCompletion  `json:"lesson_completions"`
 	LastVisits        []ExportVisit       `json:"last_visited_lessons"`
 	CheckAttempts     []ExportAttempt     `json:"self_check_attempts"`
+	CheckDrafts       []ExportDraft       `json:"self_check_drafts"`
 	Certificates      []ExportCertificate `json:"certificates"`
+}
+
+// ExportDraft is a self-check being filled in: the answers kept but not yet graded.
+type ExportDraft struct {
+	Module  string              `json:"module"`
+	Answers map[string][]string `json:"answers"`
+	SavedAt time.Time           `json:"saved_at"`
 }
 
 // ExportCompletion is one lesson marked as done.
@@ -39,6 +47,7 @@ type ExportAttempt struct {
 	Score       int                 `json:"score_percent"`
 	Passed      bool                `json:"passed"`
 	Answers     map[string][]string `json:"answers"`
+	Shown       Paper               `json:"questions_shown,omitempty"` // questions and choices in the order shown; absent for attempts before papers
 	SubmittedAt time.Time           `json:"submitted_at"`
 }
 
@@ -56,6 +65,7 @@ func (s *Service) Export(ctx context.Context, userID int64) (*Export, error) {
 		LessonCompletions: []ExportCompletion{},
 		LastVisits:        []ExportVisit{},
 		CheckAttempts:     []ExportAttempt{},
+		CheckDrafts:       []ExportDraft{},
 		Certificates:      []ExportCertificate{},
 	}
 	err := sqlite.Each(ctx, s.db.R, `SELECT module_id, lesson_id, completed_at FROM lesson_completions
@@ -82,23 +92,47 @@ func (s *Service) Export(ctx context.Context, userID int64) (*Export, error) {
 	if err != nil {
 		return nil, fmt.Errorf("export visits: %w", err)
 	}
-	err = sqlite.Each(ctx, s.db.R, `SELECT module_id, score, passed, answers, submitted_at FROM check_attempts
+	err = sqlite.Each(ctx, s.db.R, `SELECT module_id, score, passed, answers, shown, submitted_at FROM check_attempts
 		WHERE user_id = ? ORDER BY submitted_at, id`, []any{userID}, func(scan func(...any) error) error {
 		var a ExportAttempt
 		var at int64
 		var js string
-		if err := scan(&a.Module, &a.Score, &a.Passed, &js, &at); err != nil {
+		var shown []byte
+		if err := scan(&a.Module, &a.Score, &a.Passed, &js, &shown, &at); err != nil {
 			return err
 		}
 		a.SubmittedAt = sqlite.Time(at)
 		if err := json.Unmarshal([]byte(js), &a.Answers); err != nil {
 			return err
 		}
+		if len(shown) > 0 {
+			if err := json.Unmarshal(shown, &a.Shown); err != nil {
+				return err
+			}
+		}
 		ex.CheckAttempts = append(ex.CheckAttempts, a)
 		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("export attempts: %w", err)
+	}
+	err = sqlite.Each(ctx, s.db.R, `SELECT module_id, answers, saved_at FROM check_drafts WHERE user_id = ? ORDER BY module_id`,
+		[]any{userID}, func(scan func(...any) error) error {
+			var d ExportDraft
+			var at int64
+			var js string
+			if err := scan(&d.Module, &js, &at); err != nil {
+				return err
+			}
+			d.SavedAt = sqlite.Time(at)
+			if err := json.Unmarshal([]byte(js), &d.Answers); err != nil {
+				return err
+			}
+			ex.CheckDrafts = append(ex.CheckDrafts, d)
+			return nil
+		})
+	if err != nil {
+		return nil, fmt.Errorf("export drafts: %w", err)
 	}
 	certs, err := certificatesOf(ctx, s.db.R, userID)
 	if err != nil {

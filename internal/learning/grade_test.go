@@ -36,7 +36,7 @@ func TestGradeAllOrNothing(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := learning.Grade(check, tt.answers)
+			r := learning.Grade(check, nil, tt.answers)
 			if r.Score != tt.score || r.Passed != tt.passed {
 				t.Errorf("score %d passed %v, want %d %v", r.Score, r.Passed, tt.score, tt.passed)
 			}
@@ -56,7 +56,7 @@ func TestGradeAllOrNothing(t *testing.T) {
 // page can show every explanation.
 func TestGradeFeedback(t *testing.T) {
 	cat := loadCatalog(t, module{"alpha", []string{"one"}, 0})
-	r := learning.Grade(cat.Module("alpha").Check, map[string][]string{"q2": {"a", "c"}})
+	r := learning.Grade(cat.Module("alpha").Check, nil, map[string][]string{"q2": {"a", "c"}})
 	q2 := r.Questions[1]
 	if q2.Right || !q2.Answered {
 		t.Fatalf("q2 right %v answered %v", q2.Right, q2.Answered)

@@ -8,6 +8,7 @@ package learning
 import (
 	"context"
 	"database/sql"
+	"sync"
 	"time"
 
 	"saferspaces/internal/content"
@@ -25,6 +26,9 @@ type Service struct {
 	cat  *content.Catalog
 	now  func() time.Time
 	link func(path string) string // nil: no certificate e-mails
+
+	keyMu sync.Mutex
+	key   []byte // seeds the self-check papers; see paperKey
 }
 
 // New builds the service over the validated content.

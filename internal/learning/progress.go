@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"saferspaces/internal/content"
@@ -58,7 +59,8 @@ type ModuleProgress struct {
 	LessonsTotal int
 	HasCheck     bool
 	Attempts     int
-	BestScore    int // 0 without attempts
+	Scores       []int // the score of every attempt, oldest first: the attempt history at a glance
+	BestScore    int   // 0 without attempts
 	Passed       bool
 	UnitsDone    int
 	UnitsTotal   int
@@ -107,7 +109,7 @@ func progress(rec *records, m *content.Module) ModuleProgress {
 	}
 	p.LastActivity = lastLesson
 	st := rec.checks[m.ID]
-	p.Attempts, p.BestScore, p.Passed = st.attempts, st.best, st.passed
+	p.Attempts, p.Scores, p.BestScore, p.Passed = st.attempts, st.scores, st.best, st.passed
 	p.LastActivity = later(p.LastActivity, st.last)
 	v, visited := rec.visits[m.ID]
 	if visited {
@@ -334,4 +336,37 @@ func (s *Service) Overviews(ctx context.Context, userIDs []int64) (map[int64]Ove
 		out[id] = Overview{Modules: mods, Programme: pr, LastActivity: rec.lastActivity()}
 	}
 	return out, nil
+}
+
+// NextStep is where a learner goes on from a module.
+type NextStep struct {
+	// Module is the module to go on with: the module itself while it is not complete (its
+	// Continue leads to the lesson or check that is left), else the next unfinished module after
+	// it in content order (wrapping round). Nil when every module is complete.
+	Module *ModuleProgress
+	Same   bool // Module is the module itself: its lessons are not all done yet
+	// Programme is the programme certificate once every module is complete.
+	Programme *Certificate
+}
+
+// NextAfter is the step after module moduleID for a learner: what "go on" offers after a passed
+// self-check, so that the way leads through the programme rather than back to the same check.
+func (s *Service) NextAfter(ctx context.Context, userID int64, moduleID string) (NextStep, error) {
+	mods, pr, err := s.Dashboard(ctx, userID)
+	if err != nil {
+		return NextStep{}, err
+	}
+	at := slices.IndexFunc(mods, func(p ModuleProgress) bool { return p.Module.ID == moduleID })
+	if at < 0 {
+		return NextStep{}, errs.E(errs.NotFound, "module not found")
+	}
+	if !mods[at].Complete {
+		return NextStep{Module: &mods[at], Same: true}, nil
+	}
+	for i := 1; i < len(mods); i++ {
+		if p := &mods[(at+i)%len(mods)]; !p.Complete {
+			return NextStep{Module: p}, nil
+		}
+	}
+	return NextStep{Programme: pr.Certificate}, nil
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"saferspaces/internal/sqlite"
@@ -25,6 +27,7 @@ type visit struct {
 }
 
 type checkStats struct {
+	scores    []int // every attempt's score, oldest first
 	attempts  int
 	best      int
 	passed    bool
@@ -108,14 +111,20 @@ func loadRecords(ctx context.Context, q querier, userIDs ...int64) (map[int64]*r
 		return nil, fmt.Errorf("read visits: %w", err)
 	}
 	err = sqlite.Each(ctx, q, `SELECT user_id, module_id, count(*), max(score), max(passed),
-			coalesce(min(CASE WHEN passed = 1 THEN submitted_at END), 0), max(submitted_at)
+			coalesce(min(CASE WHEN passed = 1 THEN submitted_at END), 0), max(submitted_at),
+			group_concat(score, ',' ORDER BY submitted_at, id)
 		FROM check_attempts WHERE `+where+` GROUP BY user_id, module_id`,
 		[]any{arg}, func(scan func(...any) error) error {
 			var u, firstPass, last int64
-			var m string
+			var m, scores string
 			var st checkStats
-			if err := scan(&u, &m, &st.attempts, &st.best, &st.passed, &firstPass, &last); err != nil {
+			if err := scan(&u, &m, &st.attempts, &st.best, &st.passed, &firstPass, &last, &scores); err != nil {
 				return err
+			}
+			for _, f := range strings.Split(scores, ",") {
+				if n, err := strconv.Atoi(f); err == nil {
+					st.scores = append(st.scores, n)
+				}
 			}
 			st.firstPass, st.last = sqlite.Time(firstPass), sqlite.Time(last)
 			out[u].checks[m] = st

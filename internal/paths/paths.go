@@ -48,6 +48,9 @@ const Forgot = "/password/forgot"
 // Login is the sign-in page.
 const Login = "/login"
 
+// Admin is the administrators' overview.
+const Admin = "/admin"
+
 // Registrations is the admins' queue of registrations.
 const Registrations = "/admin/registrations"
 

@@ -81,7 +81,8 @@ type Cell struct {
 	Percent     int // units done of units total, rounded down, so 100 means complete
 	HasCheck    bool
 	Attempts    int
-	BestScore   int // 0 without attempts; see Attempts
+	Scores      []int // every attempt's score, oldest first
+	BestScore   int   // 0 without attempts; see Attempts
 	Passed      bool
 	Complete    bool
 	CompletedAt time.Time // when the last unit was done; zero unless Complete
@@ -159,7 +160,7 @@ func (s *Service) report(c account.Cohort, members []account.Member, progress ma
 			JoinedAt: m.JoinedAt, LastActivity: later(ov.LastActivity, m.LastLoginAt),
 			Percent: ov.Programme.Percent, ModulesDone: ov.Programme.ModulesDone}
 		for _, p := range ov.Modules {
-			l.Cells = append(l.Cells, Cell{Percent: p.Percent, HasCheck: p.HasCheck, Attempts: p.Attempts,
+			l.Cells = append(l.Cells, Cell{Percent: p.Percent, HasCheck: p.HasCheck, Attempts: p.Attempts, Scores: p.Scores,
 				BestScore: p.BestScore, Passed: p.Passed, Complete: p.Complete, CompletedAt: p.CompletedAt})
 			if p.Complete {
 				completions = append(completions, p.CompletedAt)

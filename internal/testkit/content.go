@@ -2,6 +2,7 @@ package testkit
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"testing/fstest"
 
@@ -51,6 +52,26 @@ questions:
         text: {de: "Antwort Y", en: "Answer Y"}
         explanation: {de: "Y stimmt nicht.", en: "Y is wrong."}
 `
+
+// PoolCheckYAML is a self-check with a pool of n single-choice questions p1…pn, of which each
+// attempt draws `draw`, pass mark 75. In every question choice a is correct, b, c and d are wrong;
+// the explanation of choice X of question pN is "Erklärung NX." ("Explanation NX."), and every
+// question is taught by the lesson with id lesson.
+func PoolCheckYAML(n, draw int, lesson string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "pass_mark: 75\ndraw: %d\nquestions:\n", draw)
+	for i := 1; i <= n; i++ {
+		fmt.Fprintf(&b, "  - id: p%d\n    kind: single\n    lesson: %s\n    text: {de: \"Frage %d?\", en: \"Question %d?\"}\n    choices:\n", i, lesson, i, i)
+		for _, c := range []string{"a", "b", "c", "d"} {
+			fmt.Fprintf(&b, "      - id: %s\n        text: {de: \"Antwort %d%s\", en: \"Answer %d%s\"}\n", c, i, c, i, c)
+			if c == "a" {
+				b.WriteString("        correct: true\n")
+			}
+			fmt.Fprintf(&b, "        explanation: {de: \"Erklärung %d%s.\", en: \"Explanation %d%s.\"}\n", i, c, i, c)
+		}
+	}
+	return b.String()
+}
 
 // Module describes a test module; empty fields get defaults.
 type Module struct {

@@ -57,7 +57,7 @@ func TestJourneyRegisterApproveActivate(t *testing.T) {
 	if p.Status != http.StatusSeeOther || p.Location() != "/admin/registrations" {
 		t.Fatalf("approve: %d → %q", p.Status, p.Location())
 	}
-	if p = admin.follow(p); !strings.Contains(p.Body, "has been approved") && !strings.Contains(p.Body, "wurde freigegeben") {
+	if p = admin.follow(p); !strings.Contains(p.Body, "has been approved") && !strings.Contains(p.Body, "wurde freigeschaltet") {
 		t.Error("no confirmation after approving")
 	}
 	if strings.Contains(p.Body, "jana.ordnung@stadt.example") {
@@ -322,7 +322,8 @@ func TestAdminEraseAndLastAdmin(t *testing.T) {
 	if p := admin.get(base); p.Status != http.StatusOK || strings.Contains(p.Body, `/erase"`) {
 		t.Errorf("erased user's page: %d, still offers actions", p.Status)
 	}
-	if p := admin.get("/admin/audit?q=" + url.QueryEscape(fmt.Sprintf("user #%d", u.ID))); !strings.Contains(p.Body, "user.erased") {
+	if p := admin.get("/admin/audit?q=" + url.QueryEscape(fmt.Sprintf("user #%d", u.ID))); !strings.Contains(p.Body, "Personenbezogene Daten gelöscht") ||
+		!strings.Contains(p.Body, fmt.Sprintf("gelöschte Person Nr. %d", u.ID)) {
 		t.Error("the pseudonymised trail is not in the audit log")
 	}
 

@@ -18,7 +18,7 @@ type access int
 
 const (
 	open   access = iota // served (any status but 403, a redirect to sign-in or a 5xx)
-	login                // GET: 303 to /login; POST: 403
+	login                // GET: 303 to /login?next=…; POST: the sign-in page (or a redirect to it), never 403
 	denied               // 403
 )
 
@@ -84,6 +84,7 @@ var authz = map[string]rule{
 	"GET /trainer/cohorts/{id}":              trainers,
 	"GET /trainer/cohorts/{id}/progress.csv": trainers,
 
+	"GET /admin":                             adminOnly,
 	"GET /admin/registrations":               adminOnly,
 	"POST /admin/registrations/{id}/approve": adminOnly,
 	"POST /admin/registrations/{id}/reject":  adminOnly,
@@ -219,15 +220,17 @@ func TestAuthorizationTable(t *testing.T) {
 			// Sign-out routes also end on /login, but with their own query; the gate sends
 			// callers to /login?next=….
 			toLogin := p.Status == http.StatusSeeOther && (p.Location() == "/login" || strings.HasPrefix(p.Location(), "/login?next="))
+			// A POST without a session is answered with the sign-in page itself (resume.go).
+			signInPage := method == http.MethodPost && p.Status == http.StatusOK && strings.Contains(p.Body, `<form method="post" action="/login"`)
 			var ok bool
 			switch want {
 			case open:
-				ok = p.Status < 500 && p.Status != http.StatusForbidden && !toLogin
+				ok = p.Status < 500 && p.Status != http.StatusForbidden && !toLogin && !signInPage
 			case login:
 				if method == http.MethodGet {
 					ok = toLogin
 				} else {
-					ok = p.Status == http.StatusForbidden
+					ok = signInPage || toLogin
 				}
 			case denied:
 				ok = p.Status == http.StatusForbidden

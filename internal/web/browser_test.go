@@ -13,9 +13,12 @@ package web_test
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -88,6 +91,7 @@ type chrome struct {
 	axe string          // source of axe.min.js
 	// what the page is emulating now, for the audit's report
 	darkMode, narrowView bool
+	shots                int // screenshots taken, for their file names
 }
 
 // startChrome starts one headless Chromium with a fresh profile for the whole test.
@@ -350,7 +354,54 @@ func (c *chrome) audit(t *testing.T, name, lang string) {
 	if len(other) > 0 {
 		t.Logf("%s: minor/moderate: %s", label, strings.Join(other, " "))
 	}
+	c.screenshot(t, label)
 	t.Logf("audited %s", label)
+}
+
+// screenshot saves the whole page as PNG among the test's artifacts, so that a person can look at
+// every audited page: go test -run TestBrowserAccessibility -artifacts -outputdir DIR. Without
+// -artifacts no screenshot is taken.
+func (c *chrome) screenshot(t *testing.T, label string) {
+	t.Helper()
+	if f := flag.Lookup("test.artifacts"); f == nil || f.Value.String() != "true" {
+		return
+	}
+	c.shots++
+	var png []byte
+	c.call(t, "screenshot", func(ctx context.Context) error {
+		var err error
+		png, err = chromedp.Run(ctx, chromedp.FullScreenshot(100))
+		return err
+	})
+	name := fmt.Sprintf("%03d-%s.png", c.shots, strings.Trim(regexp.MustCompile(`[^a-z0-9]+`).ReplaceAllString(strings.ToLower(label), "-"), "-"))
+	if err := os.WriteFile(filepath.Join(t.ArtifactDir(), name), png, 0o644); err != nil {
+		t.Errorf("save screenshot: %v", err)
+	}
+}
+
+// tick answers the self-check on the page: the correct choices of every question shown, or (right
+// false) a wrong choice of each, so the attempt fails.
+func tick(t *testing.T, c *chrome, m *content.Module, right bool) {
+	t.Helper()
+	shown := eval[[]string](t, c, `[...document.querySelectorAll('form.check fieldset')].map(f => f.id.slice(2))`)
+	if len(shown) != m.Check.Drawn() {
+		t.Fatalf("the self-check shows %d questions, want %d", len(shown), m.Check.Drawn())
+	}
+	for _, id := range shown {
+		q := m.Check.Question(id)
+		for _, ch := range q.Choices {
+			if ch.Correct == right {
+				c.do(t, "tick an answer", chromedp.Click(chromedp.CSS(fmt.Sprintf("#c-%s-%s", q.ID, ch.ID))))
+				if !right {
+					break
+				}
+			}
+		}
+		if !right && !slices.ContainsFunc(q.Choices, func(ch *content.Choice) bool { return !ch.Correct }) {
+			// every choice correct: one tick is one too few
+			c.do(t, "tick an answer", chromedp.Click(chromedp.CSS(fmt.Sprintf("#c-%s-%s", q.ID, q.Choices[0].ID))))
+		}
+	}
 }
 
 // TestBrowserAccessibility audits every kind of page with axe-core in a real browser and checks
@@ -451,7 +502,11 @@ func TestBrowserAccessibility(t *testing.T) {
 
 		c.open(t, modPath+"/check", 200)
 		c.audit(t, "self-check", "de")
-		c.submit(t, "form.check button[type=submit]", 200) // nothing ticked: failed
+		c.submit(t, "form.check button[type=submit]", 422) // nothing ticked: not graded, the form comes back
+		c.audit(t, "self-check incomplete", "de")
+		// A failed attempt: a wrong answer everywhere.
+		tick(t, c, mod, false)
+		c.submit(t, "form.check button[type=submit]", 200)
 		c.audit(t, "self-check result (failed)", "de")
 
 		// Complete the module: every lesson, then the self-check with the right answers.
@@ -460,16 +515,16 @@ func TestBrowserAccessibility(t *testing.T) {
 			c.submit(t, "main form[action$='/complete'] button[type=submit]", 200)
 		}
 		c.open(t, modPath+"/check", 200)
-		for _, q := range mod.Check.Questions {
-			for _, ch := range q.Choices {
-				if ch.Correct {
-					c.do(t, "tick an answer", chromedp.Click(chromedp.CSS(fmt.Sprintf("#c-%s-%s", q.ID, ch.ID))))
-				}
-			}
-		}
+		tick(t, c, mod, true)
 		c.submit(t, "form.check button[type=submit]", 200)
 		c.audit(t, "self-check result (passed)", "de")
 		resultPath = c.path(t)
+		c.dark(t, true)
+		c.audit(t, "self-check result (passed)", "de")
+		c.dark(t, false)
+		c.narrow(t, true)
+		c.audit(t, "self-check result (passed)", "de")
+		c.narrow(t, false)
 
 		c.open(t, "/certificates", 200)
 		c.audit(t, "certificates", "de")
@@ -572,6 +627,23 @@ func TestBrowserAccessibility(t *testing.T) {
 		cohortPath := fmt.Sprintf("/trainer/cohorts/%d", cohort.ID)
 		c.open(t, cohortPath, 200)
 		c.audit(t, "cohort", "de")
+		// At 1,280 px every module column is in view: the matrix does not scroll sideways, and
+		// no header is cut off.
+		fit := eval[[]int](t, c, `(() => {
+			const box = document.querySelector('.matrix-scroll'), r = box.getBoundingClientRect();
+			const cols = [...document.querySelectorAll('table.matrix th.module')];
+			return [innerWidth, box.scrollWidth - box.clientWidth, cols.length,
+				cols.filter(th => th.getBoundingClientRect().right > r.right + 0.5).length];
+		})()`)
+		if fit[0] != 1280 || fit[1] > 0 || fit[2] != len(cat.Modules) || fit[3] != 0 {
+			t.Errorf("matrix at %d px: scrolls %d px sideways; %d module columns, %d of them cut off", fit[0], fit[1], fit[2], fit[3])
+		}
+		c.open(t, cohortPath+"?sort=total&dir=desc&inactive=1", 200)
+		c.audit(t, "cohort, sorted and filtered", "de")
+		c.narrow(t, true)
+		c.open(t, cohortPath, 200)
+		c.audit(t, "cohort", "de")
+		c.narrow(t, false)
 		c.switchLanguage(t)
 		c.open(t, cohortPath, 200)
 		c.audit(t, "cohort", "en")
@@ -581,7 +653,7 @@ func TestBrowserAccessibility(t *testing.T) {
 		c.reset(t)
 		c.signIn(t, admin)
 		userPath := fmt.Sprintf("/admin/users/%d", learner.ID)
-		for _, p := range []string{"/admin/registrations", "/admin/users", userPath, "/admin/cohorts", "/admin/declarations", "/admin/audit", "/admin/mail"} {
+		for _, p := range []string{"/admin", "/admin/registrations", "/admin/users", userPath, "/admin/cohorts", "/admin/declarations", "/admin/audit", "/admin/mail"} {
 			c.open(t, p, 200)
 			c.audit(t, "admin", "de")
 		}
@@ -592,7 +664,7 @@ func TestBrowserAccessibility(t *testing.T) {
 		}
 		c.dark(t, false)
 		c.narrow(t, true)
-		for _, p := range []string{"/admin/registrations", "/admin/users", "/admin/audit"} {
+		for _, p := range []string{"/admin", "/admin/registrations", "/admin/users", "/admin/audit"} {
 			c.open(t, p, 200)
 			c.audit(t, "admin", "de")
 		}

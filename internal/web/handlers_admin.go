@@ -9,7 +9,6 @@ import (
 	"unicode/utf8"
 
 	"saferspaces/internal/account"
-	"saferspaces/internal/audit"
 	"saferspaces/internal/errs"
 	"saferspaces/internal/i18n"
 	"saferspaces/internal/mail"
@@ -158,7 +157,7 @@ type registrationsData struct {
 const registrationsPageSize = 20
 
 func (s *Server) registrationsPage(w http.ResponseWriter, r *http.Request, status int, id int64, errMsg, reason string) {
-	_, total, err := s.acc.PendingRegistrations(r.Context(), 1, 0)
+	total, err := s.acc.PendingCount(r.Context())
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -318,7 +317,7 @@ func normalLines(s string) string { return strings.ReplaceAll(s, "\r\n", "\n") }
 type auditData struct {
 	adminBase
 	Q      string
-	Events []audit.Event
+	Events []auditRow
 	Pager  pager
 }
 
@@ -326,19 +325,21 @@ const auditPage = 100
 
 func (s *Server) adminAudit(w http.ResponseWriter, r *http.Request) {
 	q := firstRunes(strings.TrimSpace(r.URL.Query().Get("q")), 200)
-	_, total, err := s.Audit.List(r.Context(), q, 1, 0)
+	lang := state(r).lang
+	actions := auditActionsMatching(lang, q)
+	_, total, err := s.Audit.List(r.Context(), q, 1, 0, actions...)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	p, offset := newPager(r, total, auditPage)
-	events, _, err := s.Audit.List(r.Context(), q, auditPage, offset)
+	events, _, err := s.Audit.List(r.Context(), q, auditPage, offset, actions...)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	s.page(w, r, http.StatusOK, "admin_audit", &auditData{adminBase: s.adminBase(w, r, "admin.audit.title", "audit"),
-		Q: q, Events: events, Pager: p})
+		Q: q, Events: auditRows(lang, events), Pager: p})
 }
 
 // --- mail outbox ---

@@ -13,11 +13,15 @@ import (
 	"saferspaces/internal/metrics"
 )
 
-// loginForm is the sign-in form; the field names are part of SPEC. Next is where to go afterwards.
+// loginForm is the sign-in form; the field names email and password are part of SPEC. Next is
+// where to go afterwards; Resume and ResumeForm carry a POST that arrived after the session had
+// expired, to be finished once signed in (resume.go).
 type loginForm struct {
-	Email    string `form:"email" validate:"required,max=254"`
-	Password string `form:"password" validate:"required"`
-	Next     string `form:"next"`
+	Email      string `form:"email" validate:"required,max=254"`
+	Password   string `form:"password" validate:"required"`
+	Next       string `form:"next"`
+	Resume     string `form:"resume"`
+	ResumeForm string `form:"resume_form"`
 }
 
 type loginData struct {
@@ -26,16 +30,32 @@ type loginData struct {
 	Errors       formErrors
 	Failed       bool // wrong e-mail or password, said the same way whatever was wrong
 	RetryMinutes int  // > 0: throttled, wait this many minutes
+	Expired      bool // the request came with a session that has ended
+}
+
+// ResumeKind is what signing in will finish: "complete" (a lesson), "check" (self-check answers)
+// or "".
+func (d *loginData) ResumeKind() string {
+	kind, _, _ := resumable(d.Form.Resume)
+	return kind
 }
 
 func (s *Server) loginPage(w http.ResponseWriter, r *http.Request, status int, d *loginData) {
 	d.Base = s.base(r, "auth.login.title")
-	if r.Method == http.MethodGet && r.URL.Query().Has("signed_out") {
+	switch {
+	case r.Method == http.MethodGet && r.URL.Query().Has("signed_out"):
 		d.Notice = i18n.T(d.Lang, "auth.logout.done")
+	case d.Expired:
+		d.Notice = i18n.T(d.Lang, "auth.login.expired")
+	case d.Form.Resume != "" || (d.Form.Next != "" && d.Form.Next != "/"):
+		d.Notice = i18n.T(d.Lang, "auth.login.needed")
 	}
 	d.Form.Password = ""
 	if d.Form.Next == "/" {
 		d.Form.Next = ""
+	}
+	if kind, _, _ := resumable(d.Form.Resume); kind == "" {
+		d.Form.Resume, d.Form.ResumeForm = "", ""
 	}
 	s.page(w, r, status, "login", d)
 }
@@ -47,7 +67,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, next, http.StatusSeeOther)
 		return
 	}
-	s.loginPage(w, r, http.StatusOK, &loginData{Form: loginForm{Next: next}})
+	s.loginPage(w, r, http.StatusOK, &loginData{Form: loginForm{Next: next}, Expired: r.URL.Query().Get("expired") == "1"})
 }
 
 // loginPost signs in. Every failure that could tell whether the address is known (unknown address,
@@ -55,9 +75,11 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 // same page with status 200; a throttled attempt gets 429.
 func (s *Server) loginPost(w http.ResponseWriter, r *http.Request) {
 	f := loginForm{
-		Email:    strings.TrimSpace(r.PostFormValue("email")),
-		Password: r.PostFormValue("password"),
-		Next:     localPath(r.PostFormValue("next")),
+		Email:      strings.TrimSpace(r.PostFormValue("email")),
+		Password:   r.PostFormValue("password"),
+		Next:       localPath(r.PostFormValue("next")),
+		Resume:     localPath(r.PostFormValue("resume")),
+		ResumeForm: r.PostFormValue("resume_form"),
 	}
 	d := &loginData{Form: f, Errors: s.checkForm(state(r).lang, "auth.login.error", f)}
 	if d.Errors.Any() {
@@ -90,7 +112,7 @@ func (s *Server) loginPost(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	http.Redirect(w, r, f.Next, http.StatusSeeOther)
+	http.Redirect(w, r, s.resumeAfterSignIn(w, r, u.ID, f), http.StatusSeeOther)
 }
 
 // logout ends the session on the server and returns to the sign-in page. Without a session it

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"html/template"
 	"net/http"
+	"slices"
 	"strconv"
 
 	"saferspaces/internal/content"
@@ -20,6 +21,7 @@ import (
 type dashboardData struct {
 	Base
 	Modules      []learning.ModuleProgress
+	Left         []learning.ModuleProgress // the modules not complete yet, in content order
 	Programme    learning.Programme
 	Certificates int
 }
@@ -36,6 +38,9 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
 	for _, p := range mods {
 		if p.Certificate != nil {
 			d.Certificates++
+		}
+		if !p.Complete {
+			d.Left = append(d.Left, p)
 		}
 	}
 	if pr.Certificate != nil {
@@ -107,6 +112,12 @@ func (s *Server) completeLesson(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	http.Redirect(w, r, s.afterComplete(w, r, moduleID, lessonID, issued), http.StatusSeeOther)
+}
+
+// afterComplete confirms a lesson marked as done and returns where to go on: the next lesson, or
+// the module page after the last one.
+func (s *Server) afterComplete(w http.ResponseWriter, r *http.Request, moduleID, lessonID string, issued []learning.Certificate) string {
 	next := paths.Module(moduleID)
 	if l := s.learn.Catalog().Lesson(moduleID, lessonID).Next(); l != nil {
 		next = paths.Lesson(moduleID, l.ID)
@@ -117,30 +128,56 @@ func (s *Server) completeLesson(w http.ResponseWriter, r *http.Request) {
 	} else {
 		s.notice(w, r, "learning.notice.lesson_done")
 	}
-	http.Redirect(w, r, next, http.StatusSeeOther)
+	return next
 }
 
 type checkData struct {
 	Base
 	P        learning.ModuleProgress
 	Check    *content.Check
+	Sheet    *learning.Sheet
 	Attempts []learning.Attempt
+	Missing  []missingQuestion // a submission came back incomplete: these were not answered
+	Restored bool              // the form shows a draft's answers
 }
 
-// checkPage is the self-check form: one input per choice, named after the question id with the
-// choice id as value (radio buttons for single choice, checkboxes for multiple).
+// missingQuestion is a question left unanswered, for the error summary and the fieldset's message.
+type missingQuestion struct {
+	ID     string
+	Number int // on the paper, from 1
+}
+
+// Open reports whether the question id is among the missing ones.
+func (d *checkData) Open(id string) bool {
+	return slices.ContainsFunc(d.Missing, func(m missingQuestion) bool { return m.ID == id })
+}
+
+// checkPage is the self-check form: the learner's current paper (questions and choices in the
+// attempt's order), one input per choice, named after the question id with the choice id as value
+// (radio buttons for single choice, checkboxes for multiple), with the draft's answers ticked.
 func (s *Server) checkPage(w http.ResponseWriter, r *http.Request) {
 	d, ok := s.checkData(w, r)
 	if !ok {
 		return
 	}
+	if err := s.withSheet(r, d); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	d.Restored = !d.Sheet.DraftAt.IsZero()
 	s.page(w, r, http.StatusOK, "check", d)
+}
+
+func (s *Server) withSheet(r *http.Request, d *checkData) error {
+	sh, err := s.learn.Sheet(r.Context(), state(r).user.ID, d.P.Module.ID)
+	d.Sheet = sh
+	return err
 }
 
 func (s *Server) checkData(w http.ResponseWriter, r *http.Request) (*checkData, bool) {
 	uid := state(r).user.ID
 	p, err := s.learn.ModuleProgress(r.Context(), uid, r.PathValue("module"))
-	if err == nil && (p.Module.Check == nil || len(p.Module.Check.Questions) == 0) {
+	if err == nil && !p.HasCheck {
 		err = errs.E(errs.NotFound, "this module has no self-check")
 	}
 	if err != nil {
@@ -160,11 +197,15 @@ func (s *Server) checkData(w http.ResponseWriter, r *http.Request) (*checkData, 
 type resultData struct {
 	checkData
 	Result    learning.Result
-	Submitted bool // just submitted, rather than a past attempt looked at again
+	Feedback  learning.Feedback
+	Revisit   []*content.Lesson // lessons that teach the questions answered wrong, in module order
+	Next      learning.NextStep // where to go on after a pass
+	Submitted bool              // just submitted, rather than a past attempt looked at again
 }
 
-// checkSubmit grades the answers on the server, stores the attempt and answers with the feedback
-// page at once (200, no redirect), so the result is what the POST returns.
+// checkSubmit grades the answers on the server, stores the attempt and redirects to its page. A
+// submission with unanswered questions is not graded: the form comes back (422) saying which are
+// missing, with everything ticked still ticked (the answers are kept as a draft on the server).
 func (s *Server) checkSubmit(w http.ResponseWriter, r *http.Request) {
 	if err := r.ParseForm(); err != nil {
 		s.fail(w, r, errs.Wrap(errs.Invalid, err, i18n.T(state(r).lang, "learning.check.error.form")))
@@ -172,6 +213,23 @@ func (s *Server) checkSubmit(w http.ResponseWriter, r *http.Request) {
 	}
 	uid := state(r).user.ID
 	res, err := s.learn.SubmitCheck(r.Context(), uid, r.PathValue("module"), r.PostForm)
+	if fields := errs.FieldsOf(err); fields != nil {
+		d, ok := s.checkData(w, r)
+		if !ok {
+			return
+		}
+		if err := s.withSheet(r, d); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		for i, q := range d.Sheet.Questions {
+			if fields.Has(q.ID) {
+				d.Missing = append(d.Missing, missingQuestion{ID: q.ID, Number: i + 1})
+			}
+		}
+		s.page(w, r, http.StatusUnprocessableEntity, "check", d)
+		return
+	}
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -184,8 +242,9 @@ func (s *Server) checkSubmit(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, paths.Attempt(r.PathValue("module"), res.AttemptID)+"?submitted=1", http.StatusSeeOther)
 }
 
-// attemptPage shows the feedback of one of the user's past attempts. Another user's attempt is
-// "not found", exactly like one that does not exist.
+// attemptPage shows the feedback of one of the user's past attempts: until the self-check is
+// passed only the learner's own choices (learning.Feedback), afterwards the whole key. Another
+// user's attempt is "not found", exactly like one that does not exist.
 func (s *Server) attemptPage(w http.ResponseWriter, r *http.Request) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil || id <= 0 {
@@ -196,7 +255,8 @@ func (s *Server) attemptPage(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	a, err := s.learn.Attempt(r.Context(), state(r).user.ID, d.P.Module.ID, id)
+	uid := state(r).user.ID
+	a, err := s.learn.Attempt(r.Context(), uid, d.P.Module.ID, id)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -208,13 +268,26 @@ func (s *Server) attemptPage(w http.ResponseWriter, r *http.Request) {
 	}
 	submitted := r.URL.Query().Get("submitted") == "1"
 	if submitted && res.Passed {
-		if res.Issued, err = s.learn.IssuedBy(r.Context(), state(r).user.ID, a.ID); err != nil {
+		if res.Issued, err = s.learn.IssuedBy(r.Context(), uid, a.ID); err != nil {
 			s.fail(w, r, err)
 			return
 		}
 	}
-	d.Title = i18n.T(d.Lang, "learning.result.title") + " – " + d.P.Module.Title.In(d.Lang)
-	s.page(w, r, http.StatusOK, "check_result", &resultData{checkData: *d, Result: res, Submitted: submitted})
+	rd := &resultData{checkData: *d, Result: res, Feedback: res.Feedback(d.P.Passed), Submitted: submitted}
+	for _, q := range rd.Feedback.Questions {
+		if !q.Right && q.Lesson != nil && !slices.Contains(rd.Revisit, q.Lesson) {
+			rd.Revisit = append(rd.Revisit, q.Lesson)
+		}
+	}
+	slices.SortFunc(rd.Revisit, func(a, b *content.Lesson) int { return a.Index - b.Index })
+	if d.P.Passed {
+		if rd.Next, err = s.learn.NextAfter(r.Context(), uid, d.P.Module.ID); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+	}
+	rd.Title = i18n.T(d.Lang, "learning.result.title") + " – " + d.P.Module.Title.In(d.Lang)
+	s.page(w, r, http.StatusOK, "check_result", rd)
 }
 
 // notice remembers a confirmation for the next page.
@@ -224,3 +297,9 @@ func (s *Server) notice(w http.ResponseWriter, r *http.Request, key string) { s.
 func (s *Server) learningNotice(w http.ResponseWriter, r *http.Request) string {
 	return s.takeNotice(w, r)
 }
+
+// Current is the attempt a page shows, for marking it in the history; none on the form.
+func (d *checkData) Current() int64 { return 0 }
+
+// Current is the attempt the result page shows.
+func (d *resultData) Current() int64 { return d.Result.AttemptID }

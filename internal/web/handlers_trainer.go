@@ -34,11 +34,15 @@ func (s *Server) trainerHome(w http.ResponseWriter, r *http.Request) {
 type trainerCohortData struct {
 	Base
 	Report       *report.Report
+	Rows         []report.Learner // the matrix's rows: filtered and sorted as asked
+	View         matrixView
 	Chart        chart
 	InactiveDays int
 }
 
-// trainerCohort shows the learner × module matrix and the completions chart of one cohort.
+// trainerCohort shows the learner × module matrix and the completions chart of one cohort. The
+// matrix can be sorted by any column (?sort=name|last|total|m.MODULE, &dir=asc|desc) and narrowed
+// to the learners flagged inactive (?inactive=1); see matrix.go.
 func (s *Server) trainerCohort(w http.ResponseWriter, r *http.Request) {
 	rep, err := s.cohortReport(r)
 	if err != nil {
@@ -47,7 +51,8 @@ func (s *Server) trainerCohort(w http.ResponseWriter, r *http.Request) {
 	}
 	b := s.base(r, "")
 	b.Title = rep.Name
-	s.page(w, r, http.StatusOK, "trainer_cohort", &trainerCohortData{Base: b, Report: rep,
+	v := parseMatrixView(r.URL.Query(), rep)
+	s.page(w, r, http.StatusOK, "trainer_cohort", &trainerCohortData{Base: b, Report: rep, Rows: v.rows(rep), View: v,
 		Chart: newChart(rep.Timeline, b.Lang), InactiveDays: int(report.InactiveAfter.Hours() / 24)})
 }
 

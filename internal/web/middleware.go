@@ -21,6 +21,9 @@ type CurrentUser struct {
 	Email string
 	Role  account.Role
 	Lang  i18n.Lang
+	// Pending is, for an administrator, the number of registrations waiting for a decision, for
+	// the count in the navigation.
+	Pending int
 }
 
 // reqState travels in the request context; middlewares fill it in, handlers read it.

@@ -63,15 +63,17 @@ func newRenderer(templates, static fs.FS, loc *time.Location) (*renderer, error)
 		return nil, fmt.Errorf("static files: %w", err)
 	}
 	funcs := template.FuncMap{
-		"t":        i18n.T,
-		"n":        i18n.N,
-		"static":   r.static,
-		"date":     func(lang i18n.Lang, t time.Time) string { return i18n.Date(lang, t, loc) },
-		"datetime": func(lang i18n.Lang, t time.Time) string { return i18n.DateTime(lang, t, loc) },
-		"pct":      i18n.Percent,
-		"zone":     loc.String, // the operator's zone that every time on the pages is shown in
-		"langs":    i18n.Languages,
-		"langname": i18n.Name,
+		"t":         i18n.T,
+		"n":         i18n.N,
+		"static":    r.static,
+		"date":      func(lang i18n.Lang, t time.Time) string { return i18n.Date(lang, t, loc) },
+		"datetime":  func(lang i18n.Lang, t time.Time) string { return i18n.DateTime(lang, t, loc) },
+		"numdate":   func(lang i18n.Lang, t time.Time) string { return i18n.NumericDate(lang, t, loc) },
+		"pct":       i18n.Percent,
+		"monthyear": i18n.MonthYear,
+		"zone":      loc.String, // the operator's zone that every time on the pages is shown in
+		"langs":     i18n.Languages,
+		"langname":  i18n.Name,
 		"percent": func(n, of int) int {
 			if of <= 0 {
 				return 0
@@ -79,6 +81,7 @@ func newRenderer(templates, static fs.FS, loc *time.Location) (*renderer, error)
 			return n * 100 / of
 		},
 		"add": func(a, b int) int { return a + b },
+		"sub": func(a, b int) int { return a - b },
 		// paths of the reference pages (area: library)
 		"lessonPath":   paths.Lesson,
 		"glossaryPath": paths.Glossary,

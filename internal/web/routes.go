@@ -10,6 +10,7 @@ import (
 // chain is spelled out at the end. Access rules per route are proven by authz_test.go.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
+	s.mux = mux
 
 	// Public.
 	mux.HandleFunc("GET /healthz", s.healthz)
@@ -41,6 +42,7 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /declaration", s.requireUser(http.HandlerFunc(s.declaration)))
 	mux.Handle("POST /declaration", s.requireUser(http.HandlerFunc(s.declarationPost)))
 	admin := func(h http.HandlerFunc) http.Handler { return s.requireRole(account.RoleAdmin, h) }
+	mux.Handle("GET /admin", admin(s.adminHome))
 	mux.Handle("GET /admin/registrations", admin(s.adminRegistrations))
 	mux.Handle("POST /admin/registrations/{id}/approve", admin(s.adminApprove))
 	mux.Handle("POST /admin/registrations/{id}/reject", admin(s.adminReject))

@@ -34,6 +34,7 @@ type Server struct {
 	writable  func(context.Context) error
 	readiness readinessCache
 	render    *renderer
+	mux       *http.ServeMux // the routes, set by Handler; resume.go asks it which pages exist
 	loc       *time.Location // the operator's zone: dates on pages, certificates and exports
 	static    http.Handler
 	files     *fileCache // generated certificate PDFs and QR codes

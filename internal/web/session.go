@@ -34,6 +34,12 @@ func (s *Server) withSession(next http.Handler) http.Handler {
 				st.user = &CurrentUser{ID: u.ID, Name: u.Name, Email: u.Email, Role: u.Role, Lang: i18n.OrDefault(u.Lang)}
 				st.needsAcceptance = needs
 				st.lang = requestLanguage(r, u.Lang)
+				if u.Role == account.RoleAdmin {
+					// For the count in the navigation; a failure only hides the count.
+					if st.user.Pending, err = s.acc.PendingCount(r.Context()); err != nil {
+						s.log.Warn("count pending registrations", "err", err)
+					}
+				}
 			case err == nil || errs.Is(err, errs.NotFound):
 				if err := s.sessions.drop(w, r); err != nil {
 					s.fail(w, r, err)
@@ -48,20 +54,26 @@ func (s *Server) withSession(next http.Handler) http.Handler {
 	})
 }
 
-// requireUser lets only signed-in users through. Anonymous GET and HEAD requests are sent to the
-// sign-in page (which returns them here afterwards); other methods get 403. A user who has not yet
-// accepted the declaration version in force is sent to /declaration first — except on that page
-// itself and for signing out.
+// requireUser lets only signed-in users through. A request without a valid session — never
+// signed in, expired, ended elsewhere — is never refused: GET and HEAD are sent to the sign-in
+// page (which returns them here afterwards, saying the session expired if there was one), and any
+// other method is answered with the sign-in page itself, which carries the request so that signing
+// in finishes it (resume.go). A user who has not yet accepted the declaration version in force is
+// sent to /declaration first — except on that page itself and for signing out.
 func (s *Server) requireUser(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		u := state(r).user
 		get := r.Method == http.MethodGet || r.Method == http.MethodHead
 		if u == nil {
-			if get {
-				http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+			if !get {
+				s.signInAgain(w, r)
 				return
 			}
-			s.errorPage(w, r, http.StatusForbidden)
+			to := "/login?next=" + url.QueryEscape(r.URL.RequestURI())
+			if hadSession(r) {
+				to += "&expired=1"
+			}
+			http.Redirect(w, r, to, http.StatusSeeOther)
 			return
 		}
 		if r.URL.Path != "/declaration" && !(r.Method == http.MethodPost && r.URL.Path == "/logout") {

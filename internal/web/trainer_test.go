@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -109,7 +110,7 @@ func TestTrainerCohortPage(t *testing.T) {
 		w.emil.ID, w.clock.Now().Unix())
 	body := w.as(w.tanja).get(fmt.Sprintf("/trainer/cohorts/%d", w.nord)).Body
 	for _, want := range []string{
-		`<table class="matrix"`, "<caption>", `<th scope="col">`, `<th scope="row">Anna Ärger`,
+		`<table class="matrix"`, "<caption>", `<th scope="col"`, `<th scope="row" class="name">Anna Ärger`,
 		`<svg class="chart"`, `role="img"`, "<title", // the chart, with its text alternative
 		"Modulabschlüsse je Tag", // the table beside the chart (the cohort is 20 days old)
 	} {
@@ -123,7 +124,7 @@ func TestTrainerCohortPage(t *testing.T) {
 	// Bernd is inactive (highlighted and named so in text); Anna is not.
 	matrix := body[strings.Index(body, `<table class="matrix"`):]
 	matrix = matrix[:strings.Index(matrix, "</table>")]
-	rows := regexp.MustCompile(`(?s)<tr( class="inactive")?>\s*<th scope="row">([^<]*)`).FindAllStringSubmatch(matrix, -1)
+	rows := regexp.MustCompile(`(?s)<tr( class="inactive")?>\s*<th scope="row" class="name">([^<]*)`).FindAllStringSubmatch(matrix, -1)
 	inactive := map[string]bool{}
 	for _, r := range rows {
 		inactive[r[2]] = r[1] != ""
@@ -134,7 +135,7 @@ func TestTrainerCohortPage(t *testing.T) {
 	if !strings.Contains(body, `<strong class="inactive-mark">inaktiv</strong>`) {
 		t.Error("the inactive row has no text marker")
 	}
-	if !strings.Contains(matrix, "<td>20 %") { // Anna: one of the module's four lessons and its check
+	if !strings.Contains(matrix, "<td class=\"cell\">20\u00a0%") { // Anna: one of the module's four lessons and its check
 		t.Error("Anna's percentage is missing")
 	}
 }
@@ -187,11 +188,69 @@ func TestTrainerChartBars(t *testing.T) {
 		"<title>24.05.2026: 1</title>",
 		"Abgeschlossene Module insgesamt: 1",
 		`<tr><th scope="row">24.05.2026</th><td>1</td><td>1</td></tr>`,
-		"Selbsttest: bestes Ergebnis 80 % – bestanden",
-		"<td>100 %",
+		`Selbsttest, bestes Ergebnis: </span>80` + "\u00a0%" + ` <span aria-hidden="true">✓</span><span class="visually-hidden">bestanden</span>`,
+		"<td class=\"cell complete\">100\u00a0%", "1 Versuch</summary>",
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("cohort page lacks %q", want)
 		}
+	}
+}
+
+// matrixNames lists the names of the matrix's rows, in order.
+func matrixNames(body string) []string {
+	var out []string
+	for _, m := range regexp.MustCompile(`<th scope="row" class="name">([^<]*)`).FindAllStringSubmatch(body, -1) {
+		out = append(out, strings.TrimSpace(m[1]))
+	}
+	return out
+}
+
+// The matrix sorts by any column, both ways, narrows to the inactive learners, labels its module
+// columns short with the full title at hand, and shows each learner's self-check attempts.
+func TestTrainerMatrixSortsFiltersAndShowsAttempts(t *testing.T) {
+	w := newTrainerWorld(t)
+	// Bernd tried the first module's self-check twice (40 %, then 70 %); Anna never did.
+	for i, score := range []int{40, 70} {
+		w.exec(`INSERT INTO check_attempts(user_id, module_id, score, passed, answers, submitted_at) VALUES (?, 'public-spaces', ?, 0, '{}', ?)`,
+			w.bernd.ID, score, w.clock.Now().Add(time.Duration(i-30)*24*time.Hour).Unix())
+	}
+	b := w.as(w.tanja)
+	path := fmt.Sprintf("/trainer/cohorts/%d", w.nord)
+	for _, tt := range []struct {
+		query string
+		want  []string
+		sort  string // the header marked aria-sort
+	}{
+		{"", []string{"=Bernd Bauer", "Anna Ärger"}, `aria-sort="ascending"><a href="?dir=desc&amp;sort=name`},
+		{"?sort=name&dir=desc", []string{"Anna Ärger", "=Bernd Bauer"}, `aria-sort="descending"><a href="?sort=name`},
+		{"?sort=total", []string{"=Bernd Bauer", "Anna Ärger"}, `aria-sort="ascending"><a href="?dir=desc&amp;sort=total`},
+		{"?sort=total&dir=desc", []string{"Anna Ärger", "=Bernd Bauer"}, `aria-sort="descending"`},
+		{"?sort=last&dir=desc", []string{"Anna Ärger", "=Bernd Bauer"}, `aria-sort="descending"`},
+		{"?sort=m.public-spaces", []string{"=Bernd Bauer", "Anna Ärger"}, `aria-sort="ascending"`},
+		{"?sort=m.public-spaces&dir=desc", []string{"Anna Ärger", "=Bernd Bauer"}, `aria-sort="descending"`},
+		{"?sort=nonsense", []string{"=Bernd Bauer", "Anna Ärger"}, `aria-sort="ascending"`},
+		{"?inactive=1", []string{"=Bernd Bauer"}, `aria-sort="ascending"`},
+	} {
+		p := b.get(path + tt.query)
+		if got := matrixNames(p.Body); !slices.Equal(got, tt.want) {
+			t.Errorf("%s: rows %v, want %v", tt.query, got, tt.want)
+		}
+		if !strings.Contains(p.Body, tt.sort) {
+			t.Errorf("%s: no %q", tt.query, tt.sort)
+		}
+		if n := strings.Count(p.Body, `aria-sort=`); n != 1 {
+			t.Errorf("%s: %d columns marked sorted", tt.query, n)
+		}
+	}
+	p := b.get(path + "?inactive=1&sort=total&dir=desc")
+	mustContain(t, p, "Angezeigt: 1 von 2 Teilnehmenden", `name="inactive" value="1" checked`, `href="?inactive=1&amp;sort=name`)
+	// Short module labels with the title at hand, and a legend; the attempts one by one.
+	p = b.get(path)
+	cat := w.svc.Content
+	mustContain(t, p, `<abbr title="`+cat.Modules[0].Title.In("de")+`">M1</abbr>`, `<dt>M9</dt>`,
+		"<dd>"+cat.Modules[8].Title.In("de")+"</dd>", "2 Versuche</summary>", "<li>40\u00a0%</li><li>70\u00a0%</li>")
+	if n := strings.Count(p.Body, `<th scope="col" class="module"`); n != len(cat.Modules) {
+		t.Errorf("%d module columns, want %d", n, len(cat.Modules))
 	}
 }
