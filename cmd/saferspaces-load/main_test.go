@@ -21,7 +21,7 @@ func TestLoadToolRuns(t *testing.T) {
 	}
 	table := out.String()
 	for _, want := range []string{"baseline: hello-world", "baseline: bare SQLite commits", "baseline: raw argon2id",
-		"GET / (dashboard)", "× hello-world", "POST lesson complete", "× bare commits", "POST /login, 12 right passwords",
+		"GET / (dashboard)", "× hello-world", "POST lesson complete", "self-check: GET the paper", "× bare commits", "POST /login, 12 right passwords",
 		"× raw argon2id", "0 refused (429)", "GET public certificate PDF", "GET /trainer/cohorts/{id}", "POST /register at 50 users"} {
 		if !strings.Contains(table, want) {
 			t.Errorf("the table lacks %q", want)
