@@ -119,11 +119,19 @@ var noticePrefixes = []string{"learning.notice.", "admin.notice.", "auth.account
 
 // setNotice remembers a catalog key to show once on the signed-in user's next page.
 func (s *Server) setNotice(w http.ResponseWriter, r *http.Request, key string) {
-	u := state(r).user
-	if u == nil {
+	var uid int64
+	if u := state(r).user; u != nil {
+		uid = u.ID
+	} else if s.sessions != nil {
+		// Signed in by this very request (an action finished after sign-in): its new session.
+		if sess, err := s.sessions.Get(r, SessionCookie); err == nil {
+			uid, _ = sessionUserID(sess)
+		}
+	}
+	if uid == 0 {
 		return
 	}
-	http.SetCookie(w, &http.Cookie{Name: noticeCookie, Value: strconv.FormatInt(u.ID, 10) + "." + key, Path: "/",
+	http.SetCookie(w, &http.Cookie{Name: noticeCookie, Value: strconv.FormatInt(uid, 10) + "." + key, Path: "/",
 		MaxAge: 120, HttpOnly: true, Secure: s.cfg.Secure(), SameSite: http.SameSiteLaxMode})
 }
 
