@@ -36,16 +36,14 @@ import (
 )
 
 type options struct {
-	duration    time.Duration // per scenario
-	workers     int           // concurrent virtual users per scenario
-	learners    int           // seeded learners (at least burst)
-	burst       int           // simultaneous sign-ins from one address
-	settle      time.Duration // how long to watch memory fall back after the sign-in storm
-	regUsers    []int         // platform sizes for the registration scenario
-	only        string        // run only scenarios whose name contains this
-	out         string        // also write the table here
-	skipStorm   bool
-	skipSignIns bool
+	duration time.Duration // per scenario
+	workers  int           // concurrent virtual users per scenario
+	learners int           // seeded learners (at least burst)
+	burst    int           // simultaneous sign-ins from one address
+	settle   time.Duration // how long to watch memory fall back after the sign-in storm
+	regUsers []int         // platform sizes for the registration scenario
+	only     string        // run only scenarios whose name contains this
+	out      string        // also write the table here
 }
 
 func main() {
@@ -265,7 +263,6 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) error {
 type clientUser struct {
 	c     *http.Client
 	email string
-	mu    sync.Mutex
 }
 
 // journeyStep is one request of a learner working through the programme: the dashboard, a

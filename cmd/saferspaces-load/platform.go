@@ -6,7 +6,6 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"net/http"
 	"os"
 	"path/filepath"
 	"time"
@@ -30,7 +29,6 @@ type platform struct {
 	db     *sqlite.DB
 	svc    *app.Services
 	cat    *content.Catalog
-	srv    *http.Server
 	stop   context.CancelFunc
 	done   chan error
 	cohort int64
