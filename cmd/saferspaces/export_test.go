@@ -43,14 +43,19 @@ func TestExportXAPICommand(t *testing.T) {
 		t.Fatalf("%d lines in the file, want 2 (lesson completed, module progressed):\n%s", len(lines), written)
 	}
 	var st struct {
-		Actor  struct{ Mbox string }
+		Actor struct {
+			Account struct{ HomePage, Name string }
+		}
 		Verb   struct{ ID string }
 		Object struct{ ID string }
 	}
 	if err := json.Unmarshal([]byte(lines[0]), &st); err != nil {
 		t.Fatal(err)
 	}
-	if st.Actor.Mbox != "mailto:lea@example.org" || !strings.HasSuffix(st.Verb.ID, "/completed") ||
+	// Progress stored before learning records existed is turned into statements at the first
+	// export (or the first start of serve), under the canonical URL fixed then.
+	if st.Actor.Account.HomePage != "https://training.example.org" || st.Actor.Account.Name == "" || strings.Contains(lines[0], "lea@") ||
+		!strings.HasSuffix(st.Verb.ID, "/completed") ||
 		st.Object.ID != "https://training.example.org/modules/public-spaces/lessons/soft-targets" {
 		t.Errorf("first statement %+v", st)
 	}

@@ -40,18 +40,25 @@ func migratedData(t *testing.T) string {
 // with run's result.
 func startServe(t *testing.T, ctx context.Context, args ...string) (string, <-chan error, *testkit.SyncBuffer) {
 	t.Helper()
-	base, done, stderr, _ := startServeOut(t, ctx, args...)
+	base, done, stderr, _ := startServeOut(t, ctx, noEnv, args...)
 	return base, done, stderr
 }
 
-// startServeOut is startServe that also returns what serve printed on stdout until it listened.
-func startServeOut(t *testing.T, ctx context.Context, args ...string) (string, <-chan error, *testkit.SyncBuffer, string) {
+// startServeEnv is startServe with an environment.
+func startServeEnv(t *testing.T, ctx context.Context, getenv func(string) string, args ...string) (string, <-chan error, *testkit.SyncBuffer) {
+	t.Helper()
+	base, done, stderr, _ := startServeOut(t, ctx, getenv, args...)
+	return base, done, stderr
+}
+
+// startServeOut is startServeEnv that also returns what serve printed on stdout until it listened.
+func startServeOut(t *testing.T, ctx context.Context, getenv func(string) string, args ...string) (string, <-chan error, *testkit.SyncBuffer, string) {
 	t.Helper()
 	pr, pw := io.Pipe()
 	stderr := &testkit.SyncBuffer{}
 	done := make(chan error, 1)
 	go func() {
-		err := run(ctx, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...), noEnv, pw, stderr)
+		err := run(ctx, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...), getenv, pw, stderr)
 		pw.Close()
 		done <- err
 	}()
@@ -210,6 +217,10 @@ func TestCommandLineErrors(t *testing.T) {
 		{"bad base url", []string{"serve", "--base-url", "ftp://x"}, nil, "--base-url"},
 		{"bad env", []string{"serve"}, map[string]string{"SAFERSPACES_DEMO": "maybe"}, "SAFERSPACES_DEMO"},
 		{"backup without file", []string{"backup"}, nil, "exactly one FILE"},
+		{"bad xapi endpoint", []string{"serve", "--xapi-endpoint", "lrs.example.org"}, nil, "--xapi-endpoint"},
+		{"credentials in the endpoint", []string{"serve", "--xapi-endpoint", "https://u:p@lrs.example.org/xapi"}, nil, "without credentials"},
+		{"xapi password alone", []string{"serve"}, map[string]string{"SAFERSPACES_XAPI_PASSWORD": "x"}, "need --xapi-endpoint"},
+		{"oidc issuer without client", []string{"serve", "--oidc-issuer", "https://id.example.org"}, nil, "--oidc-client-id"},
 		{"group without sub", []string{"modules"}, nil, "needs a subcommand"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -22,7 +22,7 @@ func TestMetricsEndpoint(t *testing.T) {
 	data := migratedData(t)
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
-	base, done, _, out := startServeOut(t, ctx, "--data", data, "--metrics-addr", "127.0.0.1:0", "--demo")
+	base, done, _, out := startServeOut(t, ctx, noEnv, "--data", data, "--metrics-addr", "127.0.0.1:0", "--demo")
 	defer func() { cancel(); <-done }()
 	m := regexp.MustCompile(`metrics on (http://\S+/metrics)`).FindStringSubmatch(out)
 	if m == nil {

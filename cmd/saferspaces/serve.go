@@ -91,6 +91,20 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	} else if n > 0 {
 		log.Info("stored the titles of earlier certificates", "certificates", n)
 	}
+	if err := svc.Accounts.LoadKeys(); err != nil {
+		ln.Close()
+		return err
+	}
+	// The canonical URL of the learning records is fixed at first start, and older progress
+	// becomes statements, before the first request.
+	if err := svc.XAPI.Start(ctx, log); err != nil {
+		ln.Close()
+		return err
+	}
+	if cfg.XAPIEndpoint != "" {
+		svc.XAPI.SendTo(web.NewLRSClient(cfg.XAPIEndpoint, cfg.XAPIUsername, cfg.XAPIPassword))
+		log.Info("learning records are sent to an LRS", "endpoint", cfg.XAPIEndpoint)
+	}
 	if cfg.Demo {
 		if err := printDemo(ctx, svc.Accounts, stdout); err != nil {
 			ln.Close()
@@ -106,7 +120,11 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 		}
 		defer metricsLn.Close()
 		mx = metrics.New()
-		mx.Watch(metrics.Sources{MailBacklog: svc.Outbox.Backlog, DatabaseSize: db.Size, Sessions: svc.Accounts.ActiveSessions, Log: log})
+		src := metrics.Sources{MailBacklog: svc.Outbox.Backlog, DatabaseSize: db.Size, Sessions: svc.Accounts.ActiveSessions, Log: log}
+		if svc.XAPI.Sending() {
+			src.Queues = map[string]func(context.Context) (int, time.Duration, error){"xapi": xapiBacklog(svc)}
+		}
+		mx.Watch(src)
 	}
 	srv, err := web.New(web.Deps{Config: cfg, Log: log, Metrics: mx, Ready: db.Ping, Writable: func(ctx context.Context) error { return db.WriteProbe(ctx, time.Now().Unix()) }, Keys: keys, Services: svc})
 	if err != nil {
@@ -178,4 +196,15 @@ func cmdBackup(ctx context.Context, args []string, getenv func(string) string, s
 	}
 	fmt.Fprintf(stdout, "backup written to %s (integrity check ok)\n", rest[0])
 	return nil
+}
+
+// xapiBacklog is the queue of learning records towards the LRS, as the metrics read it.
+func xapiBacklog(svc *app.Services) func(context.Context) (int, time.Duration, error) {
+	return func(ctx context.Context) (int, time.Duration, error) {
+		st, err := svc.XAPI.Stats(ctx)
+		if err != nil || st.OldestWaiting.IsZero() {
+			return st.Waiting, 0, err
+		}
+		return st.Waiting, max(time.Since(st.OldestWaiting), 0), nil
+	}
 }

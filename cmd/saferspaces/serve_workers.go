@@ -32,7 +32,8 @@ func mailSender(cfg config.Config, log *slog.Logger) (mail.Sender, error) {
 	return fs, nil
 }
 
-// startWorkers runs the background work of a serving platform — the mail worker and the cleanup —
+// startWorkers runs the background work of a serving platform — the mail worker, the cleanup and,
+// with an LRS, the sender of learning records —
 // until ctx ends or the returned stop is called, which waits for them. Call it before closing the
 // database.
 func startWorkers(ctx context.Context, svc *app.Services) (stop func()) {
@@ -40,6 +41,9 @@ func startWorkers(ctx context.Context, svc *app.Services) (stop func()) {
 	var wg sync.WaitGroup
 	wg.Go(func() { svc.Outbox.Run(ctx) })
 	wg.Go(func() { svc.Accounts.RunCleanup(ctx, cleanupInterval) })
+	if svc.XAPI.Sending() {
+		wg.Go(func() { svc.XAPI.Run(ctx) })
+	}
 	return func() {
 		cancel()
 		wg.Wait()

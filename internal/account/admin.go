@@ -129,7 +129,17 @@ func (s *Service) Approve(ctx context.Context, act audit.Actor, userID, cohortID
 			}
 			detail = "cohort " + name
 		}
-		if err := s.sendActivation(ctx, tx, u); err != nil {
+		// Someone who registered through the identity provider signs in there: no password link.
+		sso, err := linked(ctx, tx, u.ID)
+		if err != nil {
+			return err
+		}
+		if sso {
+			err = s.enqueue(ctx, tx, mailer.KindSSOApproved, u.Lang, mailer.Data{Name: u.Name, Email: u.Email, BaseURL: s.baseURL()}, "", "")
+		} else {
+			err = s.sendActivation(ctx, tx, u)
+		}
+		if err != nil {
 			return err
 		}
 		return audit.Log(ctx, tx, now, act, "registration.approved", u.ID, u.Email, detail)

@@ -61,8 +61,17 @@ func (s *Service) setPasswordByToken(ctx context.Context, raw, purpose, password
 		if err := s.RevokeUser(ctx, tx, u.ID, nil); err != nil {
 			return err
 		}
-		if err := clearFailures(ctx, tx, u.Email); err != nil {
+		// A new password ends the throttle of the password, but not of the second factor: a reset
+		// link must not buy fresh guesses at the code.
+		var factor bool
+		if err := tx.QueryRowContext(ctx, `SELECT EXISTS(SELECT 1 FROM second_factors WHERE user_id = ? AND confirmed_at IS NOT NULL)`,
+			u.ID).Scan(&factor); err != nil {
 			return err
+		}
+		if !factor {
+			if err := clearFailures(ctx, tx, u.Email); err != nil {
+				return err
+			}
 		}
 		action := "account.activated"
 		if purpose == PurposeReset {

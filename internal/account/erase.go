@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"time"
 
 	"saferspaces/internal/audit"
 	mailer "saferspaces/internal/mail"
@@ -19,7 +20,9 @@ import (
 //   - acceptance records keep version and time as proof that the declaration was accepted, but
 //     lose IP address and user agent;
 //   - the audit log is pseudonymised ("user #ID" instead of the address);
-//   - learning progress keyed by the user id stays as anonymous statistics.
+//   - learning progress keyed by the user id stays as anonymous statistics;
+//   - second factor, recovery codes and links to an identity provider are deleted;
+//   - the hooks of OnErase run (the learning records add their voiding statements).
 //
 // Nobody can erase themselves here (that is a request to the operators) or the last admin.
 func (s *Service) Erase(ctx context.Context, act audit.Actor, userID int64) error {
@@ -46,6 +49,9 @@ func (s *Service) Erase(ctx context.Context, act audit.Actor, userID int64) erro
 			{`DELETE FROM tokens WHERE user_id = ?`, []any{u.ID}},
 			{`DELETE FROM cohort_members WHERE user_id = ?`, []any{u.ID}},
 			{`DELETE FROM cohort_trainers WHERE user_id = ?`, []any{u.ID}},
+			{`DELETE FROM second_factors WHERE user_id = ?`, []any{u.ID}},
+			{`DELETE FROM recovery_codes WHERE user_id = ?`, []any{u.ID}},
+			{`DELETE FROM user_identities WHERE user_id = ?`, []any{u.ID}},
 			{`DELETE FROM login_failures WHERE email = ?`, []any{u.Email}},
 			{`UPDATE declaration_acceptances SET ip = '', user_agent = '' WHERE user_id = ?`, []any{u.ID}},
 		}
@@ -60,6 +66,11 @@ func (s *Service) Erase(ctx context.Context, act audit.Actor, userID int64) erro
 		if err := audit.Pseudonymise(ctx, tx, u.ID, u.Email); err != nil {
 			return err
 		}
+		for _, h := range s.onErase {
+			if err := h(ctx, tx, u.ID, now); err != nil {
+				return err
+			}
+		}
 		return audit.Log(ctx, tx, now, act, "user.erased", u.ID, fmt.Sprintf("user #%d", u.ID), "")
 	})
 	if err != nil {
@@ -67,3 +78,9 @@ func (s *Service) Erase(ctx context.Context, act audit.Actor, userID int64) erro
 	}
 	return nil
 }
+
+// EraseHook is work another package does in the transaction of an erasure, on its own tables.
+type EraseHook func(ctx context.Context, tx *sql.Tx, userID int64, now time.Time) error
+
+// OnErase adds a hook that every erasure runs (package app wires the learning records' voiding).
+func (s *Service) OnErase(h EraseHook) { s.onErase = append(s.onErase, h) }

@@ -19,6 +19,10 @@ var ErrInvalidCredentials = errs.E(errs.Invalid, "the e-mail address or the pass
 // (with a *ThrottleError inside) while the account or the address is throttled — then even the
 // right password is refused. Every failure costs one argon2id verification, a real one or one
 // against a dummy hash, so the time taken does not tell whether the address is known.
+//
+// For an account with a second factor (or one whose role must set one up), the right password is
+// only the first step: the account's failures stay counted, and the sign-in is complete (and
+// audited as such) only with the code (SecondStep, VerifySecondFactor, ConfirmEnrolment).
 func (s *Service) Authenticate(ctx context.Context, email, password, ip string) (*User, error) {
 	email = clipBytes(normalEmail(email), MaxEmailLen)
 	ip = clipBytes(ip, 64)
@@ -63,6 +67,18 @@ func (s *Service) Authenticate(ctx context.Context, email, password, ip string) 
 	// A right password is no failure: stop counting it now, not after the write below, which
 	// may wait for the database's writer while hundreds of colleagues sign in too.
 	a.end()
+
+	step, err := s.SecondStep(ctx, u)
+	if err != nil {
+		return nil, err
+	}
+	if step != StepNone {
+		err = s.db.Tx(ctx, func(tx *sql.Tx) error {
+			return audit.Record(ctx, tx, audit.Event{At: now, ActorID: u.ID, Actor: u.Email, Action: "login.password_accepted",
+				TargetID: u.ID, Target: u.Email, Detail: "waiting for the second factor", IP: ip})
+		})
+		return u, err
+	}
 
 	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
 		if err := clearFailures(ctx, tx, email); err != nil {

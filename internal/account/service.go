@@ -27,11 +27,14 @@ type Service struct {
 	attempts inflight
 	// sessionsSwept is when expired session rows were last deleted (unix seconds).
 	sessionsSwept atomic.Int64
+	keys          *keyring // seals second-factor secrets (UseKeyFile)
+	onErase       []EraseHook
+	autoApprove   AutoApprover // SSO applicants approved at once (sso.go)
 }
 
 // New builds the service. link turns a path such as /activate/TOKEN into an absolute URL.
 func New(db *sqlite.DB, now func() time.Time, link func(string) string, log *slog.Logger) *Service {
-	s := &Service{db: db, now: now, link: link, log: log, hashes: make(chan struct{}, 4)}
+	s := &Service{db: db, now: now, link: link, log: log, hashes: make(chan struct{}, 4), keys: &keyring{}}
 	s.hashesIdle = time.AfterFunc(time.Hour, s.freeIdleHashMemory)
 	s.hashesIdle.Stop()
 	return s

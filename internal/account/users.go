@@ -62,8 +62,11 @@ type User struct {
 	CohortName      string
 }
 
-// Active reports whether the user may sign in: approved and with a password set.
-func (u *User) Active() bool { return u.Status == StatusApproved && u.PasswordHash != "" }
+// Active reports whether the user may sign in: approved, and activated — with a password set, or
+// by a first sign-in through the identity provider (single sign-on, sso.go).
+func (u *User) Active() bool {
+	return u.Status == StatusApproved && (u.PasswordHash != "" || !u.ActivatedAt.IsZero())
+}
 
 const userColumns = `u.id, u.email, u.name, u.organisation, u.position, u.lang, u.role, u.status, u.password_hash,
 	u.requested_cohort, u.reject_reason, u.created_at, coalesce(u.decided_at, 0), coalesce(u.activated_at, 0),

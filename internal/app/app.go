@@ -4,6 +4,7 @@ package app
 
 import (
 	"log/slog"
+	"path/filepath"
 	"time"
 
 	"saferspaces/internal/account"
@@ -48,8 +49,13 @@ func New(p Parts) *Services {
 		now = time.Now
 	}
 	acc := account.New(p.DB, now, p.Config.Link, p.Log)
+	acc.UseKeyFile(filepath.Join(p.Config.Data, account.KeyFile))
 	learn := learning.New(p.DB, p.Content, now)
 	learn.MailCertificates(p.Config.Link)
+	// Learning events become stored xAPI statements in their own transaction; an erasure voids them.
+	records := xapi.New(p.DB, p.Content, p.Config.BaseURL, now)
+	learn.RecordWith(records)
+	acc.OnErase(records.VoidUser)
 	return &Services{
 		Content:  p.Content,
 		Accounts: acc,
@@ -58,6 +64,6 @@ func New(p Parts) *Services {
 		Reports:  report.New(acc, learn, now, p.Config.Location()),
 		Outbox:   mail.NewOutbox(p.DB, p.Sender, p.Log, now),
 		Audit:    audit.NewTrail(p.DB.R),
-		XAPI:     xapi.New(p.DB, p.Content, p.Config.BaseURL, now),
+		XAPI:     records,
 	}
 }

@@ -31,6 +31,12 @@ type Config struct {
 	// MetricsAddr is where serve exposes Prometheus metrics on a listener of its own; empty: off.
 	MetricsAddr string
 	LogLevel    string // debug, info, warn or error
+
+	// A learning record store that receives every statement (xAPI Statement API); empty: none.
+	XAPIEndpoint, XAPIUsername, XAPIPassword string
+	// An OpenID Connect provider for single sign-on; empty issuer: none. The redirect URI to
+	// register with the provider is BaseURL + /login/sso/callback.
+	OIDCIssuer, OIDCClientID, OIDCClientSecret string
 }
 
 // Default returns the documented defaults.
@@ -61,6 +67,12 @@ func (c *Config) ServeFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.TimeZone, "timezone", c.TimeZone, "IANA time `zone` in which dates are shown, e.g. Europe/Berlin")
 	fs.StringVar(&c.TrustedProxies, "trusted-proxies", c.TrustedProxies, "reverse `proxies` (IPs or CIDRs, comma-separated) whose X-Forwarded-For names the client")
 	fs.StringVar(&c.MetricsAddr, "metrics-addr", c.MetricsAddr, "listen `address` of the Prometheus metrics endpoint /metrics, e.g. 127.0.0.1:9090; empty: no metrics")
+	fs.StringVar(&c.XAPIEndpoint, "xapi-endpoint", c.XAPIEndpoint, "xAPI `URL` of a learning record store that receives every statement, e.g. https://lrs.example.org/xapi")
+	fs.StringVar(&c.XAPIUsername, "xapi-username", c.XAPIUsername, "`user` (key) for Basic auth at the LRS")
+	fs.StringVar(&c.XAPIPassword, "xapi-password", c.XAPIPassword, "`password` (secret) for Basic auth at the LRS; better given as SAFERSPACES_XAPI_PASSWORD")
+	fs.StringVar(&c.OIDCIssuer, "oidc-issuer", c.OIDCIssuer, "issuer `URL` of an OpenID Connect provider for single sign-on, e.g. https://id.example.org/realms/city")
+	fs.StringVar(&c.OIDCClientID, "oidc-client-id", c.OIDCClientID, "client `id` registered at the provider (redirect URI: BASE-URL/login/sso/callback)")
+	fs.StringVar(&c.OIDCClientSecret, "oidc-client-secret", c.OIDCClientSecret, "client `secret` at the provider; better given as SAFERSPACES_OIDC_CLIENT_SECRET")
 	c.LogLevelFlag(fs)
 }
 
@@ -136,6 +148,20 @@ func (c *Config) Validate() error {
 		if u, err := url.Parse(c.SMTPURL); err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Host == "" {
 			errs = append(errs, fmt.Errorf("--smtp-url: want smtp://user:pass@host:port or smtps://…"))
 		}
+	}
+	for _, u := range []struct{ flag, value string }{{"--xapi-endpoint", c.XAPIEndpoint}, {"--oidc-issuer", c.OIDCIssuer}} {
+		if p, err := url.Parse(u.value); u.value != "" && (err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" || p.User != nil) {
+			errs = append(errs, fmt.Errorf("%s %q: want an absolute http(s) URL without credentials in it", u.flag, u.value))
+		}
+	}
+	if c.XAPIEndpoint == "" && (c.XAPIUsername != "" || c.XAPIPassword != "") {
+		errs = append(errs, errors.New("--xapi-username and --xapi-password need --xapi-endpoint"))
+	}
+	if c.OIDCIssuer != "" && c.OIDCClientID == "" {
+		errs = append(errs, errors.New("--oidc-issuer needs --oidc-client-id"))
+	}
+	if c.OIDCIssuer == "" && (c.OIDCClientID != "" || c.OIDCClientSecret != "") {
+		errs = append(errs, errors.New("--oidc-client-id and --oidc-client-secret need --oidc-issuer"))
 	}
 	if _, err := c.Proxies(); err != nil {
 		errs = append(errs, err)

@@ -164,16 +164,12 @@ func NormalizeCode(s string) (code string, ok bool) {
 	return string(sym[0:4]) + "-" + string(sym[4:8]) + "-" + string(sym[8:12]), true
 }
 
-// issue issues whatever certificates the learner's records now earn and has not got yet: one for
+// issue issues whatever certificates the learner's records (rec, as read in tx) now earn and has not got yet: one for
 // every complete module and one for the programme once every module is complete. It runs inside
 // the transaction of the change that may have completed something, so a completion and its
 // certificate are committed together. Issuing also covers modules completed earlier under other
 // content, which is harmless: a certificate once issued is never taken back.
-func (s *Service) issue(ctx context.Context, tx *sql.Tx, userID, attemptID int64, now time.Time) ([]Certificate, error) {
-	rec, err := loadRecord(ctx, tx, userID)
-	if err != nil {
-		return nil, err
-	}
+func (s *Service) issue(ctx context.Context, tx *sql.Tx, rec *records, userID, attemptID int64, now time.Time) ([]Certificate, error) {
 	mods, pr := s.programme(rec)
 	var want []string
 	for _, p := range mods {

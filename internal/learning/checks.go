@@ -155,6 +155,10 @@ func (s *Service) SubmitCheck(ctx context.Context, userID int64, moduleID string
 		if err != nil {
 			return err
 		}
+		before, err := loadRecord(ctx, tx, userID)
+		if err != nil {
+			return err
+		}
 		r, err := tx.ExecContext(ctx, `INSERT INTO check_attempts(user_id, module_id, score, passed, answers, shown, submitted_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?)`, userID, moduleID, res.Score, res.Passed, string(js), string(shown), now.Unix())
 		if err != nil {
@@ -166,10 +170,17 @@ func (s *Service) SubmitCheck(ctx context.Context, userID int64, moduleID string
 		if _, err := tx.ExecContext(ctx, `DELETE FROM check_drafts WHERE user_id = ? AND module_id = ?`, userID, moduleID); err != nil {
 			return err
 		}
-		if res.Passed {
-			res.Issued, err = s.issue(ctx, tx, userID, res.AttemptID, now)
+		after, err := loadRecord(ctx, tx, userID)
+		if err != nil {
+			return err
 		}
-		return err
+		if res.Passed {
+			if res.Issued, err = s.issue(ctx, tx, after, userID, res.AttemptID, now); err != nil {
+				return err
+			}
+		}
+		return s.record(ctx, tx, s.changes(before, after, m, []Event{{Kind: CheckAttempted, UserID: userID, At: res.At,
+			Module: m, AttemptID: res.AttemptID, Score: res.Score, Passed: res.Passed}}))
 	})
 	if err != nil {
 		return Result{}, fmt.Errorf("submit self-check %s: %w", moduleID, err)

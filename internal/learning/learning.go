@@ -26,6 +26,8 @@ type Service struct {
 	cat  *content.Catalog
 	now  func() time.Time
 	link func(path string) string // nil: no certificate e-mails
+	// recorder keeps the learning records (package xapi); nil: none are kept.
+	recorder Recorder
 
 	keyMu sync.Mutex
 	key   []byte // seeds the self-check papers; see paperKey

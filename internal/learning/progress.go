@@ -11,6 +11,7 @@ import (
 	"saferspaces/internal/content"
 	"saferspaces/internal/errs"
 	"saferspaces/internal/paths"
+	"saferspaces/internal/sqlite"
 )
 
 // Units is the progress rule, the one every page, report and export uses: every lesson of a module
@@ -231,8 +232,13 @@ func (s *Service) CompleteLesson(ctx context.Context, userID int64, moduleID, le
 	now := s.now()
 	var issued []Certificate
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO lesson_completions(user_id, module_id, lesson_id, completed_at)
-			VALUES (?, ?, ?, ?)`, userID, moduleID, lessonID, now.Unix()); err != nil {
+		before, err := loadRecord(ctx, tx, userID)
+		if err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO lesson_completions(user_id, module_id, lesson_id, completed_at)
+			VALUES (?, ?, ?, ?)`, userID, moduleID, lessonID, now.Unix())
+		if err != nil {
 			return err
 		}
 		if next := l.Next(); next != nil {
@@ -240,19 +246,20 @@ func (s *Service) CompleteLesson(ctx context.Context, userID int64, moduleID, le
 				return err
 			}
 		}
-		// Most completions complete nothing: only when every lesson of the module is done can a
-		// certificate be due, and only then are the learner's records read in full.
-		var doneHere int
-		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM lesson_completions WHERE user_id = ? AND module_id = ?`,
-			userID, moduleID).Scan(&doneHere); err != nil {
+		after, err := loadRecord(ctx, tx, userID)
+		if err != nil {
 			return err
 		}
-		if doneHere < len(l.Module.Lessons) {
-			return nil
+		if issued, err = s.issue(ctx, tx, after, userID, 0, now); err != nil {
+			return err
 		}
-		var err error
-		issued, err = s.issue(ctx, tx, userID, 0, now)
-		return err
+		if n, _ := res.RowsAffected(); n == 0 {
+			return nil // done before: nothing new to record
+		}
+		m := s.cat.Module(moduleID)
+		at := sqlite.Time(now.Unix())
+		return s.record(ctx, tx, s.changes(before, after, m,
+			[]Event{{Kind: LessonCompleted, UserID: userID, At: at, Module: m, Lesson: m.Lesson(lessonID)}}))
 	})
 	if err != nil {
 		return nil, fmt.Errorf("complete lesson %s/%s: %w", moduleID, lessonID, err)

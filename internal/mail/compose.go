@@ -25,12 +25,14 @@ const (
 	KindPasswordReset        Kind = "password_reset"
 	KindPasswordChanged      Kind = "password_changed"
 	KindCertificate          Kind = "certificate"
+	KindSecondFactorReset    Kind = "second_factor_reset" // an admin removed the user's second factor
+	KindSSOApproved          Kind = "sso_approved"        // approval of an applicant who signs in through the identity provider
 )
 
 // AllKinds lists every kind, for start-up checks and tests.
 func AllKinds() []Kind {
 	return []Kind{KindRegistrationReceived, KindRegistrationNew, KindActivation, KindRejected,
-		KindPasswordReset, KindPasswordChanged, KindCertificate}
+		KindPasswordReset, KindPasswordChanged, KindCertificate, KindSecondFactorReset, KindSSOApproved}
 }
 
 // Message is one e-mail ready for the outbox.
@@ -79,6 +81,8 @@ func Compose(kind Kind, lang i18n.Lang, data Data) (Message, error) {
 			data.Link = data.BaseURL + paths.Registrations
 		case KindPasswordChanged:
 			data.Link = data.BaseURL + paths.Forgot
+		case KindSecondFactorReset, KindSSOApproved:
+			data.Link = data.BaseURL + paths.Login
 		}
 	}
 	switch kind {

@@ -25,6 +25,8 @@ func TestComposeEveryKindAndLanguage(t *testing.T) {
 		mail.KindPasswordReset:        "1 Stunde gültig",
 		mail.KindPasswordChanged:      "wurde soeben\ngeändert",
 		mail.KindCertificate:          "„Risikoanalyse“",
+		mail.KindSecondFactorReset:    "zweiten Faktor neu ein",
+		mail.KindSSOApproved:          "Konto Ihrer Organisation",
 	}
 	english := map[mail.Kind]string{
 		mail.KindRegistrationReceived: "An administrator will now review",
@@ -34,6 +36,8 @@ func TestComposeEveryKindAndLanguage(t *testing.T) {
 		mail.KindPasswordReset:        "If you did not request this, you can ignore",
 		mail.KindPasswordChanged:      "If you did not change your password, please contact",
 		mail.KindCertificate:          "“Risikoanalyse”",
+		mail.KindSecondFactorReset:    "you set up the second factor again",
+		mail.KindSSOApproved:          "your organisation's account",
 	}
 	for _, kind := range mail.AllKinds() {
 		for _, lang := range append(i18n.Languages(), "xx", "") {
@@ -46,6 +50,8 @@ func TestComposeEveryKindAndLanguage(t *testing.T) {
 					d.Link, link = "", "https://saferspaces.example.org/admin/registrations"
 				case mail.KindPasswordChanged:
 					d.Link, link = "", "https://saferspaces.example.org/password/forgot"
+				case mail.KindSecondFactorReset, mail.KindSSOApproved:
+					d.Link, link = "", "https://saferspaces.example.org/login"
 				case mail.KindRegistrationReceived, mail.KindRejected:
 					link = ""
 				default:

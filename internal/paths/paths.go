@@ -51,6 +51,28 @@ const Login = "/login"
 // Admin is the administrators' overview.
 const Admin = "/admin"
 
+// LoginCode asks for the second factor's code during sign-in.
+const LoginCode = "/login/code"
+
+// LoginEnrol sets up the second factor during sign-in (admins and trainers without one).
+const LoginEnrol = "/login/enrol"
+
+// LoginSSO starts a sign-in at the identity provider; LoginSSOCallback is where it sends people back
+// (the redirect URI registered at the provider).
+const (
+	LoginSSO         = "/login/sso"
+	LoginSSOCallback = "/login/sso/callback"
+)
+
+// RegisterSSO is the declaration form for people who came through the identity provider.
+const RegisterSSO = "/register/sso"
+
+// AccountSecondFactor is where a user manages their second factor.
+const AccountSecondFactor = "/account/second-factor"
+
+// AdminResetSecondFactor is where an admin removes a user's second factor.
+func AdminResetSecondFactor(id int64) string { return AdminUser(id) + "/second-factor/reset" }
+
 // Registrations is the admins' queue of registrations.
 const Registrations = "/admin/registrations"
 

@@ -294,3 +294,38 @@ func (db *DB) Setting(ctx context.Context, key string, init func() string) (stri
 	}
 	return v, nil
 }
+
+// Execer is a *sql.Tx (or *sql.DB) that can both read and write.
+type Execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// SettingIn is Setting inside the caller's write transaction: for code that needs a setting while
+// it holds the single writer connection (Setting would wait for that connection). With init nil,
+// a missing setting is "" and ok is false.
+func SettingIn(ctx context.Context, tx Execer, key string, init func() string) (v string, ok bool, err error) {
+	err = tx.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = ?`, key).Scan(&v)
+	switch {
+	case err == nil:
+		return v, true, nil
+	case !errors.Is(err, sql.ErrNoRows):
+		return "", false, fmt.Errorf("setting %s: %w", key, err)
+	case init == nil:
+		return "", false, nil
+	}
+	v = init()
+	if _, err := tx.ExecContext(ctx, `INSERT INTO settings(key, value) VALUES (?, ?)`, key, v); err != nil {
+		return "", false, fmt.Errorf("setting %s: %w", key, err)
+	}
+	return v, true, nil
+}
+
+// SetSetting stores value under key inside the caller's transaction, replacing what was there.
+func SetSetting(ctx context.Context, tx Execer, key, value string) error {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO settings(key, value) VALUES (?, ?)
+		ON CONFLICT (key) DO UPDATE SET value = excluded.value`, key, value); err != nil {
+		return fmt.Errorf("set setting %s: %w", key, err)
+	}
+	return nil
+}

@@ -59,6 +59,31 @@ var authz = map[string]rule{
 	"GET /certificates/{code}/qr.png": public,
 	"GET /certificates/{code}/pdf":    public,
 
+	// The steps between password and signed-in session: they answer callers without a
+	// half-session with a redirect to /login?restart=1 (signed-in callers to /), never a 403.
+	"GET /login/code":                            public,
+	"POST /login/code":                           public,
+	"GET /login/enrol":                           public,
+	"POST /login/enrol":                          public,
+	"GET /login/enrol/qr.png":                    public,
+	"GET /account/second-factor":                 signedIn,
+	"GET /account/second-factor/qr.png":          signedIn,
+	"POST /account/second-factor/enrol":          signedIn,
+	"POST /account/second-factor/confirm":        signedIn,
+	"POST /account/second-factor/cancel":         signedIn,
+	"POST /account/second-factor/recovery":       signedIn,
+	"POST /account/second-factor/disable":        signedIn,
+	"POST /admin/users/{id}/second-factor/reset": adminOnly,
+
+	// Single sign-on: without a provider these answer 404; the callback and the SSO declaration
+	// send callers without a flow back to /login?… or /login.
+	"POST /login/sso":         public,
+	"GET /login/sso/callback": public,
+	"GET /register/sso":       public,
+	"POST /register/sso":      public,
+	"GET /admin/sso":          adminOnly,
+	"POST /admin/sso":         adminOnly,
+
 	"GET /account":                                     signedIn,
 	"POST /account/password":                           signedIn,
 	"POST /account/language":                           signedIn,
@@ -105,6 +130,8 @@ var authz = map[string]rule{
 	"GET /admin/mail":                        adminOnly,
 	"POST /admin/mail/{id}/retry":            adminOnly,
 	"GET /admin/export/xapi.jsonl":           adminOnly,
+	"GET /admin/xapi":                        adminOnly,
+	"POST /admin/xapi/retry":                 adminOnly,
 }
 
 var routePattern = regexp.MustCompile(`mux\.Handle(?:Func)?\("([A-Z]+ [^"]+)"`)

@@ -215,8 +215,12 @@ func (c *chrome) signIn(t *testing.T, u *testUser) {
 	c.fill(t, "#f-email", u.Email)
 	c.fill(t, "#f-password", u.Password)
 	c.submit(t, "main form[action='/login'] button[type=submit]", 200)
-	if p := c.path(t); p == "/login" {
-		t.Fatalf("sign-in as %s in the browser failed", u.Email)
+	if p := c.path(t); p == "/login/code" {
+		c.fill(t, "#f-code", c.h.code(u))
+		c.submit(t, "main form[action='/login/code'] button[type=submit]", 200)
+	}
+	if p := c.path(t); strings.HasPrefix(p, "/login") {
+		t.Fatalf("sign-in as %s in the browser failed (at %s)", u.Email, p)
 	}
 }
 
@@ -649,11 +653,42 @@ func TestBrowserAccessibility(t *testing.T) {
 		c.audit(t, "cohort", "en")
 	})
 
+	t.Run("second factor", func(t *testing.T) {
+		c.reset(t)
+		newTrainer := h.userWith(userSpec{Name: "Tina Neu", Role: account.RoleTrainer, NoFactor: true})
+		c.open(t, "/login", 200)
+		c.fill(t, "#f-email", newTrainer.Email)
+		c.fill(t, "#f-password", newTrainer.Password)
+		c.submit(t, "main form[action='/login'] button[type=submit]", 200)
+		if p := c.path(t); p != "/login/enrol" {
+			t.Fatalf("a trainer without a second factor lands on %s", p)
+		}
+		c.audit(t, "second factor set-up", "de")
+		c.submit(t, "main form[action='/login/enrol'] button[type=submit]", 422)
+		c.audit(t, "second factor set-up with errors", "de")
+		e, err := h.acc.PendingEnrolment(t.Context(), newTrainer.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		newTrainer.Secret = e.Secret
+		c.fill(t, "#f-code", h.code(newTrainer))
+		c.submit(t, "main form[action='/login/enrol'] button[type=submit]", 200)
+		c.audit(t, "recovery codes", "de")
+		c.open(t, "/account/second-factor", 200)
+		c.audit(t, "second factor", "de")
+		c.reset(t)
+		c.open(t, "/login", 200)
+		c.fill(t, "#f-email", newTrainer.Email)
+		c.fill(t, "#f-password", newTrainer.Password)
+		c.submit(t, "main form[action='/login'] button[type=submit]", 200)
+		c.audit(t, "sign-in code", "de")
+	})
+
 	t.Run("admin", func(t *testing.T) {
 		c.reset(t)
 		c.signIn(t, admin)
 		userPath := fmt.Sprintf("/admin/users/%d", learner.ID)
-		for _, p := range []string{"/admin", "/admin/registrations", "/admin/users", userPath, "/admin/cohorts", "/admin/declarations", "/admin/audit", "/admin/mail"} {
+		for _, p := range []string{"/admin", "/admin/registrations", "/admin/users", userPath, "/admin/cohorts", "/admin/declarations", "/admin/audit", "/admin/mail", "/admin/xapi", "/admin/sso"} {
 			c.open(t, p, 200)
 			c.audit(t, "admin", "de")
 		}

@@ -25,6 +25,7 @@ type accountData struct {
 	Account      *account.User
 	Errors       formErrors // of the change-password form
 	RetryMinutes int        // > 0: password change throttled
+	Factor       account.SecondFactor
 }
 
 func (s *Server) accountPage(w http.ResponseWriter, r *http.Request, status int, d *accountData) {
@@ -35,6 +36,10 @@ func (s *Server) accountPage(w http.ResponseWriter, r *http.Request, status int,
 	}
 	d.Base = s.base(r, "auth.account.title")
 	d.Account = u
+	if d.Factor, err = s.acc.SecondFactorOf(r.Context(), u.ID); err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	if status == http.StatusOK {
 		d.Notice = s.takeNotice(w, r)
 	}

@@ -65,6 +65,7 @@ func (s *Server) refusal(lang i18n.Lang, err error) (status int, msg string, ok 
 		{account.ErrNoSuchCohort, "admin.error.no_cohort"},
 		{account.ErrNotALeader, "admin.error.not_leader"},
 		{errNotConfirmed, "admin.user.error.confirm"},
+		{account.ErrNoFactor, "integration.admin.error.no_factor"},
 	} {
 		if errors.Is(err, c.err) {
 			status = http.StatusConflict

@@ -74,6 +74,7 @@ type userData struct {
 	Cohorts     []account.CohortSummary
 	Leads       []account.CohortSummary // cohorts this user leads
 	Roles       []account.Role
+	Factor      account.SecondFactor
 }
 
 func (s *Server) userPage(w http.ResponseWriter, r *http.Request, status int, id int64, errMsg string) {
@@ -86,6 +87,10 @@ func (s *Server) userPage(w http.ResponseWriter, r *http.Request, status int, id
 	d := &userData{adminBase: s.adminBase(w, r, "admin.user.title", "users"), U: u, Self: u.ID == state(r).user.ID, Roles: account.Roles()}
 	d.Error = errMsg
 	d.Title = u.Name + " – " + d.Title // each user's page has a title of its own (WCAG 2.4.2)
+	if d.Factor, err = s.acc.SecondFactorOf(ctx, id); err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	if d.Acceptances, err = s.acc.Acceptances(ctx, id); err != nil {
 		s.fail(w, r, err)
 		return
@@ -149,6 +154,13 @@ func (s *Server) adminEnable() http.HandlerFunc {
 func (s *Server) adminResend() http.HandlerFunc {
 	return s.userAction("resent", func(ctx context.Context, act audit.Actor, id int64, r *http.Request) error {
 		return s.acc.ResendCredential(ctx, act, id)
+	})
+}
+
+// adminResetFactor removes a user's second factor (lost phone and codes); they are told by mail.
+func (s *Server) adminResetFactor() http.HandlerFunc {
+	return s.userAction("factor_reset", func(ctx context.Context, act audit.Actor, id int64, r *http.Request) error {
+		return s.acc.ResetSecondFactor(ctx, act, id)
 	})
 }
 

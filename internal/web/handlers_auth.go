@@ -11,6 +11,7 @@ import (
 	"saferspaces/internal/errs"
 	"saferspaces/internal/i18n"
 	"saferspaces/internal/metrics"
+	"saferspaces/internal/paths"
 )
 
 // loginForm is the sign-in form; the field names email and password are part of SPEC. Next is
@@ -28,9 +29,12 @@ type loginData struct {
 	Base
 	Form         loginForm // Password is never rendered back
 	Errors       formErrors
-	Failed       bool // wrong e-mail or password, said the same way whatever was wrong
-	RetryMinutes int  // > 0: throttled, wait this many minutes
-	Expired      bool // the request came with a session that has ended
+	Failed       bool   // wrong e-mail or password, said the same way whatever was wrong
+	RetryMinutes int    // > 0: throttled, wait this many minutes
+	Expired      bool   // the request came with a session that has ended
+	SSO          string // the identity provider /login offers ("" without one)
+	SSORequired  bool   // the address must sign in through the provider
+	EndSession   string // after signing out of a provider's session: its sign-out page
 }
 
 // ResumeKind is what signing in will finish: "complete" (a lesson), "check" (self-check answers)
@@ -49,6 +53,19 @@ func (s *Server) loginPage(w http.ResponseWriter, r *http.Request, status int, d
 		d.Notice = i18n.T(d.Lang, "auth.login.expired")
 	case d.Form.Resume != "" || (d.Form.Next != "" && d.Form.Next != "/"):
 		d.Notice = i18n.T(d.Lang, "auth.login.needed")
+	}
+	if r.Method == http.MethodGet && r.URL.Query().Has("restart") {
+		d.Notice = i18n.T(d.Lang, "integration.code.restart")
+	}
+	if s.sso != nil {
+		d.SSO = s.sso.Name()
+		q := r.URL.Query()
+		if r.Method == http.MethodGet && q.Has("signed_out") && q.Has("sso") {
+			d.EndSession = s.sso.endSessionURL(s.cfg.Link(paths.Login + "?signed_out=1"))
+		}
+		if r.Method == http.MethodGet && q.Has("sso_required") {
+			d.SSORequired = true
+		}
 	}
 	d.Form.Password = ""
 	if d.Form.Next == "/" {
@@ -86,6 +103,15 @@ func (s *Server) loginPost(w http.ResponseWriter, r *http.Request) {
 		s.loginPage(w, r, http.StatusUnprocessableEntity, d)
 		return
 	}
+	if required, err := s.ssoRequired(r, f.Email); err != nil || required {
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		d.SSORequired = true
+		s.loginPage(w, r, http.StatusOK, d)
+		return
+	}
 	u, err := s.acc.Authenticate(r.Context(), f.Email, f.Password, clientIP(r))
 	var te *account.ThrottleError
 	switch {
@@ -108,21 +134,28 @@ func (s *Server) loginPost(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.metrics.SignIn(metrics.SignInOK)
-	if _, err := s.sessions.login(w, r, u.ID); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	http.Redirect(w, r, s.resumeAfterSignIn(w, r, u.ID, f), http.StatusSeeOther)
+	s.afterPassword(w, r, u, f)
 }
 
 // logout ends the session on the server and returns to the sign-in page. Without a session it
 // simply does the latter.
+//
+// A session that began at the identity provider ends here only; the sign-in page then offers the
+// provider's own sign-out, if it has one.
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
+	viaSSO := false
+	if sess, err := s.sessions.Get(r, SessionCookie); err == nil {
+		viaSSO, _ = sess.Values[ssoSignedInKey].(bool)
+	}
 	if err := s.sessions.logout(w, r, s.actor(r)); err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	http.Redirect(w, r, "/login?signed_out=1", http.StatusSeeOther)
+	to := "/login?signed_out=1"
+	if viaSSO && s.sso != nil && s.sso.endSessionURL("") != "" {
+		to += "&sso=1"
+	}
+	http.Redirect(w, r, to, http.StatusSeeOther)
 }
 
 // setPasswordForm is the form of the activation and reset pages; the field names are part of SPEC.
@@ -189,7 +222,8 @@ func (s *Server) tokenPage(purpose string) http.HandlerFunc {
 }
 
 // tokenPost sets the password through an activation or reset link and signs the user in with a
-// fresh session (every older session of the account has ended).
+// fresh session (every older session of the account has ended) — after the second factor, for
+// an account that has one: a reset link alone must not open it.
 func (s *Server) tokenPost(purpose string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		raw := r.PathValue("token")
@@ -219,11 +253,7 @@ func (s *Server) tokenPost(purpose string) http.HandlerFunc {
 			return
 		}
 		s.kickMail()
-		if _, err := s.sessions.login(w, r, signedIn.ID); err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		http.Redirect(w, r, "/", http.StatusSeeOther)
+		s.afterPassword(w, r, signedIn, loginForm{Next: "/"})
 	}
 }
 

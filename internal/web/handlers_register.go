@@ -12,6 +12,7 @@ import (
 	"saferspaces/internal/account"
 	"saferspaces/internal/errs"
 	"saferspaces/internal/i18n"
+	"saferspaces/internal/paths"
 )
 
 // formCheck validates form structs; field errors are reported under the field's `form` name, which
@@ -95,6 +96,7 @@ type registerData struct {
 	Form        registerForm
 	Errors      formErrors
 	Stale       bool // the form showed an older declaration version
+	SSO         bool // the applicant came through the identity provider: name and address are its
 }
 
 func (s *Server) registerPage(w http.ResponseWriter, r *http.Request, status int, form registerForm, fe formErrors, stale bool) {
@@ -104,6 +106,8 @@ func (s *Server) registerPage(w http.ResponseWriter, r *http.Request, status int
 		return
 	}
 	data := &registerData{Base: s.base(r, "reg.title"), Declaration: d, Form: form, Errors: fe, Stale: stale}
+	// The same page serves applicants who come through single sign-on (handlers_sso.go).
+	data.SSO = r.URL.Path == paths.RegisterSSO
 	data.Form.Version = d.Version
 	if data.Form.Language == "" {
 		data.Form.Language = string(data.Lang)

@@ -42,6 +42,8 @@ func TestPostWithoutSessionLeadsBackAfterSignIn(t *testing.T) {
 			return path, url.Values{"q1": {"b"}, "q2": {"a", "c"}}, "/modules/alpha/check"
 		case strings.HasSuffix(path, "/complete"):
 			return path, url.Values{}, "/modules/alpha/lessons/two"
+		case strings.HasPrefix(path, "/account/second-factor"):
+			return path, url.Values{"code": {"000000"}}, "/account/second-factor"
 		case strings.HasPrefix(path, "/account/"):
 			return path, url.Values{"language": {"en"}}, "/account"
 		}

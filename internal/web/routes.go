@@ -35,6 +35,30 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("POST /account/sessions/revoke", s.requireUser(http.HandlerFunc(s.accountRevoke)))
 	mux.Handle("GET /account/export.json", s.requireUser(http.HandlerFunc(s.accountExport)))
 
+	// --- second factor (area: integration) ---
+	// /login/code and /login/enrol belong to the half-session between password and code, which is
+	// not a signed-in session: without one they send the caller back to /login.
+	mux.HandleFunc("GET /login/code", s.loginCode)
+	mux.HandleFunc("POST /login/code", s.loginCodePost)
+	mux.HandleFunc("GET /login/enrol", s.loginEnrol)
+	mux.HandleFunc("POST /login/enrol", s.loginEnrolPost)
+	mux.HandleFunc("GET /login/enrol/qr.png", s.enrolmentQR)
+	mux.Handle("GET /account/second-factor", s.requireUser(http.HandlerFunc(s.accountFactor)))
+	mux.Handle("GET /account/second-factor/qr.png", s.requireUser(http.HandlerFunc(s.enrolmentQR)))
+	mux.Handle("POST /account/second-factor/enrol", s.requireUser(http.HandlerFunc(s.accountFactorEnrol)))
+	mux.Handle("POST /account/second-factor/confirm", s.requireUser(http.HandlerFunc(s.accountFactorConfirm)))
+	mux.Handle("POST /account/second-factor/cancel", s.requireUser(http.HandlerFunc(s.accountFactorCancel)))
+	mux.Handle("POST /account/second-factor/recovery", s.requireUser(http.HandlerFunc(s.accountFactorRecovery)))
+	mux.Handle("POST /account/second-factor/disable", s.requireUser(http.HandlerFunc(s.accountFactorDisable)))
+
+	// --- single sign-on (area: integration) ---
+	// The callback is a GET that signs in: OpenID Connect sends people back that way; state,
+	// nonce and PKCE tie it to the flow this browser started with a POST.
+	mux.HandleFunc("POST /login/sso", s.ssoStart)
+	mux.HandleFunc("GET /login/sso/callback", s.ssoCallback)
+	mux.HandleFunc("GET /register/sso", s.ssoRegister)
+	mux.HandleFunc("POST /register/sso", s.ssoRegisterPost)
+
 	// --- registration, declarations, admin (area: admin) ---
 	mux.HandleFunc("GET /register", s.register)
 	mux.HandleFunc("POST /register", s.registerPost)
@@ -54,6 +78,7 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("POST /admin/users/{id}/resend", admin(s.adminResend()))
 	mux.Handle("POST /admin/users/{id}/erase", admin(s.adminErase()))
 	mux.Handle("POST /admin/users/{id}/cohort", admin(s.adminSetCohort()))
+	mux.Handle("POST /admin/users/{id}/second-factor/reset", admin(s.adminResetFactor()))
 	mux.Handle("GET /admin/cohorts", admin(s.adminCohorts))
 	mux.Handle("POST /admin/cohorts", admin(s.adminCreateCohort))
 	mux.Handle("POST /admin/cohorts/{id}/trainers", admin(s.adminAddTrainer))
@@ -62,6 +87,8 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /admin/audit", admin(s.adminAudit))
 	mux.Handle("GET /admin/mail", admin(s.adminMail))
 	mux.Handle("POST /admin/mail/{id}/retry", admin(s.adminMailRetry))
+	mux.Handle("GET /admin/sso", admin(s.adminSSO))
+	mux.Handle("POST /admin/sso", admin(s.adminSSOPost))
 
 	// --- learning, self-checks, certificates (area: learning) ---
 	// "/" shows signed-in users their dashboard (see home). Certificate pages are public: the
@@ -95,6 +122,8 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /trainer/cohorts/{id}", trainer(s.trainerCohort))
 	mux.Handle("GET /trainer/cohorts/{id}/progress.csv", trainer(s.trainerCohortCSV))
 	mux.Handle("GET /admin/export/xapi.jsonl", s.requireRole(account.RoleAdmin, http.HandlerFunc(s.adminExportXAPI)))
+	mux.Handle("GET /admin/xapi", s.requireRole(account.RoleAdmin, http.HandlerFunc(s.adminXAPI)))
+	mux.Handle("POST /admin/xapi/retry", s.requireRole(account.RoleAdmin, http.HandlerFunc(s.adminXAPIRetry)))
 
 	var h http.Handler = s.withErrorPages(mux)
 	h = s.withSession(h)

@@ -43,6 +43,7 @@ type Server struct {
 	acc      *account.Service // shorthands of the services used on almost every request
 	learn    *learning.Service
 	sessions *sessionStore
+	sso      *ssoProvider // nil without --oidc-issuer
 
 	proxies []netip.Prefix   // --trusted-proxies: peers whose X-Forwarded-For is believed
 	metrics *metrics.Metrics // nil: not counted
@@ -100,6 +101,7 @@ func New(d Deps) (*Server, error) {
 		acc:      d.Accounts,
 		learn:    d.Learning,
 		sessions: newSessionStore(d.Accounts, d.Keys, d.Config.Secure(), d.Log),
+		sso:      newSSOProvider(d.Config, d.Now),
 	}, nil
 }
 

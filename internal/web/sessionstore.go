@@ -211,3 +211,57 @@ func idHash(id []byte) []byte {
 	sum := sha256.Sum256(id)
 	return sum[:]
 }
+
+// The half-session between the password and the second factor: an anonymous session (no user in
+// its row, so no page behind the gate opens) that remembers whose password was right, when, and
+// where to go afterwards. It ends with the sign-in (login issues a new id) or after pendingTTL.
+const (
+	pendingUserKey = "pending_uid"
+	pendingAtKey   = "pending_at"
+	pendingNextKey = "pending_next"
+	// A POST that found its session expired, to be finished after the second step (resume.go).
+	pendingResumeKey     = "pending_resume"
+	pendingResumeFormKey = "pending_resume_form"
+	pendingTTL           = 15 * time.Minute // long enough to install an authenticator app
+)
+
+// beginSecondStep replaces the request's session by a fresh half-session for userID.
+func (st *sessionStore) beginSecondStep(w http.ResponseWriter, r *http.Request, userID int64, at time.Time, f loginForm) error {
+	return st.fresh(w, r, map[any]any{pendingUserKey: userID, pendingAtKey: at.Unix(), pendingNextKey: f.Next,
+		pendingResumeKey: f.Resume, pendingResumeFormKey: f.ResumeForm})
+}
+
+// fresh replaces the request's session by a new anonymous one (new id) holding values.
+func (st *sessionStore) fresh(w http.ResponseWriter, r *http.Request, values map[any]any) error {
+	sess, err := st.Get(r, SessionCookie)
+	if err != nil {
+		st.log.Warn("replacing unreadable session at sign-in", "err", err)
+	}
+	if h := sessionIDHash(sess); h != nil {
+		if err := st.acc.DeleteSession(r.Context(), h); err != nil {
+			return fmt.Errorf("end old session: %w", err)
+		}
+	}
+	sess.ID = ""
+	sess.IsNew = true
+	sess.Options = st.options()
+	sess.Values = values
+	return st.Save(r, w, sess)
+}
+
+// pendingUser is the user of the request's half-session, if it has one that has not expired.
+func (st *sessionStore) pendingUser(r *http.Request, now time.Time) (userID int64, f loginForm, ok bool) {
+	sess, err := st.Get(r, SessionCookie)
+	if err != nil || sess.ID == "" {
+		return 0, f, false
+	}
+	uid, _ := sess.Values[pendingUserKey].(int64)
+	at, _ := sess.Values[pendingAtKey].(int64)
+	f.Next, _ = sess.Values[pendingNextKey].(string)
+	f.Resume, _ = sess.Values[pendingResumeKey].(string)
+	f.ResumeForm, _ = sess.Values[pendingResumeFormKey].(string)
+	if uid <= 0 || now.Sub(time.Unix(at, 0)) >= pendingTTL {
+		return 0, loginForm{}, false
+	}
+	return uid, f, true
+}

@@ -35,6 +35,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pquerna/otp/hotp"
+
 	"saferspaces/internal/account"
 	"saferspaces/internal/app"
 	"saferspaces/internal/audit"
@@ -55,8 +57,9 @@ type harness struct {
 	acc    *account.Service
 	outbox *mail.Outbox
 	clock  *testkit.Clock
-	logs   *testkit.SyncBuffer // everything the server logged
-	users  int                 // counter for generated e-mail addresses
+	logs   *testkit.SyncBuffer  // everything the server logged
+	users  int                  // counter for generated e-mail addresses
+	known  map[string]*testUser // the accounts made by the harness, by e-mail (lower case)
 	// handler is the server's whole handler, for requests a real client cannot make (one whose
 	// client has already gone away).
 	handler http.Handler
@@ -68,7 +71,7 @@ type harnessOption func(*app.Parts)
 // newHarness starts the platform; it stops with the test.
 func newHarness(t testing.TB, opts ...harnessOption) *harness {
 	t.Helper()
-	h := &harness{t: t, data: t.TempDir(), logs: &testkit.SyncBuffer{},
+	h := &harness{t: t, data: t.TempDir(), logs: &testkit.SyncBuffer{}, known: map[string]*testUser{},
 		clock: testkit.NewClock(time.Date(2026, 5, 4, 7, 30, 0, 0, time.UTC))}
 	db := testkit.OpenDBIn(t, h.data)
 	h.db = db
@@ -100,10 +103,15 @@ func newHarness(t testing.TB, opts ...harnessOption) *harness {
 	return h
 }
 
-// testUser is an account made by the harness, with its password in clear.
+// testUser is an account made by the harness, with its password in clear and, for admins and
+// trainers, the second factor it was given (the secret, its recovery codes and the newest time step
+// whose code was used, so that sign-ins never replay a code).
 type testUser struct {
 	*account.User
 	Password string
+	Secret   string
+	Recovery []string
+	lastStep int64
 }
 
 // userSpec describes an account to make; empty fields get defaults.
@@ -114,6 +122,7 @@ type userSpec struct {
 	Status                    account.Status // set after activation, e.g. account.StatusDisabled
 	NotActivated              bool           // approved, but the activation link not used
 	SkipDeclaration           bool           // do not accept the declaration in force
+	NoFactor                  bool           // an admin or trainer without a second factor yet
 }
 
 const defaultPassword = "Kastanienallee im Oktober"
@@ -158,11 +167,60 @@ func (h *harness) userWith(spec userSpec) *testUser {
 			}
 		}
 	}
+	tu := &testUser{User: u, Password: spec.Password}
+	if spec.Role.NeedsSecondFactor() && !spec.NoFactor && !spec.NotActivated {
+		h.enrol(tu)
+	}
 	if spec.Status != "" {
 		h.exec(`UPDATE users SET status = ? WHERE id = ?`, spec.Status, u.ID)
 		u.Status = spec.Status
 	}
-	return &testUser{User: u, Password: spec.Password}
+	h.known[strings.ToLower(u.Email)] = tu
+	return tu
+}
+
+// enrol gives u a second factor through the account service, as the enrolment page would.
+func (h *harness) enrol(u *testUser) {
+	h.t.Helper()
+	ctx := context.Background()
+	e, err := h.acc.BeginEnrolment(ctx, u.ID)
+	if err != nil {
+		h.t.Fatalf("enrol %s: %v", u.Email, err)
+	}
+	u.Secret = e.Secret
+	if u.Recovery, err = h.acc.ConfirmEnrolment(ctx, u.ID, h.code(u), "127.0.0.1", false); err != nil {
+		h.t.Fatalf("confirm enrolment of %s: %v", u.Email, err)
+	}
+}
+
+// code is a fresh TOTP code of u's second factor at the harness's time: of the earliest time step
+// the server accepts (one either side of now) that no earlier code of u used. When u has used them
+// all, the clock moves on by one step, as a person would wait for the next code.
+func (h *harness) code(u *testUser) string {
+	h.t.Helper()
+	if u.Secret == "" {
+		h.t.Fatalf("%s has no second factor", u.Email)
+	}
+	for {
+		cur := h.clock.Now().Unix() / 30
+		for step := cur - 1; step <= cur+1; step++ {
+			if step > u.lastStep {
+				u.lastStep = step
+				return totpAt(h.t, u.Secret, step)
+			}
+		}
+		h.clock.Advance(30 * time.Second)
+	}
+}
+
+// totpAt is the code of a secret at a 30-second time step (RFC 6238 over RFC 4226).
+func totpAt(t testing.TB, secret string, step int64) string {
+	t.Helper()
+	c, err := hotp.GenerateCodeCustom(secret, uint64(step), hotp.ValidateOpts{Digits: account.CodeOptions.Digits, Algorithm: account.CodeOptions.Algorithm})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }
 
 // exec runs a statement on the database, for setting up states no route produces quickly.
@@ -323,13 +381,49 @@ func (b *browser) follow(p *page) *page {
 	return p
 }
 
-// signIn posts the login form and fails the test unless it redirects (signed in).
+// signIn posts the login form and, for an account with a second factor, the code form (an admin
+// or trainer who has none sets one up on the way, as the enrolment page asks); it fails the test
+// unless that ends signed in.
 func (b *browser) signIn(email, password string) {
 	b.h.t.Helper()
 	p := b.post("/login", url.Values{"email": {email}, "password": {password}})
 	if p.Status != http.StatusSeeOther {
 		b.h.t.Fatalf("sign-in as %s: status %d\n%s", email, p.Status, p.Body)
 	}
+	b.secondStep(email, p)
+}
+
+// secondStep finishes a sign-in that p (the answer to the password) sent on to the second factor.
+func (b *browser) secondStep(email string, p *page) *page {
+	b.h.t.Helper()
+	u := b.h.known[strings.ToLower(email)]
+	switch p.Location() {
+	case "/login/code":
+		if u == nil {
+			b.h.t.Fatalf("sign-in as %s asks for a code, and the harness did not make this account", email)
+		}
+		p = b.post("/login/code", url.Values{"code": {b.h.code(u)}})
+	case "/login/enrol":
+		if u == nil {
+			b.h.t.Fatalf("sign-in as %s asks to set up a second factor, and the harness did not make this account", email)
+		}
+		e, err := b.h.acc.PendingEnrolment(context.Background(), u.ID)
+		if err != nil {
+			b.h.t.Fatal(err)
+		}
+		u.Secret, u.lastStep = e.Secret, 0
+		p = b.post("/login/enrol", url.Values{"code": {b.h.code(u)}})
+		if p.Status != http.StatusOK || !strings.Contains(p.Body, "recovery-codes") {
+			b.h.t.Fatalf("enrolment of %s: status %d\n%s", email, p.Status, p.Body)
+		}
+		return p
+	default:
+		return p
+	}
+	if p.Status != http.StatusSeeOther {
+		b.h.t.Fatalf("second factor of %s: status %d\n%s", email, p.Status, p.Body)
+	}
+	return p
 }
 
 // cookie returns the browser's cookie of that name for the server, "" if none.

@@ -1,7 +1,12 @@
-// Package xapi exports learning progress as xAPI 1.0.3 statements (JSON lines), for a learning
-// record store. The export is derived from what package learning stores; nothing is kept about
-// which statements were exported, because the statement ids are deterministic: exporting twice
-// gives the same ids, so an LRS recognises statements it already has.
+// Package xapi keeps the platform's learning records as xAPI 1.0.3 statements. A statement is
+// made and stored once, in the transaction of the learning event it records (package learning
+// hands the events over through its Recorder interface), and never changed afterwards: the actor
+// is an opaque account on the platform's canonical URL, the activity ids start with that URL as
+// fixed at first start, and names, language and time are those of the moment of the event. So the
+// same statement id always carries the same content, whatever happens later (a language change, an
+// erasure, another --base-url), as a learning record store requires. An erasure adds voiding
+// statements. The stored statements are the export (JSON lines) and, with a send state, the
+// persistent queue towards an LRS (queue.go).
 package xapi
 
 import (
@@ -17,6 +22,7 @@ const (
 	VerbPassed     = "http://adlnet.gov/expapi/verbs/passed"
 	VerbFailed     = "http://adlnet.gov/expapi/verbs/failed"
 	VerbProgressed = "http://adlnet.gov/expapi/verbs/progressed"
+	VerbVoided     = "http://adlnet.gov/expapi/verbs/voided"
 )
 
 // Activity types (ADL vocabulary).
@@ -24,6 +30,7 @@ const (
 	TypeLesson     = "http://adlnet.gov/expapi/activities/lesson"
 	TypeAssessment = "http://adlnet.gov/expapi/activities/assessment"
 	TypeModule     = "http://adlnet.gov/expapi/activities/module"
+	TypeCourse     = "http://adlnet.gov/expapi/activities/course" // the whole programme
 )
 
 // ExtProgress is cmi5's result extension for progress in percent (0–100); xAPI itself has no
@@ -40,13 +47,14 @@ type Statement struct {
 	Verb      Verb     `json:"verb"`
 	Object    Activity `json:"object"`
 	Result    *Result  `json:"result,omitempty"`
-	Context   Context  `json:"context"`
+	Context   *Context `json:"context,omitempty"`
 	Timestamp string   `json:"timestamp"` // RFC 3339, UTC
 	Version   string   `json:"version"`
 }
 
-// Actor is the learner: identified by mbox, or by an account on the platform once their personal
-// data has been erased.
+// Actor is the learner, as an account on the platform: the platform's canonical URL and an opaque
+// id that is the same in every statement about them and says nothing about who they are. (Exports
+// before stored statements named learners by e-mail; Mbox remains for reading those.)
 type Actor struct {
 	ObjectType string   `json:"objectType"`
 	Name       string   `json:"name,omitempty"`
@@ -66,7 +74,8 @@ type Verb struct {
 	Display map[string]string `json:"display"`
 }
 
-// Activity is a lesson, a module or a module's self-check.
+// Activity is a lesson, a module, a module's self-check or the programme; in a voiding statement
+// it is the StatementRef of the statement voided.
 type Activity struct {
 	ObjectType string      `json:"objectType"`
 	ID         string      `json:"id"`
@@ -102,9 +111,11 @@ type Context struct {
 	ContextActivities *ContextActivities `json:"contextActivities,omitempty"`
 }
 
-// ContextActivities holds the parent module.
+// ContextActivities holds the parent (the module of a lesson or self-check, the programme of a
+// module) and the programme as grouping.
 type ContextActivities struct {
-	Parent []Activity `json:"parent"`
+	Parent   []Activity `json:"parent,omitempty"`
+	Grouping []Activity `json:"grouping,omitempty"`
 }
 
 // uuid5 is the name-based UUID (version 5, SHA-1) of name in namespace, as RFC 4122 §4.3 defines it.
