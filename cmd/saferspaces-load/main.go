@@ -31,6 +31,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/pquerna/otp/totp"
+
 	"saferspaces/internal/content"
 	"saferspaces/internal/paths"
 )
@@ -209,8 +211,8 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) error {
 		c     *clientUser
 		email string
 	}{{trainer, "trainerin@stadt.example"}, {admin, "admin@stadt.example"}} {
-		if st, err := signIn(u.c.c, p.base, u.email); err != nil || st != 303 {
-			return fmt.Errorf("sign in %s: %d %v", u.email, st, err)
+		if err := signInStaff(u.c.c, p.base, u.email); err != nil {
+			return err
 		}
 	}
 	staff := func(name string, c *clientUser, path string) {
@@ -501,4 +503,39 @@ func fmtDur(d time.Duration) string {
 	default:
 		return fmt.Sprintf("%d µs", d.Microseconds())
 	}
+}
+
+// signInStaff signs in a trainer or admin, who must set up a second factor at the first sign-in:
+// the key from the enrolment page, a code computed from it.
+func signInStaff(c *http.Client, base, email string) error {
+	resp, err := c.PostForm(base+"/login", url.Values{"email": {email}, "password": {learnerPassword}})
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	to := resp.Header.Get("Location")
+	if resp.StatusCode != 303 {
+		return fmt.Errorf("sign in %s: %d", email, resp.StatusCode)
+	}
+	if !strings.HasPrefix(to, "/login/enrol") {
+		return nil
+	}
+	_, page, err := getBody(c, base+"/login/enrol")
+	if err != nil {
+		return err
+	}
+	m := regexp.MustCompile(`<code class="secret">([A-Z2-7]+)</code>`).FindStringSubmatch(page)
+	if m == nil {
+		return fmt.Errorf("sign in %s: no key on the enrolment page", email)
+	}
+	code, err := totp.GenerateCode(m[1], time.Now())
+	if err != nil {
+		return err
+	}
+	form := hiddenFields(page)
+	form.Set("code", code)
+	if st, _, err := post(c, base+"/login/enrol", form); err != nil || st >= 400 {
+		return fmt.Errorf("sign in %s: second factor: %d %v", email, st, err)
+	}
+	return nil
 }
