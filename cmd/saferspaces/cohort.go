@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"strings"
 	"time"
 
@@ -25,13 +24,19 @@ func flagMessages(fields errs.Fields) string {
 	return strings.Join(parts, "; ")
 }
 
-// accountsFor opens the database in cfg.Data and builds the account service with links to baseURL.
-func accountsFor(ctx context.Context, cfg config.Config, log *slog.Logger) (*account.Service, func() error, error) {
-	db, _, err := openDB(ctx, cfg.Data)
+// accountsFor opens the existing database in cfg.Data and builds the account service. Links
+// point to --base-url, else to the URL serve stored (see resolveBaseURL); links names them for
+// the warning when there is neither ("" for commands that print no links).
+func accountsFor(ctx context.Context, cfg *config.Config, stderr io.Writer, links string) (*account.Service, func() error, error) {
+	db, _, err := openExistingDB(ctx, cfg.Data)
 	if err != nil {
 		return nil, nil, err
 	}
-	return account.New(db, time.Now, cfg.Link, log), db.Close, nil
+	if err := resolveBaseURL(ctx, cfg, db, stderr, links); err != nil {
+		db.Close()
+		return nil, nil, err
+	}
+	return account.New(db, time.Now, cfg.Link, newLogger(stderr)), db.Close, nil
 }
 
 func cmdCohortCreate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -56,7 +61,7 @@ func cmdCohortCreate(ctx context.Context, args []string, getenv func(string) str
 	if strings.TrimSpace(name) == "" {
 		return usageError(stderr, "cohort create needs --name")
 	}
-	accounts, closeDB, err := accountsFor(ctx, cfg, newLogger(stderr))
+	accounts, closeDB, err := accountsFor(ctx, &cfg, stderr, "")
 	if err != nil {
 		return err
 	}

@@ -48,7 +48,7 @@ func cohortPersonCmd(add bool) command {
 		case role != string(account.RoleLearner) && role != string(account.RoleTrainer):
 			return usageError(stderr, "%s: --role must be learner or trainer, got %q", name, role)
 		}
-		accounts, closeDB, err := accountsFor(ctx, cfg, newLogger(stderr))
+		accounts, closeDB, err := accountsFor(ctx, &cfg, stderr, "")
 		if err != nil {
 			return err
 		}
@@ -95,7 +95,7 @@ func cmdCohortList(ctx context.Context, args []string, getenv func(string) strin
 	if len(rest) > 0 {
 		return usageError(stderr, "cohort list takes no arguments, got %q", rest)
 	}
-	accounts, closeDB, err := accountsFor(ctx, cfg, newLogger(stderr))
+	accounts, closeDB, err := accountsFor(ctx, &cfg, stderr, "")
 	if err != nil {
 		return err
 	}
@@ -150,7 +150,7 @@ func cohortStateCmd(archive bool) command {
 		if len(rest) > 0 || strings.TrimSpace(cohort) == "" {
 			return usageError(stderr, "%s needs --cohort NAME and no arguments", name)
 		}
-		accounts, closeDB, err := accountsFor(ctx, cfg, newLogger(stderr))
+		accounts, closeDB, err := accountsFor(ctx, &cfg, stderr, "")
 		if err != nil {
 			return err
 		}
@@ -181,7 +181,7 @@ func cmdCohortRename(ctx context.Context, args []string, getenv func(string) str
 	if len(rest) > 0 || strings.TrimSpace(cohort) == "" || strings.TrimSpace(newName) == "" {
 		return usageError(stderr, "cohort rename needs --cohort NAME and --name NEW")
 	}
-	accounts, closeDB, err := accountsFor(ctx, cfg, newLogger(stderr))
+	accounts, closeDB, err := accountsFor(ctx, &cfg, stderr, "")
 	if err != nil {
 		return err
 	}
@@ -234,11 +234,14 @@ func cmdCohortRemind(ctx context.Context, args []string, getenv func(string) str
 	if err != nil {
 		return err
 	}
-	db, _, err := openDB(ctx, cfg.Data)
+	db, _, err := openExistingDB(ctx, cfg.Data)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
+	if err := resolveBaseURL(ctx, &cfg, db, stderr, "the links in reminders"); err != nil {
+		return err
+	}
 	log := newLogger(stderr)
 	svc := app.New(app.Parts{Config: cfg, DB: db, Content: cat, Log: log})
 	if _, err := svc.Learning.RefreshSummaries(ctx); err != nil {

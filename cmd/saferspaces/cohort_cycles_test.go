@@ -9,7 +9,7 @@ import (
 // The operator's cohort commands: a person in two cohorts, a trainer added and removed, a cohort
 // renamed, archived (then read-only) and restored, and clear errors for what does not exist.
 func TestCohortCommands(t *testing.T) {
-	data := t.TempDir()
+	data := migratedData(t)
 	must := func(args ...string) string {
 		t.Helper()
 		out, errOut, err := runCmd(t, append(args[:2:2], append([]string{"--data", data}, args[2:]...)...)...)

@@ -51,7 +51,7 @@ func TestKillDuringRegistrationsLosesNoAcknowledgedOne(t *testing.T) {
 	// Only a bound against hanging: every wait below fails with a message when it runs out.
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	data := t.TempDir()
+	data := migratedData(t)
 
 	// An approved admin, so that every registration also queues the admin notice.
 	var out, errOut bytes.Buffer

@@ -8,6 +8,8 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"os/signal"
+	"syscall"
 	"time"
 
 	"saferspaces/internal/audit"
@@ -23,7 +25,7 @@ func cmdExportXAPI(ctx context.Context, args []string, getenv func(string) strin
 	rest, err := parseFlags("export xapi", "export xapi [--data DIR] [--base-url URL] [--modules DIR] [FILE]", args, getenv, stderr,
 		func(fs *flag.FlagSet) {
 			cfg.DataFlag(fs)
-			fs.StringVar(&cfg.BaseURL, "base-url", cfg.BaseURL, "public `URL` of the platform, the root of every activity id; default: http://127.0.0.1:8080 like serve")
+			fs.StringVar(&cfg.BaseURL, "base-url", cfg.BaseURL, "public `URL` of the platform, the root of every activity id; default: the URL serve stored")
 			fs.StringVar(&cfg.Modules, "modules", cfg.Modules, "`folder` of module content, as given to serve; empty: embedded modules")
 		})
 	if err != nil {
@@ -32,9 +34,6 @@ func cmdExportXAPI(ctx context.Context, args []string, getenv func(string) strin
 	if len(rest) > 1 {
 		return usageError(stderr, "export xapi takes at most one FILE, got %q", rest)
 	}
-	if cfg.BaseURL == "" {
-		cfg.BaseURL = "http://" + cfg.Addr
-	}
 	if err := cfg.Validate(); err != nil {
 		return usageError(stderr, "export xapi: %v", err)
 	}
@@ -42,11 +41,16 @@ func cmdExportXAPI(ctx context.Context, args []string, getenv func(string) strin
 	if err != nil {
 		return err
 	}
-	db, _, err := openDB(ctx, cfg.Data)
+	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	db, _, err := openExistingDB(ctx, cfg.Data)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
+	if err := resolveBaseURL(ctx, &cfg, db, stderr, ""); err != nil {
+		return err
+	}
 
 	target, out := "stdout", stdout
 	var f *os.File
@@ -62,7 +66,12 @@ func cmdExportXAPI(ctx context.Context, args []string, getenv func(string) strin
 		out = f
 	}
 	lines := &lineCounter{w: out}
+	if f != nil {
+		// On stdout the statements are the output; a progress line belongs only beside a file.
+		lines.progress = newProgress(stderr, "export xapi: statements", "")
+	}
 	err = xapi.New(db, cat, cfg.BaseURL, time.Now).Export(ctx, lines, audit.CLI, target)
+	lines.progress.Done()
 	if f != nil {
 		if err == nil {
 			err = f.Sync()
@@ -86,8 +95,9 @@ func cmdExportXAPI(ctx context.Context, args []string, getenv func(string) strin
 
 // lineCounter counts the statements (one per line) on their way out.
 type lineCounter struct {
-	w io.Writer
-	n int
+	w        io.Writer
+	n        int
+	progress *progress
 }
 
 func (c *lineCounter) Write(p []byte) (int, error) {
@@ -97,5 +107,6 @@ func (c *lineCounter) Write(p []byte) (int, error) {
 			c.n++
 		}
 	}
+	c.progress.Update(int64(c.n), 0)
 	return n, err
 }

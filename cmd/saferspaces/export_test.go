@@ -11,7 +11,7 @@ import (
 )
 
 func TestExportXAPICommand(t *testing.T) {
-	data := t.TempDir()
+	data := migratedData(t)
 	if _, errOut, err := runCmd(t, "user", "create", "--data", data, "--email", "lea@example.org", "--name", "Lea Lernt"); err != nil {
 		t.Fatal(err, errOut)
 	}

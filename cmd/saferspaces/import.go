@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
+	"syscall"
 
 	"saferspaces/internal/account"
 	"saferspaces/internal/audit"
@@ -17,17 +19,13 @@ func cmdUsersImport(ctx context.Context, args []string, getenv func(string) stri
 	cfg := config.Default()
 	rest, err := parseFlags("users import", "users import [--data DIR] [--base-url URL] FILE.csv", args, getenv, stderr, func(fs *flag.FlagSet) {
 		cfg.DataFlag(fs)
-		fs.StringVar(&cfg.BaseURL, "base-url", cfg.BaseURL, "public `URL` of the platform for the activation links (default http://ADDR of serve's default)")
+		fs.StringVar(&cfg.BaseURL, "base-url", cfg.BaseURL, "public `URL` of the platform for the activation links (default: the URL serve stored)")
 	})
 	if err != nil {
 		return err
 	}
 	if len(rest) != 1 {
 		return usageError(stderr, "users import needs exactly one FILE.csv (columns name;email;organisation;role;cohort)")
-	}
-	if cfg.BaseURL == "" {
-		cfg.BaseURL = "http://" + cfg.Addr
-		fmt.Fprintf(stderr, "saferspaces: no --base-url given; activation links point to %s\n", cfg.BaseURL)
 	}
 	if err := cfg.Validate(); err != nil {
 		return usageError(stderr, "users import: %v", err)
@@ -39,12 +37,23 @@ func cmdUsersImport(ctx context.Context, args []string, getenv func(string) stri
 	}
 	defer f.Close()
 
-	accounts, closeDB, err := accountsFor(ctx, cfg, newLogger(stderr))
+	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	accounts, closeDB, err := accountsFor(ctx, &cfg, stderr, "activation links")
 	if err != nil {
 		return err
 	}
 	defer closeDB()
-	n, err := accounts.ImportUsers(ctx, audit.CLI, file, f)
+	var p *progress
+	stage := ""
+	n, err := accounts.ImportUsers(ctx, audit.CLI, file, f, func(st string, done, total int) {
+		if st != stage {
+			p.Done()
+			stage, p = st, newProgress(stderr, "users import: "+st, "")
+		}
+		p.Update(int64(done), int64(total))
+	})
+	p.Done()
 	var bad *account.ImportError
 	if errors.As(err, &bad) {
 		// One problem per line, FILE:LINE: message, so editors and CI can jump to them.

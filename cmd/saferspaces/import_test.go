@@ -33,7 +33,7 @@ func countRows(t *testing.T, data, query string) int {
 }
 
 func TestCohortCreateCommand(t *testing.T) {
-	data := t.TempDir()
+	data := migratedData(t)
 	out, errOut, err := runCmd(t, "cohort", "create", "--data", data, "--name", "Frühjahr 2026", "--code", "FJ-26")
 	if err != nil {
 		t.Fatal(err, errOut)
@@ -63,7 +63,7 @@ func TestCohortCreateCommand(t *testing.T) {
 }
 
 func TestUsersImportCommand(t *testing.T) {
-	data := t.TempDir()
+	data := migratedData(t)
 	if _, errOut, err := runCmd(t, "cohort", "create", "--data", data, "--name", "Herbst"); err != nil {
 		t.Fatal(err, errOut)
 	}

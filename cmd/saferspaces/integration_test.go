@@ -43,7 +43,7 @@ func TestServeWithSecondFactorAndLRS(t *testing.T) {
 	}))
 	defer lrs.Close()
 
-	data := t.TempDir()
+	data := migratedData(t) // user create needs an existing platform
 	link := func(args ...string) string {
 		out, errOut, err := runCmd(t, append([]string{"user", "create", "--data", data}, args...)...)
 		if err != nil {

@@ -41,6 +41,7 @@ Usage:
   saferspaces backup [--data DIR] FILE      consistent copy of the database while serving
   saferspaces purge [--dry-run] [--data DIR]  apply the retention rules once (serve does it daily)
   saferspaces user create --email E --name N [--role learner|trainer|admin] [--cohort NAME]
+  saferspaces user reset-password --email E  print a link that sets a new password
   saferspaces users import [--data DIR] FILE.csv
   saferspaces cohort create --name N [--code C] [--starts DATE] [--due DATE] [--description D]
   saferspaces cohort add --cohort NAME --email E [--role learner|trainer]
@@ -52,7 +53,8 @@ Usage:
   saferspaces modules check [DIR]           validate module content
   saferspaces export xapi [--data DIR] [FILE]
 
-Every command takes --data (default ./data). Every flag can also be set through the environment
+Every command takes --data (default ./data); all but serve and migrate refuse a data folder
+without a database. Links that commands print use the public URL serve stored (or --base-url). Every flag can also be set through the environment
 as SAFERSPACES_<FLAG>, e.g. SAFERSPACES_BASE_URL for --base-url. Run 'saferspaces COMMAND --help'
 for the flags of a command.
 `
@@ -104,18 +106,19 @@ type command func(ctx context.Context, args []string, getenv func(string) string
 // subcommands are the two-word commands.
 func subcommands() map[string]command {
 	return map[string]command{
-		"modules check":  cmdModulesCheck,
-		"user create":    cmdUserCreate,
-		"cohort create":  cmdCohortCreate,
-		"cohort add":     cohortPersonCmd(true),
-		"cohort remove":  cohortPersonCmd(false),
-		"cohort list":    cmdCohortList,
-		"cohort rename":  cmdCohortRename,
-		"cohort archive": cohortStateCmd(true),
-		"cohort restore": cohortStateCmd(false),
-		"cohort remind":  cmdCohortRemind,
-		"users import":   cmdUsersImport,
-		"export xapi":    cmdExportXAPI,
+		"modules check":       cmdModulesCheck,
+		"user create":         cmdUserCreate,
+		"user reset-password": cmdUserResetPassword,
+		"cohort create":       cmdCohortCreate,
+		"cohort add":          cohortPersonCmd(true),
+		"cohort remove":       cohortPersonCmd(false),
+		"cohort list":         cmdCohortList,
+		"cohort rename":       cmdCohortRename,
+		"cohort archive":      cohortStateCmd(true),
+		"cohort restore":      cohortStateCmd(false),
+		"cohort remind":       cmdCohortRemind,
+		"users import":        cmdUsersImport,
+		"export xapi":         cmdExportXAPI,
 	}
 }
 

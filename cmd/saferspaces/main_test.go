@@ -24,15 +24,35 @@ import (
 
 func noEnv(string) string { return "" }
 
+// migratedData is a data folder with a migrated database, as after `saferspaces migrate`: every
+// command but serve and migrate needs one.
+func migratedData(t *testing.T) string {
+	t.Helper()
+	data := t.TempDir()
+	var out, errOut bytes.Buffer
+	if err := run(t.Context(), []string{"migrate", "--data", data}, noEnv, &out, &errOut); err != nil {
+		t.Fatalf("migrate: %v\n%s", err, errOut.String())
+	}
+	return data
+}
+
 // startServe runs `serve` on port 0 in the background and returns its base URL and a channel
 // with run's result.
 func startServe(t *testing.T, ctx context.Context, args ...string) (string, <-chan error, *testkit.SyncBuffer) {
 	t.Helper()
-	return startServeEnv(t, ctx, noEnv, args...)
+	base, done, stderr, _ := startServeOut(t, ctx, noEnv, args...)
+	return base, done, stderr
 }
 
 // startServeEnv is startServe with an environment.
 func startServeEnv(t *testing.T, ctx context.Context, getenv func(string) string, args ...string) (string, <-chan error, *testkit.SyncBuffer) {
+	t.Helper()
+	base, done, stderr, _ := startServeOut(t, ctx, getenv, args...)
+	return base, done, stderr
+}
+
+// startServeOut is startServeEnv that also returns what serve printed on stdout until it listened.
+func startServeOut(t *testing.T, ctx context.Context, getenv func(string) string, args ...string) (string, <-chan error, *testkit.SyncBuffer, string) {
 	t.Helper()
 	pr, pw := io.Pipe()
 	stderr := &testkit.SyncBuffer{}
@@ -42,25 +62,28 @@ func startServeEnv(t *testing.T, ctx context.Context, getenv func(string) string
 		pw.Close()
 		done <- err
 	}()
-	addr := make(chan string, 1)
+	type started struct{ addr, out string }
+	addr := make(chan started, 1)
 	go func() {
 		sc := bufio.NewScanner(pr)
 		re := regexp.MustCompile(`listening on (http://\S+)`)
+		var out strings.Builder
 		for sc.Scan() {
+			out.WriteString(sc.Text() + "\n")
 			if m := re.FindStringSubmatch(sc.Text()); m != nil {
-				addr <- m[1]
+				addr <- started{m[1], out.String()}
 			}
 		}
 	}()
 	select {
 	case a := <-addr:
-		return a, done, stderr
+		return a.addr, done, stderr, a.out
 	case err := <-done:
 		t.Fatalf("serve ended before listening: %v\n%s", err, stderr)
 	case <-time.After(30 * time.Second):
 		t.Fatalf("serve did not start\n%s", stderr)
 	}
-	return "", nil, nil
+	return "", nil, nil, ""
 }
 
 func TestServeEndToEnd(t *testing.T) {

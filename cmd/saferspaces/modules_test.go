@@ -130,3 +130,45 @@ func TestServeRefusesBrokenContent(t *testing.T) {
 		t.Error("serve started listening")
 	}
 }
+
+// Content saved by a Windows editor starts with a byte order mark: accepted. Content in another
+// encoding (Latin-1 umlauts) is refused at the line of the first bad byte, not shown as garbage.
+func TestModulesCheckEncoding(t *testing.T) {
+	dir := copyModules(t)
+	mods, _ := filepath.Glob(filepath.Join(dir, "01-*"))
+	if len(mods) != 1 {
+		t.Fatalf("module 01: %v", mods)
+	}
+	yamlFile := filepath.Join(mods[0], "module.yaml")
+	lessons, _ := filepath.Glob(filepath.Join(mods[0], "lessons", "*.de.md"))
+	for _, f := range []string{yamlFile, lessons[0], filepath.Join(mods[0], "check.yaml")} {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(f, append([]byte("\uFEFF"), b...), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var stdout, stderr bytes.Buffer
+	if err := run(t.Context(), []string{"modules", "check", dir}, noEnv, &stdout, &stderr); err != nil {
+		t.Fatalf("files with a BOM: %v\n%s", err, stdout.String())
+	}
+
+	b, err := os.ReadFile(lessons[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(string(b), "\n")
+	lines[4] = "Gr\xfc\xdfe aus dem Ordnungsamt" // "Grüße" in Latin-1
+	if err := os.WriteFile(lessons[0], []byte(strings.Join(lines, "\n")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	stdout.Reset()
+	err = run(t.Context(), []string{"modules", "check", dir}, noEnv, &stdout, &stderr)
+	rel, _ := filepath.Rel(dir, lessons[0])
+	want := filepath.ToSlash(rel) + ":5: not valid UTF-8"
+	if err == nil || !strings.Contains(stdout.String(), want) {
+		t.Errorf("Latin-1 lesson: err %v, output %q; want %q", err, stdout.String(), want)
+	}
+}

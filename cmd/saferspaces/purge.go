@@ -31,11 +31,14 @@ func cmdPurge(ctx context.Context, args []string, getenv func(string) string, st
 	if err := cfg.Validate(); err != nil {
 		return usageError(stderr, "purge: %v", err)
 	}
-	db, _, err := openDB(ctx, cfg.Data)
+	db, _, err := openExistingDB(ctx, cfg.Data)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
+	if err := resolveBaseURL(ctx, &cfg, db, stderr, "the links in warning e-mails"); err != nil {
+		return err
+	}
 	log := newLogger(stderr)
 	// The .eml folder is the file sender's: purge reaches it through the same sender serve uses
 	// without SMTP. With SMTP configured there are no files, and the folder is simply empty.

@@ -24,7 +24,7 @@ func cmdUserCreate(ctx context.Context, args []string, getenv func(string) strin
 		"user create --email E --name N [--role learner|trainer|admin] [--cohort NAME] [--lang LANG] [--data DIR] [--base-url URL]",
 		args, getenv, stderr, func(fs *flag.FlagSet) {
 			cfg.DataFlag(fs)
-			fs.StringVar(&cfg.BaseURL, "base-url", cfg.BaseURL, "public `URL` of the platform for the activation link (default http://ADDR of serve's default)")
+			fs.StringVar(&cfg.BaseURL, "base-url", cfg.BaseURL, "public `URL` of the platform for the activation link (default: the URL serve stored)")
 			fs.StringVar(&in.Email, "email", "", "e-mail `address` (the user name)")
 			fs.StringVar(&in.Name, "name", "", "full `name`")
 			fs.StringVar(&role, "role", string(account.RoleLearner), "`role`: learner, trainer or admin")
@@ -49,15 +49,11 @@ func cmdUserCreate(ctx context.Context, args []string, getenv func(string) strin
 		return usageError(stderr, "user create needs %s", strings.Join(missing, " and "))
 	}
 	in.Role = account.Role(role)
-	if cfg.BaseURL == "" {
-		cfg.BaseURL = "http://" + cfg.Addr
-		fmt.Fprintf(stderr, "saferspaces: no --base-url given; the activation link points to %s\n", cfg.BaseURL)
-	}
 	if err := cfg.Validate(); err != nil {
 		return usageError(stderr, "user create: %v", err)
 	}
 
-	accounts, closeDB, err := accountsFor(ctx, cfg, newLogger(stderr))
+	accounts, closeDB, err := accountsFor(ctx, &cfg, stderr, "the activation link")
 	if err != nil {
 		return err
 	}
@@ -78,5 +74,45 @@ func cmdUserCreate(ctx context.Context, args []string, getenv func(string) strin
 		fmt.Fprintf(stdout, ", %s cohort %q", verb, in.Cohort)
 	}
 	fmt.Fprintf(stdout, "\nthe activation e-mail is queued (sent by the running server); the link is valid for 72 hours:\n%s\n", link)
+	return nil
+}
+
+// cmdUserResetPassword prints a link that sets a new password for an account: the way back into
+// a locked-out admin or a demo account when no mail arrives. It mails nothing.
+func cmdUserResetPassword(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cfg := config.Default()
+	var email string
+	rest, err := parseFlags("user reset-password", "user reset-password --email E [--data DIR] [--base-url URL]",
+		args, getenv, stderr, func(fs *flag.FlagSet) {
+			cfg.DataFlag(fs)
+			fs.StringVar(&cfg.BaseURL, "base-url", cfg.BaseURL, "public `URL` of the platform for the link (default: the URL serve stored)")
+			fs.StringVar(&email, "email", "", "e-mail `address` of the account")
+		})
+	if err != nil {
+		return err
+	}
+	if len(rest) > 0 {
+		return usageError(stderr, "user reset-password takes no arguments, got %q", rest)
+	}
+	if strings.TrimSpace(email) == "" {
+		return usageError(stderr, "user reset-password needs --email")
+	}
+	if err := cfg.Validate(); err != nil {
+		return usageError(stderr, "user reset-password: %v", err)
+	}
+	accounts, closeDB, err := accountsFor(ctx, &cfg, stderr, "the link")
+	if err != nil {
+		return err
+	}
+	defer closeDB()
+	rl, err := accounts.IssueResetLink(ctx, audit.CLI, email)
+	if err != nil {
+		return fmt.Errorf("user reset-password: %w", err)
+	}
+	if rl.Activation {
+		fmt.Fprintf(stdout, "%s has not activated the account yet; this activation link sets the password (valid for 72 hours, older links stop working):\n%s\n", rl.User.Email, rl.Link)
+		return nil
+	}
+	fmt.Fprintf(stdout, "password reset link for %s %s (valid for 1 hour, single use; the current password works until it is used):\n%s\n", rl.User.Role, rl.User.Email, rl.Link)
 	return nil
 }

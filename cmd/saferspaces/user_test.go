@@ -17,7 +17,7 @@ import (
 )
 
 func TestUserCreate(t *testing.T) {
-	dir := t.TempDir()
+	dir := migratedData(t)
 	ctx := context.Background()
 	userCreate := func(args ...string) (string, string, error) {
 		var out, errb bytes.Buffer

@@ -46,16 +46,24 @@ func (s *Service) PendingCount(ctx context.Context) (int, error) {
 	return n, nil
 }
 
-// PendingRegistrations lists the applicants waiting for a decision, oldest first.
-func (s *Service) PendingRegistrations(ctx context.Context) ([]Applicant, error) {
+// PendingRegistrations lists one page of the applicants waiting for a decision, oldest first
+// (limit ≤ 0: all), and how many are waiting in all.
+func (s *Service) PendingRegistrations(ctx context.Context, limit, offset int) ([]Applicant, int, error) {
+	var total int
+	if err := s.db.R.QueryRowContext(ctx, `SELECT count(*) FROM users WHERE status = ?`, StatusPending).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("count registrations: %w", err)
+	}
+	if limit <= 0 {
+		limit = -1 // SQLite: no limit
+	}
 	rows, err := s.db.R.QueryContext(ctx, `SELECT `+userColumns+`,
 			coalesce(a.version, 0), coalesce(a.accepted_at, 0), coalesce(a.ip, ''), coalesce(a.user_agent, ''),
 			coalesce(rc.id, 0), coalesce(rc.name, '')`+userFrom+`
 		LEFT JOIN declaration_acceptances a ON a.id = (SELECT min(id) FROM declaration_acceptances WHERE user_id = u.id)
 		LEFT JOIN cohorts rc ON u.requested_cohort <> '' AND rc.code = u.requested_cohort AND rc.archived_at IS NULL
-		WHERE u.status = ? ORDER BY u.created_at, u.id`, StatusPending)
+		WHERE u.status = ? ORDER BY u.created_at, u.id LIMIT ? OFFSET ?`, StatusPending, limit, max(offset, 0))
 	if err != nil {
-		return nil, fmt.Errorf("list registrations: %w", err)
+		return nil, 0, fmt.Errorf("list registrations: %w", err)
 	}
 	defer rows.Close()
 	var out []Applicant
@@ -65,13 +73,13 @@ func (s *Service) PendingRegistrations(ctx context.Context) ([]Applicant, error)
 		u, err := scanUser(withExtra{rows, []any{&a.Acceptance.Version, &at, &a.Acceptance.IP, &a.Acceptance.UserAgent,
 			&a.RequestedCohortID, &a.RequestedCohortName}})
 		if err != nil {
-			return nil, fmt.Errorf("list registrations: %w", err)
+			return nil, 0, fmt.Errorf("list registrations: %w", err)
 		}
 		a.User = *u
 		a.Acceptance.AcceptedAt = sqlite.Time(at)
 		out = append(out, a)
 	}
-	return out, rows.Err()
+	return out, total, rows.Err()
 }
 
 // withExtra lets scanUser read a row that has more columns after userColumns.

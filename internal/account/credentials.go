@@ -48,7 +48,7 @@ func (s *Service) setPasswordByToken(ctx context.Context, raw, purpose, password
 	if err != nil {
 		return nil, err
 	}
-	if _, err := s.key(ctx); err != nil { // before the transaction: clearFailures needs it
+	if _, err := s.key(ctx, nil); err != nil { // before the transaction: clearFailures needs it
 		return nil, err
 	}
 	now := s.now()
@@ -157,32 +157,26 @@ func (s *Service) ChangePassword(ctx context.Context, userID int64, current, pas
 	if err != nil {
 		return err
 	}
-	now := s.now()
-	key, err := s.typedHash(ctx, u.Email)
+	a, err := s.newAttempt(ctx, u.Email, ip, "")
 	if err != nil {
 		return err
 	}
-	a := attempt{key: key, ip: clipBytes(ip, 64)}
-	reservation, wait, err := s.reserveAttempt(ctx, a, now)
+	wait, err := s.startAttempt(ctx, a)
 	if err != nil {
 		return err
 	}
 	if wait > 0 {
 		return tooMany(wait)
 	}
-	ok, err := s.verifyPassword(ctx, u.PasswordHash, current)
-	if err != nil {
-		return err
-	}
+	now := a.now
+	ok := a.verify(u.PasswordHash, current)
 	if !ok || !u.Active() {
-		if err := s.recordFailure(ctx, a, u.Email, u, "wrong current password on password change", now); err != nil {
+		if err := a.fail(ctx, u.Email, u, "wrong current password on password change"); err != nil {
 			return err
 		}
 		return ErrWrongPassword
 	}
-	if err := s.db.Tx(ctx, func(tx *sql.Tx) error { return releaseAttempt(ctx, tx, reservation) }); err != nil {
-		return err
-	}
+	a.end()
 	if err := CheckPassword(password, u.Email); err != nil {
 		return err
 	}
@@ -259,4 +253,52 @@ func (s *Service) RequestActivation(ctx context.Context, email, ip string) error
 		ev.Detail = "activation link sent"
 		return audit.Record(ctx, tx, ev)
 	})
+}
+
+// ResetLink is what IssueResetLink hands the operator.
+type ResetLink struct {
+	User       *User
+	Link       string
+	Activation bool // the account was never activated: the link is an activation link (72 hours)
+}
+
+// IssueResetLink makes a password link for the account with the e-mail address and returns it
+// instead of mailing it: the way back into a locked-out admin or demo account for whoever runs
+// the command line (`saferspaces user reset-password`). An activated account gets a reset link
+// (valid 1 hour), one never activated a fresh activation link; either voids the older links of
+// its kind. The account's failed sign-ins are forgotten, so the throttle does not keep the person
+// out once the new password is set. Disabled, rejected, pending and erased accounts get nothing.
+func (s *Service) IssueResetLink(ctx context.Context, act audit.Actor, email string) (*ResetLink, error) {
+	email = normalEmail(email)
+	now := s.now()
+	var out ResetLink
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		u, err := userByEmail(ctx, tx, email)
+		if err != nil {
+			if errs.Is(err, errs.NotFound) {
+				return errs.E(errs.NotFound, "no account with the e-mail address %s", email)
+			}
+			return err
+		}
+		if u.Status != StatusApproved {
+			return errs.E(errs.Conflict, "the account %s is %s; only an approved account can get a password link", u.Email, u.Status)
+		}
+		purpose, ttl, action := PurposeReset, ResetTTL, "password.reset_link_issued"
+		if u.PasswordHash == "" {
+			purpose, ttl, action = PurposeActivation, ActivationTTL, "credential.link_issued"
+		}
+		raw, err := s.IssueToken(ctx, tx, u.ID, purpose, ttl)
+		if err != nil {
+			return err
+		}
+		if err := s.clearFailures(ctx, tx, u.Email); err != nil {
+			return err
+		}
+		out = ResetLink{User: u, Link: s.tokenLink(purpose, raw), Activation: purpose == PurposeActivation}
+		return audit.Log(ctx, tx, now, act, action, u.ID, u.Email, "link printed on the command line")
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
 }

@@ -40,7 +40,7 @@ func (s *Service) Erase(ctx context.Context, act audit.Actor, userID int64) erro
 // run after it, then the scrub of the write-ahead log. With deleteRow the users row goes too
 // (applicants who never got in: nothing needs to point at them).
 func (s *Service) erase(ctx context.Context, act audit.Actor, userID int64, action string, deleteRow bool, allowed ...Status) error {
-	if _, err := s.key(ctx); err != nil {
+	if _, err := s.key(ctx, nil); err != nil {
 		return err
 	}
 	now := s.now()

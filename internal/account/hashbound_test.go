@@ -2,6 +2,7 @@ package account_test
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"runtime"
@@ -9,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"golang.org/x/crypto/argon2"
 
 	"saferspaces/internal/account"
 )
@@ -128,5 +131,60 @@ func TestLoginStormBoundsConcurrentHashes(t *testing.T) {
 	}
 	if peak, total := probe.Peak.Load(), probe.Total.Load(); peak != hashBound || total != storm {
 		t.Errorf("peak %d computations at once and %d in all; want %d and %d", peak, total, hashBound, storm)
+	}
+}
+
+// A town hall behind NAT: 300 people sign in at the same moment from one address, all with the
+// right password. Attempts in flight are bounded by the hashing slots and a right password is no
+// failure, so none of them is refused — before, every attempt was first stored as a failure of
+// the address, and the 51st waiting sign-in got "too many attempts, wait 15 minutes".
+func TestBurstOfRightSignInsFromOneAddressIsNotThrottled(t *testing.T) {
+	const n = 300
+	e := newAuthEnv(t)
+	const pw = "Rathaus am Markt, Zimmer 12"
+	// A cheap hash of the same password for every account, so that the test hashes 300 times
+	// in well under a second; the parameters are read from the stored string.
+	salt := []byte("rathaus-salt-16b")
+	phc := fmt.Sprintf("$argon2id$v=19$m=64,t=1,p=1$%s$%s", base64.RawStdEncoding.EncodeToString(salt),
+		base64.RawStdEncoding.EncodeToString(argon2.IDKey([]byte(pw), salt, 1, 64, 1, 32)))
+	emails := make([]string, n)
+	for i := range n {
+		u, _ := e.create(fmt.Sprintf("mitarbeiter%03d@rathaus.example", i), account.RoleLearner)
+		if _, err := e.db.W.Exec(`UPDATE users SET password_hash = ?, activated_at = 1 WHERE id = ?`, phc, u.ID); err != nil {
+			t.Fatal(err)
+		}
+		emails[i] = u.Email
+	}
+	probe := account.ProbeHashes(t) // hold the computations until every sign-in is waiting
+	results := make(chan error, n)
+	var wg sync.WaitGroup
+	t.Cleanup(func() { probe.Release(); wg.Wait() })
+	for _, email := range emails {
+		wg.Go(func() {
+			_, err := e.acc.Authenticate(context.Background(), email, pw, "203.0.113.80")
+			results <- err
+		})
+	}
+	waitUntil(t, "every sign-in is hashing or queued", func() (bool, string) {
+		running, queued := probe.InFlight.Load(), queuedForHash()
+		return running+int64(queued) == n, fmt.Sprintf("%d hashing, %d queued, %d returned", running, queued, len(results))
+	})
+	probe.Release()
+	wg.Wait()
+	close(results)
+	refused := 0
+	for err := range results {
+		if err != nil {
+			refused++
+			if refused <= 3 {
+				t.Errorf("right password refused: %v", err)
+			}
+		}
+	}
+	if refused > 0 {
+		t.Errorf("%d of %d right sign-ins from one address refused", refused, n)
+	}
+	if c := e.count(`SELECT count(*) FROM login_failures`); c != 0 {
+		t.Errorf("%d failures stored after %d right sign-ins", c, n)
 	}
 }

@@ -13,6 +13,9 @@ import (
 
 	"saferspaces/internal/audit"
 	"saferspaces/internal/errs"
+	"saferspaces/internal/i18n"
+	mailer "saferspaces/internal/mail"
+	"saferspaces/internal/sqlite"
 )
 
 // ImportColumns are the columns of a users import file, in order.
@@ -146,103 +149,261 @@ func isImportHeader(rec []string) bool {
 // activation e-mail. A learner joins the named cohort, a trainer or admin leads it. Every problem
 // of the file (format, duplicate or already registered addresses, unknown cohorts) is reported
 // with its line as an *ImportError, and then nothing is created. file names the file in messages.
-func (s *Service) ImportUsers(ctx context.Context, act audit.Actor, file string, r io.Reader) (int, error) {
-	rows, err := s.importUsers(ctx, act, file, r, true)
-	return len(rows), err
+//
+// The work is staged before the write transaction: the file is checked against the database on
+// the read pool, and every account's token and e-mail are made in memory. The transaction then
+// only re-checks the addresses and cohorts (another writer may have come first) and inserts with
+// prepared statements, so even 25,000 rows hold the platform's single write lock for a short
+// moment and learners' writes meanwhile wait well within the busy timeout. progress, if not nil,
+// is told how many rows are staged, then how many are written.
+func (s *Service) ImportUsers(ctx context.Context, act audit.Actor, file string, r io.Reader, progress func(stage string, done, total int)) (int, error) {
+	if progress == nil {
+		progress = func(string, int, int) {}
+	}
+	rows, staged, bad, err := s.checkImport(ctx, file, r, progress)
+	if err != nil {
+		return 0, err
+	}
+	if err := s.applyImport(ctx, act, staged, bad, progress); err != nil {
+		if errors.As(err, new(*ImportError)) {
+			return 0, err
+		}
+		return 0, fmt.Errorf("import %s: %w", file, err)
+	}
+	return len(rows), nil
 }
 
 // PreviewImport checks an import file exactly as ImportUsers does, against the database as it is
 // now, and returns the rows it would create — or the *ImportError with every problem by line —
 // without changing anything. The browser's upload shows this before the admin applies the file.
 func (s *Service) PreviewImport(ctx context.Context, file string, r io.Reader) ([]ImportRow, error) {
-	return s.importUsers(ctx, audit.Actor{}, file, r, false)
+	rows, _, _, err := s.checkImport(ctx, file, r, func(string, int, int) {})
+	return rows, err
 }
 
-// errPreview rolls a checked import back.
-var errPreview = errors.New("preview only")
-
-func (s *Service) importUsers(ctx context.Context, act audit.Actor, file string, r io.Reader, apply bool) ([]ImportRow, error) {
+// checkImport reads and stages an import file; every problem is returned as an *ImportError.
+func (s *Service) checkImport(ctx context.Context, file string, r io.Reader, progress func(string, int, int)) ([]ImportRow, []stagedAccount, *ImportError, error) {
 	bad := &ImportError{File: file}
 	rows, err := parseImport(r, bad)
 	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", file, err)
+		return nil, nil, nil, fmt.Errorf("read %s: %w", file, err)
 	}
 	if len(rows) == 0 && len(bad.Problems) == 0 {
-		return nil, errs.E(errs.Invalid, "%s: the file lists no accounts", file)
+		return nil, nil, nil, errs.E(errs.Invalid, "%s: the file lists no accounts", file)
 	}
-	now := s.now()
-	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
-		cohorts := map[string]bool{}
-		for _, row := range rows {
-			if !wellFormedEmail(row.Email) {
-				continue
+	staged, err := s.stageImport(ctx, rows, bad, progress)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if len(bad.Problems) > 0 {
+		slices.SortStableFunc(bad.Problems, func(a, b LineProblem) int { return a.Line - b.Line })
+		return nil, nil, nil, bad
+	}
+	return rows, staged, bad, nil
+}
+
+// stagedAccount is one import row, ready to insert.
+type stagedAccount struct {
+	row       ImportRow
+	in        NewAccount
+	cohortID  int64
+	tokenHash []byte
+	mail      mailer.Message
+}
+
+// stageImport checks the rows against the database (read pool, no lock) and prepares every
+// account: normalised input, cohort id, activation token and the composed e-mail.
+func (s *Service) stageImport(ctx context.Context, rows []ImportRow, bad *ImportError, progress func(string, int, int)) ([]stagedAccount, error) {
+	conn, err := s.db.R.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close()
+	byEmail, err := conn.PrepareContext(ctx, `SELECT 1 FROM users WHERE email = ?`)
+	if err != nil {
+		return nil, err
+	}
+	defer byEmail.Close()
+	cohorts := map[string]int64{}
+	baseURL := s.baseURL()
+	var out []stagedAccount
+	for i, row := range rows {
+		if i%500 == 0 {
+			progress("checking", i, len(rows))
+			if err := ctx.Err(); err != nil {
+				return nil, err
 			}
-			if _, err := userByEmail(ctx, tx, row.Email); err == nil {
-				bad.add(row.Line, "e-mail address %s is already registered", row.Email)
-			} else if !errs.Is(err, errs.NotFound) {
-				return err
+		}
+		if !wellFormedEmail(row.Email) {
+			continue
+		}
+		var one int
+		switch err := byEmail.QueryRowContext(ctx, row.Email).Scan(&one); {
+		case err == nil:
+			bad.add(row.Line, "e-mail address %s is already registered", row.Email)
+		case !errors.Is(err, sql.ErrNoRows):
+			return nil, err
+		}
+		var cohortID int64
+		if row.Cohort != "" {
+			id, known := cohorts[row.Cohort]
+			if !known {
+				var archived bool
+				err := conn.QueryRowContext(ctx, `SELECT id, archived_at IS NOT NULL FROM cohorts WHERE name = ?`, row.Cohort).Scan(&id, &archived)
+				switch {
+				case errors.Is(err, sql.ErrNoRows):
+					id = 0
+				case err != nil:
+					return nil, err
+				case archived:
+					id = -1
+				}
+				cohorts[row.Cohort] = id
 			}
-			if row.Cohort == "" {
-				continue
-			}
-			if _, ok := cohorts[row.Cohort]; ok {
-				continue
-			}
-			var archived bool
-			err := tx.QueryRowContext(ctx, `SELECT archived_at IS NOT NULL FROM cohorts WHERE name = ?`, row.Cohort).Scan(&archived)
-			switch {
-			case errors.Is(err, sql.ErrNoRows):
+			switch id {
+			case 0:
 				bad.add(row.Line, "cohort %q does not exist (create it first with: saferspaces cohort create --name ...)", row.Cohort)
-			case err != nil:
-				return err
-			case archived:
+			case -1:
 				bad.add(row.Line, "cohort %q is archived; restore it first or name another cohort", row.Cohort)
-			default:
-				cohorts[row.Cohort] = true
 			}
+			cohortID = id
 		}
 		if len(bad.Problems) > 0 {
-			slices.SortStableFunc(bad.Problems, func(a, b LineProblem) int { return a.Line - b.Line })
-			return bad
+			continue // only the problems matter now; nothing will be written
 		}
-		if !apply {
-			return errPreview
+		a := stagedAccount{row: row, cohortID: cohortID,
+			in: NewAccount{Email: row.Email, Name: row.Name, Organisation: row.Organisation, Role: row.Role, Cohort: row.Cohort}}
+		if err := a.in.normalise(); err != nil {
+			if fields := errs.FieldsOf(err); fields != nil {
+				for _, f := range fields {
+					bad.add(row.Line, "%s: %s", f.Name, f.Message)
+				}
+				continue
+			}
+			return nil, fmt.Errorf("line %d: %w", row.Line, err)
 		}
+		raw, hash, err := newToken()
+		if err != nil {
+			return nil, err
+		}
+		a.tokenHash = hash
+		a.mail, err = mailer.Compose(mailer.KindActivation, i18n.OrDefault(a.in.Lang), mailer.Data{Name: a.in.Name, Email: a.in.Email,
+			Link: s.tokenLink(PurposeActivation, raw), BaseURL: baseURL, Contact: s.contact})
+		if err == nil {
+			err = mailer.Check(a.mail)
+		}
+		if err != nil {
+			bad.add(row.Line, "%v", err)
+			continue
+		}
+		out = append(out, a)
+	}
+	progress("checking", len(rows), len(rows))
+	return out, nil
+}
 
-		for _, row := range rows {
-			in := NewAccount{Email: row.Email, Name: row.Name, Organisation: row.Organisation, Role: row.Role, Cohort: row.Cohort}
-			if err := in.normalise(); err != nil {
-				return fmt.Errorf("line %d: %w", row.Line, err)
+// applyImport writes the staged accounts in one transaction, all or nothing.
+func (s *Service) applyImport(ctx context.Context, act audit.Actor, staged []stagedAccount, bad *ImportError, progress func(string, int, int)) error {
+	now := s.now()
+	return s.db.BulkTx(ctx, func(tx *sql.Tx) error {
+		prep := func(q string) (*sql.Stmt, error) { return tx.PrepareContext(ctx, q) }
+		// Another writer may have removed a cohort since staging; an address registered meanwhile
+		// is caught by the UNIQUE constraint below.
+		for id, name := range stagedCohorts(staged) {
+			var one int
+			if err := tx.QueryRowContext(ctx, `SELECT 1 FROM cohorts WHERE id = ? AND archived_at IS NULL`, id).Scan(&one); errors.Is(err, sql.ErrNoRows) {
+				return errs.E(errs.Conflict, "cohort %q was removed or archived during the import; nothing was imported", name)
+			} else if err != nil {
+				return err
+			}
+		}
+		insUser, err := prep(`INSERT INTO users(email, name, organisation, position, lang, role, status, created_at, decided_at)
+			VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+		if err != nil {
+			return err
+		}
+		defer insUser.Close()
+		// New accounts have no cohort yet: a plain insert, prepared once.
+		joinCohort, err := prep(`INSERT INTO cohort_members(cohort_id, user_id, joined_at) VALUES(?, ?, ?)`)
+		if err != nil {
+			return err
+		}
+		defer joinCohort.Close()
+		insToken, err := prep(`INSERT INTO tokens(hash, user_id, purpose, expires_at, created_at) VALUES(?, ?, ?, ?, ?)`)
+		if err != nil {
+			return err
+		}
+		defer insToken.Close()
+		mails, err := mailer.NewBatch(ctx, tx)
+		if err != nil {
+			return err
+		}
+		defer mails.Close()
+		events, err := audit.NewBatch(ctx, tx)
+		if err != nil {
+			return err
+		}
+		defer events.Close()
+
+		for i, a := range staged {
+			if i%500 == 0 {
+				progress("writing", i, len(staged))
+			}
+			in := a.in
+			res, err := insUser.ExecContext(ctx, in.Email, in.Name, in.Organisation, in.Position, in.Lang, in.Role, StatusApproved,
+				now.Unix(), now.Unix())
+			if sqlite.IsUnique(err) {
+				bad.add(a.row.Line, "e-mail address %s is already registered", in.Email)
+				continue
+			}
+			if err != nil {
+				return fmt.Errorf("line %d: create account: %w", a.row.Line, err)
+			}
+			id, err := res.LastInsertId()
+			if err != nil {
+				return err
 			}
 			// As with `user create`: a learner joins the cohort, a trainer or admin leads it.
-			id, err := s.insertApproved(ctx, tx, in)
-			if err != nil {
-				return fmt.Errorf("line %d: %w", row.Line, err)
+			if a.cohortID != 0 {
+				if in.Role == RoleLearner {
+					_, err = joinCohort.ExecContext(ctx, a.cohortID, id, now.Unix())
+				} else {
+					err = s.addTrainer(ctx, tx, a.cohortID, id)
+				}
+				if err != nil {
+					return fmt.Errorf("line %d: %w", a.row.Line, err)
+				}
 			}
-			u, err := userByID(ctx, tx, id)
-			if err != nil {
+			if _, err := insToken.ExecContext(ctx, a.tokenHash, id, PurposeActivation, now.Add(ActivationTTL).Unix(), now.Unix()); err != nil {
+				return fmt.Errorf("line %d: issue token: %w", a.row.Line, err)
+			}
+			if err := mails.Add(ctx, a.mail, now); err != nil {
+				return fmt.Errorf("line %d: %w", a.row.Line, err)
+			}
+			detail := "role " + string(in.Role)
+			if in.Cohort != "" {
+				detail += "; cohort " + in.Cohort
+			}
+			if err := events.Add(ctx, audit.Event{At: now, ActorID: act.ID, Actor: act.Email, IP: act.IP, Action: "user.imported",
+				TargetID: id, Target: in.Email, Detail: detail}); err != nil {
 				return err
 			}
-			if err := s.sendActivation(ctx, tx, u); err != nil {
-				return fmt.Errorf("line %d: %w", row.Line, err)
-			}
-			detail := "role " + string(row.Role)
-			if row.Cohort != "" {
-				detail += "; cohort " + row.Cohort
-			}
-			if err := audit.Log(ctx, tx, now, act, "user.imported", id, row.Email, detail); err != nil {
-				return err
-			}
+		}
+		progress("writing", len(staged), len(staged))
+		if len(bad.Problems) > 0 {
+			return bad // rolls back every row
 		}
 		return nil
 	})
-	switch {
-	case errors.Is(err, errPreview):
-		return rows, nil
-	case errors.As(err, new(*ImportError)):
-		return nil, err
-	case err != nil:
-		return nil, fmt.Errorf("import %s: %w", file, err)
+}
+
+// stagedCohorts are the cohorts the staged accounts go into, id → name.
+func stagedCohorts(staged []stagedAccount) map[int64]string {
+	out := map[int64]string{}
+	for _, a := range staged {
+		if a.cohortID != 0 {
+			out[a.cohortID] = a.in.Cohort
+		}
 	}
-	return rows, nil
+	return out
 }

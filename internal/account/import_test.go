@@ -22,7 +22,7 @@ func TestImportUsers(t *testing.T) {
 		"\r\n" +
 		"\"Müller; Anna\";anna@stadt.example;\"Stadtplanung\";admin;\r\n" +
 		"Lars Lernend;lars@stadt.example;Ordnungsamt;learner\r\n"
-	n, err := g.svc.ImportUsers(t.Context(), audit.CLI, "staff.csv", strings.NewReader(file))
+	n, err := g.svc.ImportUsers(t.Context(), audit.CLI, "staff.csv", strings.NewReader(file), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,7 +80,7 @@ func TestImportReportsEveryBadLineAndAppliesNothing(t *testing.T) {
 		"Bekannt;known@stadt.example;Ordnungsamt;;",
 		"Ohne Kohorte;kohorte@stadt.example;Ordnungsamt;;Gibt es nicht",
 	}, "\n") + "\n"
-	n, err := g.svc.ImportUsers(t.Context(), audit.CLI, "bad.csv", strings.NewReader(file))
+	n, err := g.svc.ImportUsers(t.Context(), audit.CLI, "bad.csv", strings.NewReader(file), nil)
 	var ie *account.ImportError
 	if !errors.As(err, &ie) {
 		t.Fatalf("err = %v, want *ImportError", err)
@@ -123,7 +123,7 @@ func TestImportRefusesEmptyAndBrokenFiles(t *testing.T) {
 		"header only": "name;email;organisation;role;cohort\n",
 		"bad quote":   "Anna;anna@stadt.example;\"Ordnungsamt;learner;\nBernd;b@stadt.example;x;;\n",
 	} {
-		if _, err := g.svc.ImportUsers(t.Context(), audit.CLI, "f.csv", strings.NewReader(file)); err == nil {
+		if _, err := g.svc.ImportUsers(t.Context(), audit.CLI, "f.csv", strings.NewReader(file), nil); err == nil {
 			t.Errorf("%s: accepted", name)
 		}
 	}

@@ -30,13 +30,9 @@ func (s *Service) Authenticate(ctx context.Context, email, password, ip string) 
 func (s *Service) SignIn(ctx context.Context, email, password, ip, device string) (*User, string, error) {
 	email = clipBytes(normalEmail(email), MaxEmailLen)
 	ip = clipBytes(ip, 64)
-	now := s.now()
-	key, err := s.typedHash(ctx, email)
+	// The account is looked up before a hashing slot is taken: the slot is for hashing only.
+	a, err := s.newAttempt(ctx, email, ip, device)
 	if err != nil {
-		return nil, "", err
-	}
-	a := attempt{key: key, ip: ip}
-	if a.device, err = trustedDevice(ctx, s.db.R, device, email, now); err != nil {
 		return nil, "", err
 	}
 	u, err := userByEmail(ctx, s.db.R, email)
@@ -50,16 +46,18 @@ func (s *Service) SignIn(ctx context.Context, email, password, ip, device string
 	if err != nil {
 		return nil, "", err
 	}
-	reservation, wait, err := s.reserveAttempt(ctx, a, now)
+	wait, err := s.startAttempt(ctx, a)
 	if err != nil {
 		return nil, "", err
 	}
 	if wait > 0 {
-		if err := s.recordThrottled(ctx, actor, ip, wait, now); err != nil {
+		if err := s.recordThrottled(ctx, actor, ip, wait, s.now()); err != nil {
 			return nil, "", err
 		}
 		return nil, "", tooMany(wait)
 	}
+	defer a.end()
+	now := a.now
 
 	hash, reason := "", "unknown address"
 	if u != nil {
@@ -72,16 +70,15 @@ func (s *Service) SignIn(ctx context.Context, email, password, ip, device string
 			reason = "account " + string(u.Status)
 		}
 	}
-	ok, err := s.verifyPassword(ctx, hash, password)
-	if err != nil {
-		return nil, "", err
-	}
-	if !ok {
-		if err := s.recordFailure(ctx, a, actor, u, reason, now); err != nil {
+	if !a.verify(hash, password) {
+		if err := a.fail(ctx, actor, u, reason); err != nil {
 			return nil, "", err
 		}
 		return nil, "", ErrInvalidCredentials
 	}
+	// A right password is no failure: stop counting it now, not after the write below, which
+	// may wait for the database's writer while hundreds of colleagues sign in too.
+	a.end()
 
 	// For an account with a second factor (or one whose role must set one up), the right password
 	// is only the first step: the account's failures stay counted, and the sign-in is complete (and
@@ -96,9 +93,6 @@ func (s *Service) SignIn(ctx context.Context, email, password, ip, device string
 			detail += ", remembered browser"
 		}
 		err = s.db.Tx(ctx, func(tx *sql.Tx) error {
-			if err := releaseAttempt(ctx, tx, reservation); err != nil {
-				return err
-			}
 			return audit.Record(ctx, tx, audit.Event{At: now, ActorID: u.ID, Actor: u.Email, Action: "login.password_accepted",
 				TargetID: u.ID, Target: u.Email, Detail: detail, IP: ip})
 		})
@@ -107,12 +101,7 @@ func (s *Service) SignIn(ctx context.Context, email, password, ip, device string
 
 	var token string
 	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
-		if a.device != nil {
-			// Only this browser's failures go: the account stays throttled for everybody else.
-			if _, err := tx.ExecContext(ctx, `DELETE FROM login_failures WHERE id = ? OR device = ?`, reservation, a.device); err != nil {
-				return fmt.Errorf("clear failed sign-ins: %w", err)
-			}
-		} else if err := s.clearFailures(ctx, tx, email); err != nil { // also this attempt's reservation
+		if err := a.succeed(ctx, tx); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE users SET last_login_at = ? WHERE id = ?`, now.Unix(), u.ID); err != nil {

@@ -7,8 +7,10 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"runtime/debug"
 	"strconv"
 	"strings"
+	"time"
 
 	"golang.org/x/crypto/argon2"
 	"golang.org/x/text/unicode/norm"
@@ -112,11 +114,28 @@ func parsePHC(s string) (*phcHash, error) {
 // irrelevant; only its cost matters.
 const dummyHash = "$argon2id$v=19$m=19456,t=2,p=1$c2FmZXJzcGFjZXMtZHVtbXk$5R1NIjWeToBcyi1ing6lm9+1CyKkX8oBSqm9e+eqpIU"
 
+// hashIdleFree is how long the hashing slots must stay unused before the memory of the last
+// computations (19 MiB each) is handed back to the operating system. The Go runtime would do so
+// by itself only minutes later; after a login storm the server should look idle again soon.
+const hashIdleFree = 10 * time.Second
+
+// freeIdleHashMemory returns freed memory to the operating system if no hash is running.
+func (s *Service) freeIdleHashMemory() {
+	if len(s.hashes) == 0 {
+		debug.FreeOSMemory()
+	}
+}
+
 // acquireHash waits for a free hashing slot; release it when done.
 func (s *Service) acquireHash(ctx context.Context) (release func(), err error) {
 	select {
 	case s.hashes <- struct{}{}:
-		return func() { <-s.hashes }, nil
+		return func() {
+			<-s.hashes
+			if len(s.hashes) == 0 {
+				s.hashesIdle.Reset(hashIdleFree)
+			}
+		}, nil
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
@@ -132,23 +151,18 @@ func (s *Service) hashPassword(ctx context.Context, pw string) (string, error) {
 	return HashPassword(pw)
 }
 
-// verifyPassword is VerifyPassword within the bound; an empty or malformed stored hash is checked
-// against dummyHash (and fails), so the caller's timing does not reveal it.
-func (s *Service) verifyPassword(ctx context.Context, phc, pw string) (bool, error) {
-	release, err := s.acquireHash(ctx)
-	if err != nil {
-		return false, err
-	}
-	defer release()
+// verifyHeld is VerifyPassword for a caller that holds a hashing slot. An empty or malformed
+// stored hash is checked against dummyHash (and fails), so the caller's timing does not reveal it.
+func (s *Service) verifyHeld(phc, pw string) bool {
 	if phc == "" {
 		VerifyPassword(dummyHash, pw)
-		return false, nil
+		return false
 	}
 	ok, err := VerifyPassword(phc, pw)
-	if errors.Is(err, ErrMalformedHash) {
+	if err != nil {
 		VerifyPassword(dummyHash, pw)
 		s.log.Error("stored password hash is malformed; the account cannot sign in until its password is reset")
-		return false, nil
+		return false
 	}
-	return ok, err
+	return ok
 }

@@ -146,7 +146,7 @@ func TestRegisterStoresApplicantAcceptanceAndMail(t *testing.T) {
 		t.Errorf("audit = %v", got)
 	}
 
-	apps, err := g.svc.PendingRegistrations(t.Context())
+	apps, _, err := g.svc.PendingRegistrations(t.Context(), 0, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -309,7 +309,8 @@ type codeUse struct {
 }
 
 // checkCode checks code against the user's second factor, throttled like a password: the attempt
-// is counted before the check (throttle.go) and forgotten only when the code is right. On success
+// counts while it is checked (throttle.go: an attempt in flight) and is stored as a failure when
+// the code is wrong. On success
 // it runs then (if any) in the same transaction that records the used step or recovery code.
 func (s *Service) checkCode(ctx context.Context, userID int64, code, ip string, use codeUse,
 	then func(tx *sql.Tx, u *User, now time.Time) error) (*User, error) {
@@ -318,29 +319,30 @@ func (s *Service) checkCode(ctx context.Context, userID int64, code, ip string, 
 		return nil, err
 	}
 	ip = clipBytes(ip, 64)
-	now := s.now()
 	// Code guesses count against the account like password guesses (the same key), so neither a
-	// second browser nor a reset link buys fresh guesses at the code.
-	key, err := s.typedHash(ctx, u.Email)
+	// second browser nor a reset link buys fresh guesses at the code; at a sign-in, a remembered
+	// browser of the account counts its own failures, as at the password.
+	device := ""
+	if use.signIn {
+		device = use.device
+	}
+	a, err := s.newAttempt(ctx, u.Email, ip, device)
 	if err != nil {
 		return nil, err
 	}
-	a := attempt{key: key, ip: ip}
-	if use.signIn {
-		if a.device, err = trustedDevice(ctx, s.db.R, use.device, u.Email, now); err != nil {
-			return nil, err
-		}
-	}
-	reservation, wait, err := s.reserveAttempt(ctx, a, now)
+	wait, err := s.startAttempt(ctx, a)
 	if err != nil {
 		return nil, err
 	}
 	if wait > 0 {
-		if err := s.recordThrottled(ctx, u.Email, ip, wait, now); err != nil {
+		if err := s.recordThrottled(ctx, u.Email, ip, wait, s.now()); err != nil {
 			return nil, err
 		}
 		return nil, tooMany(wait)
 	}
+	a.releaseSlot() // a code is checked without hashing; the attempt still counts until it ends
+	defer a.end()
+	now := a.now
 	var sealed []byte
 	var lastStep int64
 	err = s.db.R.QueryRowContext(ctx, `SELECT secret, last_step FROM second_factors
@@ -383,13 +385,11 @@ func (s *Service) checkCode(ctx context.Context, userID int64, code, ip string, 
 		if use.signIn {
 			// Only now is the sign-in complete: the failures of the password step and this one go
 			// (a remembered browser's only: the account stays throttled for everybody else).
-			if a.device != nil {
-				if _, err := tx.ExecContext(ctx, `DELETE FROM login_failures WHERE id = ? OR device = ?`, reservation, a.device); err != nil {
-					return fmt.Errorf("clear failed sign-ins: %w", err)
-				}
-				how += ", remembered browser"
-			} else if err := s.clearFailures(ctx, tx, u.Email); err != nil {
+			if err := a.succeed(ctx, tx); err != nil {
 				return err
+			}
+			if a.device != nil {
+				how += ", remembered browser"
 			}
 			if _, err := tx.ExecContext(ctx, `UPDATE users SET last_login_at = ? WHERE id = ?`, now.Unix(), u.ID); err != nil {
 				return err
@@ -398,8 +398,6 @@ func (s *Service) checkCode(ctx context.Context, userID int64, code, ip string, 
 				TargetID: u.ID, Target: u.Email, Detail: "second factor: " + how, IP: ip}); err != nil {
 				return err
 			}
-		} else if err := releaseAttempt(ctx, tx, reservation); err != nil {
-			return err
 		}
 		if then != nil {
 			return then(tx, u, now)
@@ -410,7 +408,7 @@ func (s *Service) checkCode(ctx context.Context, userID int64, code, ip string, 
 		return nil, fmt.Errorf("check second-factor code: %w", err)
 	}
 	if !ok {
-		if err := s.recordFailure(ctx, a, u.Email, u, "wrong second-factor code", now); err != nil {
+		if err := a.fail(ctx, u.Email, u, "wrong second-factor code"); err != nil {
 			return nil, err
 		}
 		return nil, ErrWrongCode

@@ -24,6 +24,10 @@ type Service struct {
 	// hashes bounds the argon2id computations running at once (19 MiB each), so a login storm
 	// queues instead of exhausting memory.
 	hashes chan struct{}
+	// hashesIdle fires when the slots have been unused for a while (freeIdleHashMemory).
+	hashesIdle *time.Timer
+	// attempts are the sign-in attempts in flight, counted by the throttle.
+	attempts inflight
 	// sessionsSwept is when expired session rows were last deleted (unix seconds).
 	sessionsSwept atomic.Int64
 	keys          *keyring     // seals second-factor secrets (UseKeyFile)
@@ -61,5 +65,8 @@ func (s *Service) OnErase(in func(ctx context.Context, tx *sql.Tx, p Erased) err
 
 // New builds the service. link turns a path such as /activate/TOKEN into an absolute URL.
 func New(db *sqlite.DB, now func() time.Time, link func(string) string, log *slog.Logger) *Service {
-	return &Service{db: db, now: now, link: link, log: log, hashes: make(chan struct{}, 4), keys: &keyring{}}
+	s := &Service{db: db, now: now, link: link, log: log, hashes: make(chan struct{}, 4), keys: &keyring{}}
+	s.hashesIdle = time.AfterFunc(time.Hour, s.freeIdleHashMemory)
+	s.hashesIdle.Stop()
+	return s
 }

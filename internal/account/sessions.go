@@ -64,16 +64,20 @@ func (s *Service) Session(ctx context.Context, idHash []byte) (*Session, error) 
 	now := s.now().Unix()
 	idle := int64(IdleLimit(role) / time.Second)
 	if now >= created+int64(SessionAbsolute/time.Second) || now >= seen+idle {
+		// Deleting is housekeeping: the session has ended whether or not the row goes now (the
+		// sweep takes it later).
 		if _, err := s.db.W.ExecContext(ctx, `DELETE FROM sessions WHERE id_hash = ?`, idHash); err != nil {
-			return nil, fmt.Errorf("delete expired session: %w", err)
+			s.log.Warn("delete expired session", "err", err)
 		}
 		return nil, errs.E(errs.NotFound, "session expired")
 	}
 	if now-seen >= int64(sessionTouch/time.Second) {
+		// Moving the last-seen time is bookkeeping too: when it cannot be written (a full disk, a
+		// lock held too long) the page is still served; the session merely ends a little sooner.
 		expires := min(created+int64(SessionAbsolute/time.Second), now+idle)
 		if _, err := s.db.W.ExecContext(ctx, `UPDATE sessions SET last_seen_at = ?, expires_at = ? WHERE id_hash = ?`,
 			now, expires, idHash); err != nil {
-			return nil, fmt.Errorf("touch session: %w", err)
+			s.log.Warn("touch session: last-seen time not recorded", "err", err)
 		}
 	}
 	return &Session{UserID: userID.Int64, Data: data}, nil
@@ -147,4 +151,14 @@ func (s *Service) sweepSessions(ctx context.Context) {
 	if _, err := s.db.W.ExecContext(ctx, `DELETE FROM sessions WHERE expires_at <= ?`, now); err != nil {
 		s.log.Warn("sweep expired sessions", "err", err)
 	}
+}
+
+// ActiveSessions counts the live sessions and those of them that are signed in, for monitoring.
+func (s *Service) ActiveSessions(ctx context.Context) (all, signedIn int, err error) {
+	err = s.db.R.QueryRowContext(ctx, `SELECT count(*), count(user_id) FROM sessions WHERE expires_at > ?`,
+		s.now().Unix()).Scan(&all, &signedIn)
+	if err != nil {
+		return 0, 0, fmt.Errorf("count sessions: %w", err)
+	}
+	return all, signedIn, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"sync"
 	"time"
 
 	"saferspaces/internal/audit"
@@ -62,43 +63,157 @@ func backoff(n int) time.Duration {
 	return min(d, throttleMaxDelay)
 }
 
-// attempt is one sign-in attempt as the throttle sees it.
+// An attempt is a sign-in (a password change's check of the current password, a second-factor
+// code) in flight. It holds one of the hashing slots and, until it ends, counts for the throttle
+// as a failure of its account (or remembered browser) and address — so a burst of parallel
+// guesses is counted as it comes in, not after the slow password checks. It lives in memory, not
+// as a row: a right password then costs no write to take back, and the attempts in flight are
+// bounded by the hashing slots (4), so many right sign-ins at once from one address (a town hall
+// behind NAT) never add up to the address's cap.
 type attempt struct {
-	key    string // typedHash of the address typed
-	ip     string
-	device []byte // hash of a trusted device of the account typed; nil for none
+	s         *Service
+	key       string // typedHash of the address typed
+	ip        string
+	device    []byte    // hash of a trusted device of the account typed; nil for none
+	now       time.Time // when the attempt got its slot
+	release   func()    // the hashing slot; nil once given back
+	forgotten bool      // no longer counted
 }
 
-// reserveAttempt checks the throttle and, if the attempt may go ahead, records it as a failure at
-// once, in the same write transaction. The password is checked afterwards; a right one releases
-// the reservation. Counting first and recording after the slow check would let a burst of
-// parallel guesses all pass the check before any of them is counted.
-func (s *Service) reserveAttempt(ctx context.Context, a attempt, now time.Time) (id int64, wait time.Duration, err error) {
-	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
-		if wait, err = throttleWait(ctx, tx, a, now); err != nil || wait > 0 {
-			return err
-		}
-		res, err := tx.ExecContext(ctx, `INSERT INTO login_failures(email, ip, at, device) VALUES(?, ?, ?, ?)`,
-			a.key, a.ip, now.Unix(), a.device)
-		if err != nil {
-			return fmt.Errorf("record sign-in attempt: %w", err)
-		}
-		id, err = res.LastInsertId()
-		return err
-	})
-	return id, wait, err
+// counter is what the attempt counts against besides its address: the remembered browser, or
+// the account typed.
+func (a *attempt) counter() string {
+	if a.device != nil {
+		return "device:" + string(a.device)
+	}
+	return a.key
 }
 
-// releaseAttempt forgets a reserved attempt whose password was right.
-func releaseAttempt(ctx context.Context, tx *sql.Tx, id int64) error {
-	if _, err := tx.ExecContext(ctx, `DELETE FROM login_failures WHERE id = ?`, id); err != nil {
-		return fmt.Errorf("release sign-in attempt: %w", err)
+// inflight counts the attempts in flight per account (or remembered browser) and per address.
+type inflight struct {
+	mu    sync.Mutex
+	byKey map[string]int
+	byIP  map[string]int
+}
+
+// newAttempt prepares an attempt for the address typed from ip; device is the browser's device
+// token ("" for none), which counts only if it is a remembered browser of that account.
+func (s *Service) newAttempt(ctx context.Context, email, ip, device string) (*attempt, error) {
+	key, err := s.typedHash(ctx, email)
+	if err != nil {
+		return nil, err
+	}
+	a := &attempt{s: s, key: key, ip: clipBytes(ip, 64)}
+	if a.device, err = trustedDevice(ctx, s.db.R, device, email, s.now()); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// startAttempt waits for a hashing slot and checks the throttle, counting the attempts in
+// flight; if the attempt may go ahead it is counted too, in the same critical section. Otherwise
+// wait says how long the caller must wait and nothing is held. A first check before queueing
+// refuses a throttled caller at once, without waiting for a slot.
+func (s *Service) startAttempt(ctx context.Context, a *attempt) (wait time.Duration, err error) {
+	if wait, err = s.throttleWait(ctx, a, s.now()); err != nil || wait > 0 {
+		return wait, err
+	}
+	release, err := s.acquireHash(ctx)
+	if err != nil {
+		return 0, err
+	}
+	s.attempts.mu.Lock()
+	defer s.attempts.mu.Unlock()
+	now := s.now()
+	wait, err = throttleWaitIn(ctx, s.db.R, a, now, s.attempts.byKey[a.counter()], s.attempts.byIP[a.ip])
+	if err != nil || wait > 0 {
+		release()
+		return wait, err
+	}
+	if s.attempts.byKey == nil {
+		s.attempts.byKey, s.attempts.byIP = map[string]int{}, map[string]int{}
+	}
+	s.attempts.byKey[a.counter()]++
+	s.attempts.byIP[a.ip]++
+	a.now, a.release = now, release
+	return 0, nil
+}
+
+// verify checks pw against the stored hash in the attempt's slot, then gives the slot back.
+func (a *attempt) verify(phc, pw string) bool {
+	defer a.releaseSlot()
+	return a.s.verifyHeld(phc, pw)
+}
+
+func (a *attempt) releaseSlot() {
+	if a.release != nil {
+		a.release()
+		a.release = nil
+	}
+}
+
+// end stops counting the attempt. Call it after its outcome is stored (a failure recorded, or the
+// failures cleared), so that there is no moment in which it counts nowhere.
+func (a *attempt) end() {
+	a.releaseSlot()
+	a.s.attempts.mu.Lock()
+	defer a.s.attempts.mu.Unlock()
+	a.forget()
+}
+
+// forget stops counting the attempt; the caller holds the lock.
+func (a *attempt) forget() {
+	if a.forgotten {
+		return
+	}
+	a.forgotten = true
+	in := &a.s.attempts
+	if in.byKey[a.counter()]--; in.byKey[a.counter()] <= 0 {
+		delete(in.byKey, a.counter())
+	}
+	if in.byIP[a.ip]--; in.byIP[a.ip] <= 0 {
+		delete(in.byIP, a.ip)
+	}
+}
+
+// throttleWait is throttleWaitIn over the read pool, with the attempts now in flight. It holds
+// the lock for the read, so that an attempt stored as a failure meanwhile is not counted twice.
+func (s *Service) throttleWait(ctx context.Context, a *attempt, now time.Time) (time.Duration, error) {
+	s.attempts.mu.Lock()
+	defer s.attempts.mu.Unlock()
+	return throttleWaitIn(ctx, s.db.R, a, now, s.attempts.byKey[a.counter()], s.attempts.byIP[a.ip])
+}
+
+// fail stores the attempt as a failed sign-in and stops counting it as in flight, in one step
+// for the throttle's checks (which take the same lock): it is counted once, never twice or not at
+// all. actor is who the audit line names: the account's address, or the keyed hash of what was
+// typed.
+func (a *attempt) fail(ctx context.Context, actor string, u *User, reason string) error {
+	a.releaseSlot()
+	in := &a.s.attempts
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	err := a.s.recordFailure(ctx, a, actor, u, reason)
+	a.forget()
+	return err
+}
+
+// succeed forgets, in tx, the failures a right password or code ends: the remembered browser's
+// only (the account stays throttled for everybody else), or else all of the account's.
+func (a *attempt) succeed(ctx context.Context, tx *sql.Tx) error {
+	col, key := "email", any(a.key)
+	if a.device != nil {
+		col, key = "device", a.device
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM login_failures WHERE `+col+` = ?`, key); err != nil {
+		return fmt.Errorf("clear failed sign-ins: %w", err)
 	}
 	return nil
 }
 
-// throttleWait reports how long an attempt has to wait (0: it may go ahead).
-func throttleWait(ctx context.Context, q querier, a attempt, now time.Time) (time.Duration, error) {
+// throttleWaitIn reports how long attempt a has to wait (0: it may go ahead), counting
+// pendingKey and pendingIP attempts in flight as failures at now.
+func throttleWaitIn(ctx context.Context, q querier, a *attempt, now time.Time, pendingKey, pendingIP int) (time.Duration, error) {
 	t := now.Unix()
 	var ipFailures int
 	var ipOldest int64
@@ -106,6 +221,12 @@ func throttleWait(ctx context.Context, q querier, a attempt, now time.Time) (tim
 		a.ip, t-int64(ipWindow/time.Second)).Scan(&ipFailures, &ipOldest)
 	if err != nil {
 		return 0, fmt.Errorf("throttle by address: %w", err)
+	}
+	if pendingIP > 0 {
+		ipFailures += pendingIP
+		if ipOldest == 0 {
+			ipOldest = t
+		}
 	}
 	var wait time.Duration
 	if ipFailures >= ipCap {
@@ -125,6 +246,14 @@ func throttleWait(ctx context.Context, q querier, a attempt, now time.Time) (tim
 	if err != nil {
 		return 0, fmt.Errorf("throttle by account: %w", err)
 	}
+	if pendingKey > 0 {
+		hourly += pendingKey
+		recent += pendingKey
+		last = t
+		if oldest == 0 {
+			oldest = t
+		}
+	}
 	if hourly >= accountHourlyCap {
 		wait = max(wait, time.Unix(oldest, 0).Add(failureRetention).Sub(now))
 	}
@@ -137,19 +266,22 @@ func throttleWait(ctx context.Context, q querier, a attempt, now time.Time) (tim
 	return max(wait, 0), nil
 }
 
-// recordFailure audits a failed attempt (reserveAttempt has already counted it) and prunes
-// failures too old to matter for this account and address. actor is who the audit line names:
-// the account's address, or the keyed hash of what was typed.
-func (s *Service) recordFailure(ctx context.Context, a attempt, actor string, u *User, reason string, now time.Time) error {
+// recordFailure stores and audits a failed attempt and prunes failures too old to matter for
+// this account and address.
+func (s *Service) recordFailure(ctx context.Context, a *attempt, actor string, u *User, reason string) error {
 	return s.db.Tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO login_failures(email, ip, at, device) VALUES(?, ?, ?, ?)`,
+			a.key, a.ip, a.now.Unix(), a.device); err != nil {
+			return fmt.Errorf("record failed sign-in: %w", err)
+		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM login_failures WHERE (email = ? OR ip = ?) AND at <= ?`,
-			a.key, a.ip, now.Add(-failureRetention).Unix()); err != nil {
+			a.key, a.ip, a.now.Add(-failureRetention).Unix()); err != nil {
 			return fmt.Errorf("prune failed sign-ins: %w", err)
 		}
 		if a.device != nil {
 			reason += " (remembered browser)"
 		}
-		e := audit.Event{At: now, Actor: actor, Action: "login.failed", Detail: reason, IP: a.ip}
+		e := audit.Event{At: a.now, Actor: actor, Action: "login.failed", Detail: reason, IP: a.ip}
 		if u != nil {
 			e.TargetID, e.Target = u.ID, u.Email
 		}
@@ -172,7 +304,7 @@ func (s *Service) recordThrottled(ctx context.Context, actor, ip string, wait ti
 
 // clearFailures forgets an account's failures after a successful sign-in or a password reset.
 func (s *Service) clearFailures(ctx context.Context, tx *sql.Tx, email string) error {
-	key, err := s.typedHash(ctx, email)
+	key, err := s.typedHashIn(ctx, tx, email)
 	if err != nil {
 		return err
 	}

@@ -54,22 +54,31 @@ func (s *Service) IssueToken(ctx context.Context, tx *sql.Tx, userID int64, purp
 	if purpose != PurposeActivation && purpose != PurposeReset {
 		return "", fmt.Errorf("issue token: unknown purpose %q", purpose)
 	}
-	b := make([]byte, 32)
-	if _, err := rand.Read(b); err != nil {
-		return "", fmt.Errorf("issue token: %w", err)
+	raw, hash, err := newToken()
+	if err != nil {
+		return "", err
 	}
-	raw := tokenEncoding.EncodeToString(b)
-	sum := sha256.Sum256([]byte(raw))
 	now := s.now()
 	if _, err := tx.ExecContext(ctx, `DELETE FROM tokens WHERE user_id = ? AND purpose = ?`, userID, purpose); err != nil {
 		return "", fmt.Errorf("void old tokens: %w", err)
 	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO tokens(hash, user_id, purpose, expires_at, created_at) VALUES(?, ?, ?, ?, ?)`,
-		sum[:], userID, purpose, now.Add(ttl).Unix(), now.Unix())
+	_, err = tx.ExecContext(ctx, `INSERT INTO tokens(hash, user_id, purpose, expires_at, created_at) VALUES(?, ?, ?, ?, ?)`,
+		hash, userID, purpose, now.Add(ttl).Unix(), now.Unix())
 	if err != nil {
 		return "", fmt.Errorf("issue token: %w", err)
 	}
 	return raw, nil
+}
+
+// newToken makes a random token (256 bits) and the hash under which it is stored.
+func newToken() (raw string, hash []byte, err error) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", nil, fmt.Errorf("issue token: %w", err)
+	}
+	raw = tokenEncoding.EncodeToString(b)
+	sum := sha256.Sum256([]byte(raw))
+	return raw, sum[:], nil
 }
 
 // tokenLink is the absolute link for a token: /activate/TOKEN or /password/reset/TOKEN.

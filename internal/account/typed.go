@@ -5,8 +5,11 @@ import (
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/hex"
 	"fmt"
+
+	"saferspaces/internal/sqlite"
 )
 
 // Text typed into the e-mail field of the sign-in, reset or activation form is stored (for
@@ -17,18 +20,33 @@ import (
 
 const typedKeySetting = "typed_address_key"
 
-// key returns the installation's key, creating it on first use.
-func (s *Service) key(ctx context.Context) ([]byte, error) {
+// key returns the installation's key, creating it on first use. tx is the caller's write
+// transaction, if it holds one (the single writer connection): the key is then read and created
+// in it; nil otherwise.
+func (s *Service) key(ctx context.Context, tx *sql.Tx) ([]byte, error) {
 	s.keyMu.Lock()
 	defer s.keyMu.Unlock()
 	if s.auditKey != nil {
 		return s.auditKey, nil
 	}
-	v, err := s.db.Setting(ctx, typedKeySetting, func() string {
+	gen := func() string {
 		b := make([]byte, 32)
 		rand.Read(b)
 		return hex.EncodeToString(b)
-	})
+	}
+	var v string
+	var err error
+	keep := true
+	if tx != nil {
+		var found bool
+		if v, found, err = sqlite.SettingIn(ctx, tx, typedKeySetting, nil); err == nil && !found {
+			// Made in the caller's transaction, which may still roll back: not kept in memory.
+			v, _, err = sqlite.SettingIn(ctx, tx, typedKeySetting, gen)
+			keep = false
+		}
+	} else {
+		v, err = s.db.Setting(ctx, typedKeySetting, gen)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -36,14 +54,21 @@ func (s *Service) key(ctx context.Context) ([]byte, error) {
 	if err != nil || len(k) < 16 {
 		return nil, fmt.Errorf("setting %s is damaged", typedKeySetting)
 	}
-	s.auditKey = k
+	if keep {
+		s.auditKey = k
+	}
 	return k, nil
 }
 
 // typedHash is the stored form of an address as typed: "typed:" and 24 hex digits of
 // HMAC-SHA256 over the normalised text.
 func (s *Service) typedHash(ctx context.Context, typed string) (string, error) {
-	k, err := s.key(ctx)
+	return s.typedHashIn(ctx, nil, typed)
+}
+
+// typedHashIn is typedHash for a caller inside the write transaction tx.
+func (s *Service) typedHashIn(ctx context.Context, tx *sql.Tx, typed string) (string, error) {
+	k, err := s.key(ctx, tx)
 	if err != nil {
 		return "", err
 	}

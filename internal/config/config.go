@@ -6,7 +6,9 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"log/slog"
 	"net"
+	"net/mail"
 	"net/netip"
 	"net/url"
 	"os"
@@ -27,6 +29,9 @@ type Config struct {
 	// TrustedProxies lists reverse proxies (addresses or CIDR prefixes, comma-separated) whose
 	// X-Forwarded-For header names the client; empty: the TCP peer is the client.
 	TrustedProxies string
+	// MetricsAddr is where serve exposes Prometheus metrics on a listener of its own; empty: off.
+	MetricsAddr string
+	LogLevel    string // debug, info, warn or error
 
 	// A learning record store that receives every statement (xAPI Statement API); empty: none.
 	XAPIEndpoint, XAPIUsername, XAPIPassword string
@@ -51,6 +56,7 @@ func Default() Config {
 
 		Retention:     DefaultRetention(),
 		MailHourlyCap: 200,
+		LogLevel:      "info",
 	}
 }
 
@@ -70,6 +76,7 @@ func (c *Config) ServeFlags(fs *flag.FlagSet) {
 	fs.BoolVar(&c.Demo, "demo", c.Demo, "create demo admin, trainer and learner accounts and a demo cohort")
 	fs.StringVar(&c.TimeZone, "timezone", c.TimeZone, "IANA time `zone` in which dates are shown, e.g. Europe/Berlin")
 	fs.StringVar(&c.TrustedProxies, "trusted-proxies", c.TrustedProxies, "reverse `proxies` (IPs or CIDRs, comma-separated) whose X-Forwarded-For names the client")
+	fs.StringVar(&c.MetricsAddr, "metrics-addr", c.MetricsAddr, "listen `address` of the Prometheus metrics endpoint /metrics, e.g. 127.0.0.1:9090; empty: no metrics")
 	fs.StringVar(&c.XAPIEndpoint, "xapi-endpoint", c.XAPIEndpoint, "xAPI `URL` of a learning record store that receives every statement, e.g. https://lrs.example.org/xapi")
 	fs.StringVar(&c.XAPIUsername, "xapi-username", c.XAPIUsername, "`user` (key) for Basic auth at the LRS")
 	fs.StringVar(&c.XAPIPassword, "xapi-password", c.XAPIPassword, "`password` (secret) for Basic auth at the LRS; better given as SAFERSPACES_XAPI_PASSWORD")
@@ -80,6 +87,7 @@ func (c *Config) ServeFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.Legal, "legal", c.Legal, "`folder` of Markdown files (imprint.de.md, privacy.en.md, accessibility.fr.md, …) that replace the built-in legal pages")
 	fs.IntVar(&c.MailHourlyCap, "mail-hourly-cap", c.MailHourlyCap, "`number` of e-mails per hour above which the public forms answer 429")
 	c.Retention.RetentionFlags(fs)
+	c.LogLevelFlag(fs)
 }
 
 // PurgeFlags registers the flags of purge: the data folder, the periods, and the public URL for
@@ -88,6 +96,20 @@ func (c *Config) PurgeFlags(fs *flag.FlagSet) {
 	c.DataFlag(fs)
 	fs.StringVar(&c.BaseURL, "base-url", c.BaseURL, "public `URL` of the platform, for the sign-in link in warning e-mails")
 	c.Retention.RetentionFlags(fs)
+}
+
+// LogLevelFlag registers --log-level.
+func (c *Config) LogLevelFlag(fs *flag.FlagSet) {
+	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "`level` of the log on stderr: debug, info, warn or error")
+}
+
+// Level is --log-level as a slog level (info when it is not valid; Validate reports that).
+func (c *Config) Level() slog.Level {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(c.LogLevel)); err != nil {
+		return slog.LevelInfo
+	}
+	return l
 }
 
 // EnvName is the environment variable that backs a flag: --base-url → SAFERSPACES_BASE_URL.
@@ -123,6 +145,22 @@ func (c *Config) Validate() error {
 	if c.Addr != "" {
 		if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 			errs = append(errs, fmt.Errorf("--addr %q: want host:port, e.g. 127.0.0.1:8080", c.Addr))
+		}
+	}
+	if c.MetricsAddr != "" {
+		if _, port, err := net.SplitHostPort(c.MetricsAddr); err != nil {
+			errs = append(errs, fmt.Errorf("--metrics-addr %q: want host:port, e.g. 127.0.0.1:9090", c.MetricsAddr))
+		} else if c.MetricsAddr == c.Addr && port != "0" {
+			errs = append(errs, fmt.Errorf("--metrics-addr %q: must differ from --addr, metrics have a listener of their own", c.MetricsAddr))
+		}
+	}
+	if err := CheckMailbox("--mail-from", c.MailFrom); err != nil {
+		errs = append(errs, err)
+	}
+	if c.LogLevel != "" {
+		var l slog.Level
+		if err := l.UnmarshalText([]byte(c.LogLevel)); err != nil {
+			errs = append(errs, fmt.Errorf("--log-level %q: want debug, info, warn or error", c.LogLevel))
 		}
 	}
 	if u, err := url.Parse(c.BaseURL); c.BaseURL != "" && (err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "") {
@@ -170,6 +208,23 @@ func (c *Config) Validate() error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// CheckMailbox checks the value of an address flag: one mailbox, a bare address or
+// "Name <address>", on a single line. Mail servers refuse anything else only when the first
+// mail is sent, long after start-up; flag names the flag in the message.
+func CheckMailbox(flag, value string) error {
+	if strings.TrimSpace(value) == "" {
+		return fmt.Errorf("%s must not be empty", flag)
+	}
+	a, err := mail.ParseAddress(value)
+	if err != nil || strings.ContainsAny(value, "\r\n") {
+		return fmt.Errorf("%s %q: want one e-mail address such as noreply@example.org or \"Name <noreply@example.org>\"", flag, value)
+	}
+	if at := strings.LastIndexByte(a.Address, '@'); at <= 0 || !strings.Contains(a.Address[at+1:], ".") {
+		return fmt.Errorf("%s %q: the address needs a domain with a dot, such as example.org", flag, value)
+	}
+	return nil
 }
 
 // Location is the time zone in which dates are shown.

@@ -6,7 +6,7 @@ import "fmt"
 // to as /glossary#ID), the term and its definition per language, an optional source and optional
 // ids of related terms.
 func (l *loader) glossary() []*Term {
-	src, ok := l.read(glossaryFile)
+	src, ok := l.readText(glossaryFile)
 	if !ok {
 		return nil
 	}

@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"saferspaces/internal/i18n"
 )
@@ -131,11 +132,37 @@ func (l *loader) read(file string) ([]byte, bool) {
 	return b, true
 }
 
+// readText returns a text file (YAML, Markdown) without a leading byte order mark, which editors on
+// Windows like to write and which is harmless; a file that is not valid UTF-8 is a problem at the
+// line of its first bad byte, since every text is shown on pages, in mails and PDFs as it is.
+func (l *loader) readText(file string) ([]byte, bool) {
+	b, ok := l.read(file)
+	if !ok {
+		return nil, false
+	}
+	b = bytes.TrimPrefix(b, []byte("\uFEFF"))
+	if !utf8.Valid(b) {
+		bad := 0
+		for bad < len(b) {
+			r, size := utf8.DecodeRune(b[bad:])
+			if r == utf8.RuneError && size == 1 {
+				break
+			}
+			bad += size
+		}
+		valid := b[:bad]
+		line := 1 + bytes.Count(valid, []byte("\n"))
+		l.ps.add(file, line, "not valid UTF-8: save the file as UTF-8 (in many editors: \"Save with encoding\" → UTF-8)")
+		return nil, false
+	}
+	return b, true
+}
+
 // module reads one module folder. It returns the module even when parts are missing, so
 // every problem in the folder is found and links into it can still be checked.
 func (l *loader) module(folder string) (*Module, int) {
 	m, idLine := &Module{}, 0
-	if src, ok := l.read(folder + "/module.yaml"); ok {
+	if src, ok := l.readText(folder + "/module.yaml"); ok {
 		m, idLine = decodeModule(src, folder+"/module.yaml", &l.ps)
 	}
 	m.Folder = folder
@@ -156,7 +183,7 @@ func (l *loader) module(folder string) (*Module, int) {
 		l.ps.add(m.Folder, 0, "module has no lessons: add lessons/NN-slug.de.md and lessons/NN-slug.en.md")
 	}
 	m.Check = &Check{}
-	if src, ok := l.read(folder + "/check.yaml"); ok {
+	if src, ok := l.readText(folder + "/check.yaml"); ok {
 		m.Check = decodeCheck(src, folder+"/check.yaml", &l.ps)
 	}
 	for _, q := range m.Check.Questions {
@@ -312,7 +339,7 @@ func (l *loader) docs(dir, what string, mediaURL func(name string) string) []*Do
 			if !ok {
 				continue
 			}
-			src, ok := l.read(file)
+			src, ok := l.readText(file)
 			if !ok {
 				continue
 			}

@@ -44,6 +44,10 @@ type catalog struct {
 	localizers map[Lang]*i18n.Localizer
 	matcher    language.Matcher
 	keys       map[Lang]map[string]bool
+	// fast holds the messages T can write without go-i18n: those without plural forms whose
+	// text is plain or uses only {{.Name}} placeholders — nearly all of them. A page translates
+	// dozens of texts; go-i18n matches the language tag and runs a text/template for each.
+	fast map[Lang]map[string]*fastMessage
 }
 
 var loaded = sync.OnceValues(func() (*catalog, error) { return load(catalogFiles) })
@@ -72,7 +76,7 @@ func load(fsys fs.FS) (*catalog, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &catalog{localizers: map[Lang]*i18n.Localizer{}, keys: map[Lang]map[string]bool{}}
+	c := &catalog{localizers: map[Lang]*i18n.Localizer{}, keys: map[Lang]map[string]bool{}, fast: map[Lang]map[string]*fastMessage{}}
 	for _, f := range files {
 		parts := strings.Split(path.Base(f), ".")
 		if len(parts) != 3 {
@@ -94,11 +98,17 @@ func load(fsys fs.FS) (*catalog, error) {
 			c.keys[lang] = map[string]bool{}
 			c.langs = append(c.langs, lang)
 		}
+		if c.fast[lang] == nil {
+			c.fast[lang] = map[string]*fastMessage{}
+		}
 		for _, m := range mf.Messages {
 			if c.keys[lang][m.ID] {
 				return nil, fmt.Errorf("message catalog %s: %s is defined twice", f, m.ID)
 			}
 			c.keys[lang][m.ID] = true
+			if fm := compileFast(m); fm != nil {
+				c.fast[lang][m.ID] = fm
+			}
 		}
 	}
 	if !slices.Contains(c.langs, Default) {
@@ -186,6 +196,9 @@ func Keys(lang Lang) []string {
 // T translates id into lang; kv are pairs of template data (name, value). A missing id shows as
 // [id], so that it is seen, not silently replaced.
 func T(lang Lang, id string, kv ...any) string {
+	if fm := cat().fast[lang][id]; fm != nil {
+		return fm.render(kv)
+	}
 	return localize(lang, &i18n.LocalizeConfig{MessageID: id, TemplateData: data(kv)})
 }
 

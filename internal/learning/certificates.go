@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -32,6 +33,9 @@ type Certificate struct {
 	// Anonymised: the holder's account was anonymised or erased; the certificate is still genuine
 	// and verifiable by its code, but names nobody.
 	Anonymised bool
+	// Titles is the module's title per language as it was when the certificate was issued; empty
+	// for the programme.
+	Titles content.Text
 	// Modules are, for the programme's certificate, the modules the programme consists of (the
 	// current content); filled by CertificateByCode.
 	Modules []*content.Module
@@ -42,15 +46,76 @@ type Certificate struct {
 // Programme reports whether the certificate is for the whole programme.
 func (c *Certificate) Programme() bool { return c.ModuleID == ProgrammeID }
 
-// Title is what the certificate is for, in lang.
+// Title is what the certificate is for, in lang: the title it was issued with (a later edit of
+// the module does not change what was certified), else the module's current title for a
+// language added since, else the issued title in a fallback language. A module that was removed
+// from the content keeps its title this way; only certificates from before titles were stored,
+// of modules removed before the platform could record them, fall back to the module id.
 func (c *Certificate) Title(lang i18n.Lang) string {
 	switch {
 	case c.Programme():
 		return i18n.T(lang, "certificate.programme_title")
+	case c.Titles[lang] != "":
+		return c.Titles[lang]
 	case c.Module != nil:
 		return c.Module.Title.In(lang)
+	case len(c.Titles) > 0:
+		if t := c.Titles.In(lang); t != "" {
+			return t
+		}
 	}
-	return c.ModuleID // a module that was removed from the content keeps its certificate
+	return c.ModuleID
+}
+
+// titlesJSON is what a certificate for the module stores: its title in every language.
+func titlesJSON(m *content.Module) string {
+	if m == nil || len(m.Title) == 0 {
+		return "{}"
+	}
+	b, err := json.Marshal(m.Title)
+	if err != nil {
+		return "{}"
+	}
+	return string(b)
+}
+
+// BackfillTitles stores the titles of certificates issued before titles were stored, from the
+// modules that are still in the content. serve runs it at start; it writes only when there is
+// something to fill.
+func (s *Service) BackfillTitles(ctx context.Context) (int, error) {
+	var missing []string
+	err := sqlite.Each(ctx, s.db.R, `SELECT DISTINCT module_id FROM certificates WHERE titles = '{}' AND module_id <> ?`,
+		[]any{ProgrammeID}, func(scan func(...any) error) error {
+			var id string
+			if err := scan(&id); err != nil {
+				return err
+			}
+			missing = append(missing, id)
+			return nil
+		})
+	if err != nil || len(missing) == 0 {
+		return 0, err
+	}
+	n := 0
+	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
+		for _, id := range missing {
+			m := s.cat.Module(id)
+			if m == nil {
+				continue
+			}
+			res, err := tx.ExecContext(ctx, `UPDATE certificates SET titles = ? WHERE module_id = ? AND titles = '{}'`, titlesJSON(m), id)
+			if err != nil {
+				return err
+			}
+			k, _ := res.RowsAffected()
+			n += int(k)
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("store certificate titles: %w", err)
+	}
+	return n, nil
 }
 
 // Path is the public verification page of the certificate.
@@ -138,11 +203,15 @@ func (s *Service) issue(ctx context.Context, tx *sql.Tx, rec *records, userID, a
 
 func (s *Service) insertCertificate(ctx context.Context, tx *sql.Tx, userID int64, moduleID string, attemptID int64, now time.Time) (*Certificate, error) {
 	c := &Certificate{UserID: userID, ModuleID: moduleID, IssuedAt: sqlite.Time(now.Unix()), Module: s.cat.Module(moduleID)}
+	titles := titlesJSON(c.Module)
+	if c.Module != nil {
+		c.Titles = c.Module.Title
+	}
 	// 60 random bits make a clash vanishingly rare, but a clash must be a retry, not an error.
 	for range 5 {
 		c.Code = newCode()
-		res, err := tx.ExecContext(ctx, `INSERT INTO certificates(code, user_id, module_id, issued_at, attempt_id)
-			VALUES (?, ?, ?, ?, NULLIF(?, 0))`, c.Code, userID, moduleID, now.Unix(), attemptID)
+		res, err := tx.ExecContext(ctx, `INSERT INTO certificates(code, user_id, module_id, issued_at, attempt_id, titles)
+			VALUES (?, ?, ?, ?, NULLIF(?, 0), ?)`, c.Code, userID, moduleID, now.Unix(), attemptID, titles)
 		if sqlite.IsUnique(err) {
 			continue
 		}
@@ -177,13 +246,19 @@ func (s *Service) mailCertificate(ctx context.Context, tx *sql.Tx, c *Certificat
 	return err
 }
 
-const certColumns = `c.id, c.code, c.user_id, c.module_id, c.issued_at`
+const certColumns = `c.id, c.code, c.user_id, c.module_id, c.issued_at, c.titles`
 
 func scanCertificate(scan func(...any) error, extra ...any) (Certificate, error) {
 	var c Certificate
 	var at int64
-	err := scan(append([]any{&c.ID, &c.Code, &c.UserID, &c.ModuleID, &at}, extra...)...)
+	var titles string
+	err := scan(append([]any{&c.ID, &c.Code, &c.UserID, &c.ModuleID, &at, &titles}, extra...)...)
 	c.IssuedAt = sqlite.Time(at)
+	if err == nil && titles != "{}" && titles != "" {
+		if jerr := json.Unmarshal([]byte(titles), &c.Titles); jerr != nil {
+			c.Titles = nil // an unreadable value falls back to the content, as before titles were stored
+		}
+	}
 	return c, err
 }
 

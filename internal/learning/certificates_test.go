@@ -1,6 +1,7 @@
 package learning_test
 
 import (
+	"bytes"
 	"context"
 	"regexp"
 	"strings"
@@ -8,6 +9,7 @@ import (
 	"time"
 
 	"saferspaces/internal/errs"
+	"saferspaces/internal/i18n"
 	"saferspaces/internal/learning"
 )
 
@@ -241,5 +243,57 @@ func TestCertificateMail(t *testing.T) {
 	if to != "juergen@example.org" || !strings.Contains(subject, "Modul beta") ||
 		!strings.Contains(body, "https://training.example.org/certificates/"+code) {
 		t.Errorf("mail to %s, %q:\n%s", to, subject, body)
+	}
+}
+
+// A certificate stores what it certifies when it is issued: after its module was removed from
+// the content, the certificate, its verification page and its PDF still name the module by its
+// title, in every language. Certificates from before titles were stored get them at the next
+// start, from the modules still in the content.
+func TestCertificateOfARemovedModuleKeepsItsTitle(t *testing.T) {
+	f := newFixture(t)
+	ctx := t.Context()
+	f.submit(t, "beta", passing)
+	issued := f.complete(t, "beta", "three")
+	if len(issued) != 1 {
+		t.Fatalf("issued %v", issued)
+	}
+	want := map[i18n.Lang]string{}
+	for _, lang := range []i18n.Lang{"de", "en"} {
+		want[lang] = issued[0].Module.Title.In(lang)
+	}
+
+	// The next release of the content drops module beta.
+	later := learning.New(f.db, loadCatalog(t, module{"alpha", []string{"one", "two"}, 0}), f.clock.Now)
+	c, err := later.CertificateByCode(ctx, issued[0].Code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Module != nil {
+		t.Fatal("the removed module is still in the catalog")
+	}
+	for lang, title := range want {
+		if got := c.Title(lang); got != title {
+			t.Errorf("title in %s = %q, want %q", lang, got, title)
+		}
+	}
+	var pdf bytes.Buffer
+	if err := c.WritePDF(&pdf, "de", "https://ss.example"+c.Path(), time.UTC); err != nil {
+		t.Fatal(err)
+	}
+
+	// A certificate from before the column: titles empty until the backfill.
+	if _, err := f.db.W.Exec(`UPDATE certificates SET titles = '{}'`); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := later.BackfillTitles(ctx); err != nil || n != 0 {
+		t.Errorf("backfill without the module: %d, %v", n, err)
+	}
+	if n, err := f.svc.BackfillTitles(ctx); err != nil || n != 1 {
+		t.Errorf("backfill with the module: %d, %v", n, err)
+	}
+	c, err = later.CertificateByCode(ctx, issued[0].Code)
+	if err != nil || c.Title("en") != want["en"] {
+		t.Errorf("after the backfill: %v, title %q", err, c.Title("en"))
 	}
 }

@@ -3,6 +3,7 @@ package learning
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -221,8 +222,13 @@ func (s *Service) ModuleProgress(ctx context.Context, userID int64, moduleID str
 // row already there and changes nothing. If the lesson completes its module (and with it the
 // programme), the certificates are issued in the same transaction and returned; nil otherwise.
 // An unknown module or lesson is errs.NotFound.
+//
+// The learner goes on to the next lesson (the page redirects there), so that lesson is
+// remembered as the one opened last in the same transaction: reading it right after costs no
+// write of its own, and completing a lesson is one commit, one fsync.
 func (s *Service) CompleteLesson(ctx context.Context, userID int64, moduleID, lessonID string) ([]Certificate, error) {
-	if s.cat.Lesson(moduleID, lessonID) == nil {
+	l := s.cat.Lesson(moduleID, lessonID)
+	if l == nil {
 		return nil, errs.E(errs.NotFound, "lesson not found")
 	}
 	now := s.now()
@@ -236,6 +242,11 @@ func (s *Service) CompleteLesson(ctx context.Context, userID int64, moduleID, le
 			VALUES (?, ?, ?, ?)`, userID, moduleID, lessonID, now.Unix())
 		if err != nil {
 			return err
+		}
+		if next := l.Next(); next != nil {
+			if _, err := upsertVisit(ctx, tx, userID, moduleID, next.ID, now); err != nil {
+				return err
+			}
 		}
 		after, err := loadRecord(ctx, tx, userID)
 		if err != nil {
@@ -258,40 +269,78 @@ func (s *Service) CompleteLesson(ctx context.Context, userID int64, moduleID, le
 	return issued, nil
 }
 
+// visitWriteGap is how long a repeated visit of the same lesson is not written again.
+const visitWriteGap = 60 // seconds
+
 // VisitLesson remembers the lesson a learner opened last in its module, for "continue where you
-// left off". It is a single upsert outside a transaction because it is called on every lesson
-// view and nothing else depends on it; reading the same lesson again within a minute changes no
-// row, so reloads and scrolling back and forth cost no disk write.
+// left off"; see OpenLesson.
 func (s *Service) VisitLesson(ctx context.Context, userID int64, moduleID, lessonID string) error {
+	_, err := s.OpenLesson(ctx, userID, moduleID, lessonID)
+	return err
+}
+
+// OpenLesson is what the lesson page needs of the database, in one read: whether the learner has
+// done the lesson. It also remembers the lesson as the one opened last in its module — bookkeeping
+// on every lesson view, so the stored visit is read first and only a different lesson, or the same
+// one more than a minute later, is written: reloads, scrolling back and forth and the lesson right
+// after "complete" (recorded by CompleteLesson) cost no write. A failed write of the visit is
+// an ErrVisitNotRecorded with done still valid; the caller serves the page anyway.
+func (s *Service) OpenLesson(ctx context.Context, userID int64, moduleID, lessonID string) (done bool, err error) {
 	if s.cat.Lesson(moduleID, lessonID) == nil {
-		return errs.E(errs.NotFound, "lesson not found")
+		return false, errs.E(errs.NotFound, "lesson not found")
 	}
-	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `INSERT INTO lesson_visits(user_id, module_id, lesson_id, visited_at)
-			VALUES (?, ?, ?, ?)
-			ON CONFLICT (user_id, module_id) DO UPDATE SET lesson_id = excluded.lesson_id, visited_at = excluded.visited_at
-			WHERE lesson_visits.lesson_id <> excluded.lesson_id OR excluded.visited_at - lesson_visits.visited_at >= 60`,
-			userID, moduleID, lessonID, s.now().Unix())
-		if err != nil {
+	now := s.now()
+	var last sql.NullString
+	var at sql.NullInt64
+	err = s.db.R.QueryRowContext(ctx, `SELECT
+			EXISTS (SELECT 1 FROM lesson_completions WHERE user_id = ?1 AND module_id = ?2 AND lesson_id = ?3),
+			(SELECT lesson_id FROM lesson_visits WHERE user_id = ?1 AND module_id = ?2),
+			(SELECT visited_at FROM lesson_visits WHERE user_id = ?1 AND module_id = ?2)`,
+		userID, moduleID, lessonID).Scan(&done, &last, &at)
+	if err != nil {
+		return false, fmt.Errorf("read lesson state: %w", err)
+	}
+	if last.String == lessonID && now.Unix()-at.Int64 < visitWriteGap {
+		return done, nil
+	}
+	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
+		changed, err := upsertVisit(ctx, tx, userID, moduleID, lessonID, now)
+		if err != nil || !changed {
 			return err
 		}
 		// The visit is activity: the summary's last activity follows it (one commit for both).
-		if n, _ := res.RowsAffected(); n > 0 {
-			res, err = tx.ExecContext(ctx, `UPDATE learner_progress SET last_activity_at = max(last_activity_at, ?)
-				WHERE user_id = ? AND catalog = ?`, s.now().Unix(), userID, s.fingerprint())
-			if err != nil {
-				return err
-			}
-			if n, _ := res.RowsAffected(); n == 0 {
-				return s.summarise(ctx, tx, userID)
-			}
+		res, err := tx.ExecContext(ctx, `UPDATE learner_progress SET last_activity_at = max(last_activity_at, ?)
+			WHERE user_id = ? AND catalog = ?`, now.Unix(), userID, s.fingerprint())
+		if err != nil {
+			return err
 		}
-		return err
+		if n, _ := res.RowsAffected(); n == 0 {
+			return s.summarise(ctx, tx, userID)
+		}
+		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("record visit: %w", err)
+		return done, fmt.Errorf("%w: %w", ErrVisitNotRecorded, err)
 	}
-	return nil
+	return done, nil
+}
+
+// ErrVisitNotRecorded is OpenLesson's error when only the bookkeeping write failed.
+var ErrVisitNotRecorded = errors.New("lesson visit not recorded")
+
+// upsertVisit upserts the lesson opened last, unless the stored one is the same and recent; it
+// reports whether it wrote.
+func upsertVisit(ctx context.Context, tx *sql.Tx, userID int64, moduleID, lessonID string, now time.Time) (bool, error) {
+	res, err := tx.ExecContext(ctx, `INSERT INTO lesson_visits(user_id, module_id, lesson_id, visited_at)
+		VALUES (?, ?, ?, ?)
+		ON CONFLICT (user_id, module_id) DO UPDATE SET lesson_id = excluded.lesson_id, visited_at = excluded.visited_at
+		WHERE lesson_visits.lesson_id <> excluded.lesson_id OR excluded.visited_at - lesson_visits.visited_at >= ?`,
+		userID, moduleID, lessonID, now.Unix(), visitWriteGap)
+	if err != nil {
+		return false, err
+	}
+	n, _ := res.RowsAffected()
+	return n > 0, nil
 }
 
 // Overview is where one learner stands in every module and in the programme, for reports and

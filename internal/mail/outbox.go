@@ -3,6 +3,7 @@ package mail
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/mail"
@@ -28,7 +29,6 @@ const (
 	firstBackoff = 30 * time.Second
 	maxBackoff   = time.Hour
 	pollInterval = 2 * time.Second
-	batchSize    = 50
 	maxErrorLen  = 500 // bytes of last_error kept; SMTP errors can be long transcripts
 )
 
@@ -121,6 +121,10 @@ type queued struct {
 // DeliverDue makes one pass over the pending mail that is due, oldest first, and reports how many
 // were sent. A failed send is recorded on the mail (with backoff), not returned; the error is for
 // the database or a cancelled ctx.
+//
+// Each mail is claimed before it is sent (see claim), so that two workers — a second process on
+// the same database, which serve's lock on the data folder otherwise prevents — never send the
+// same mail twice.
 func (o *Outbox) DeliverDue(ctx context.Context) (sent int, err error) {
 	o.pass.Lock()
 	defer o.pass.Unlock()
@@ -134,53 +138,79 @@ func (o *Outbox) DeliverDue(ctx context.Context) (sent int, err error) {
 		}
 	}()
 	for {
-		batch, err := o.due(ctx, o.now())
-		if err != nil {
+		if err := ctx.Err(); err != nil {
 			return sent, err
 		}
-		for _, q := range batch {
-			// Sending happens outside any transaction: a slow SMTP server must not hold the
-			// database's only write lock.
-			sendErr := o.sender.Send(ctx, q.msg, q.id)
-			if sendErr != nil && ctx.Err() != nil {
-				// Shutting down is not the mail's fault: leave it untouched for the next start.
-				return sent, ctx.Err()
-			}
-			// Recorded even if ctx is cancelled meanwhile: a mail that went out must not go out again.
-			if err := o.record(context.WithoutCancel(ctx), q, sendErr); err != nil {
-				return sent, err
-			}
-			if sendErr != nil {
-				// Most failures mean the server is unreachable; trying the rest of the batch now
-				// would only wait out one timeout per mail. They stay due for the next pass.
-				return sent, nil
-			}
-			sent++
+		q, err := o.claim(ctx, o.now())
+		if err != nil || q == nil {
+			return sent, err
 		}
-		if len(batch) < batchSize {
+		// Sending happens outside any transaction: a slow SMTP server must not hold the
+		// database's only write lock.
+		sendErr := o.sender.Send(ctx, q.msg, q.id)
+		if sendErr != nil && ctx.Err() != nil {
+			// Shutting down is not the mail's fault: hand it back, due at once, for the next start.
+			o.release(context.WithoutCancel(ctx), q)
+			return sent, ctx.Err()
+		}
+		// Recorded even if ctx is cancelled meanwhile: a mail that went out must not go out again.
+		if err := o.record(context.WithoutCancel(ctx), *q, sendErr); err != nil {
+			return sent, err
+		}
+		if sendErr != nil {
+			// Most failures mean the server is unreachable; trying the rest now would only wait
+			// out one timeout per mail. They stay due for the next pass.
 			return sent, nil
 		}
+		sent++
 	}
 }
 
-func (o *Outbox) due(ctx context.Context, now time.Time) ([]queued, error) {
-	rows, err := o.db.R.QueryContext(ctx, `SELECT id, attempts, to_addr, to_name, lang, kind, subject, body, message_key
-		FROM mail_outbox WHERE status = ? AND next_attempt_at <= ? ORDER BY id LIMIT ?`,
-		StatusPending, now.Unix(), batchSize)
+// claimLease is how long a claimed mail is kept from other workers. It is far longer than a send
+// can take (every SMTP step times out after smtpTimeout), so a mail is sent twice only if a
+// worker died after sending it and before recording it — at least once, never lost.
+const claimLease = 15 * time.Minute
+
+// claim takes the oldest due mail in one statement: its next attempt moves past the lease, so no
+// other worker finds it due, and it is returned; nil when nothing is due.
+func (o *Outbox) claim(ctx context.Context, now time.Time) (*queued, error) {
+	var q queued
+	m := &q.msg
+	err := o.db.W.QueryRowContext(ctx, `UPDATE mail_outbox SET next_attempt_at = ?
+		WHERE id = (SELECT id FROM mail_outbox WHERE status = ? AND next_attempt_at <= ? ORDER BY id LIMIT 1)
+		RETURNING id, attempts, to_addr, to_name, lang, kind, subject, body, message_key`,
+		now.Add(claimLease).Unix(), StatusPending, now.Unix()).Scan(&q.id, &q.attempts, &m.To, &m.ToName, &m.Lang, &m.Kind, &m.Subject, &m.Body, &m.MessageKey)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
 	if err != nil {
-		return nil, fmt.Errorf("read due mail: %w", err)
+		return nil, fmt.Errorf("claim due mail: %w", err)
 	}
-	defer rows.Close()
-	var batch []queued
-	for rows.Next() {
-		var q queued
-		m := &q.msg
-		if err := rows.Scan(&q.id, &q.attempts, &m.To, &m.ToName, &m.Lang, &m.Kind, &m.Subject, &m.Body, &m.MessageKey); err != nil {
-			return nil, fmt.Errorf("read due mail: %w", err)
-		}
-		batch = append(batch, q)
+	return &q, nil
+}
+
+// release hands a claimed mail back, due at once.
+func (o *Outbox) release(ctx context.Context, q *queued) {
+	if _, err := o.db.W.ExecContext(ctx, `UPDATE mail_outbox SET next_attempt_at = ? WHERE id = ? AND status = ?`,
+		o.now().Unix(), q.id, StatusPending); err != nil {
+		o.log.Warn("hand back claimed mail", "id", q.id, "err", err)
 	}
-	return batch, rows.Err()
+}
+
+// Backlog is the state of the queue for monitoring: how many mails wait to be sent and how old
+// the oldest of them is (0 when none waits). The age grows while delivery is stuck — an SMTP
+// server down, a worker not running — and stays small while mail flows.
+func (o *Outbox) Backlog(ctx context.Context) (pending int, oldest time.Duration, err error) {
+	var created sql.NullInt64
+	err = o.db.R.QueryRowContext(ctx, `SELECT count(*), min(created_at) FROM mail_outbox WHERE status = ?`,
+		StatusPending).Scan(&pending, &created)
+	if err != nil {
+		return 0, 0, fmt.Errorf("mail backlog: %w", err)
+	}
+	if created.Valid {
+		oldest = max(o.now().Sub(time.Unix(created.Int64, 0)), 0)
+	}
+	return pending, oldest, nil
 }
 
 // record stores the outcome of one attempt.

@@ -5,23 +5,75 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
+	"net/url"
 	"os"
+	"path/filepath"
+	"time"
 )
 
 // Backup writes a consistent copy of the database to dest while the platform keeps serving.
 // VACUUM INTO reads one snapshot inside a read transaction, so concurrent writers neither block it
 // nor leak half a transaction into the copy. dest must not exist yet.
-func (db *DB) Backup(ctx context.Context, dest string) error {
-	// The copy holds everyone's data: it is created readable by its owner only, whatever the
-	// folder's mode or the umask (VACUUM INTO accepts an empty file and keeps its mode).
-	f, err := os.OpenFile(dest, os.O_WRONLY|os.O_CREATE|os.O_EXCL, FileMode)
-	if errors.Is(err, os.ErrExist) {
+//
+// The copy is written to a temporary file beside dest (".NAME.tmp-…"), checked with
+// integrity_check (opened read-only and immutable, so no -wal or -shm appears beside it),
+// fsynced and only then given its name; the folder is fsynced after that. A cancelled ctx (SIGINT,
+// SIGTERM), a full disk or any error removes the temporary file, and a kill leaves at most that
+// file: never a file under dest's name that is not a complete, checked copy. progress, if not
+// nil, is called a few times a second with the bytes written so far and the size of the
+// database.
+func (db *DB) Backup(ctx context.Context, dest string, progress func(written, total int64)) (err error) {
+	if _, err := os.Lstat(dest); err == nil {
 		return fmt.Errorf("backup: %s already exists; choose a new file name", dest)
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("backup: %w", err)
 	}
+	tmp, err := os.CreateTemp(filepath.Dir(dest), "."+filepath.Base(dest)+".tmp-*")
 	if err != nil {
 		return fmt.Errorf("backup: %w", err)
 	}
-	f.Close()
+	tmpName := tmp.Name()
+	tmp.Close()
+	defer func() {
+		if err != nil {
+			for _, suffix := range []string{"", "-journal", "-wal", "-shm"} {
+				os.Remove(tmpName + suffix)
+			}
+		}
+	}()
+
+	if err := db.vacuumInto(ctx, tmpName, progress); err != nil {
+		if ctx.Err() != nil {
+			return fmt.Errorf("backup interrupted (%w); nothing was written to %s", context.Cause(ctx), dest)
+		}
+		return fmt.Errorf("backup to %s: %w", dest, err)
+	}
+	// The copy holds everyone's data: readable by its owner only, whatever the umask.
+	if err := os.Chmod(tmpName, FileMode); err != nil {
+		return fmt.Errorf("backup: %w", err)
+	}
+	if err := checkCopy(ctx, tmpName); err != nil {
+		return fmt.Errorf("backup: the copy failed its check, nothing was written to %s: %w", dest, err)
+	}
+	if err := syncFile(tmpName); err != nil {
+		return fmt.Errorf("backup: %w", err)
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("backup interrupted (%w); nothing was written to %s", context.Cause(ctx), dest)
+	}
+	if err := renameNoReplace(tmpName, dest); err != nil {
+		return fmt.Errorf("backup: %w", err)
+	}
+	if err := syncFile(filepath.Dir(dest)); err != nil {
+		return fmt.Errorf("backup: %s written, but its folder could not be synced: %w", dest, err)
+	}
+	return nil
+}
+
+// vacuumInto copies the database into the (empty) file path, reporting progress by the file's
+// growth.
+func (db *DB) vacuumInto(ctx context.Context, path string, progress func(written, total int64)) error {
 	// A connection of its own: the read pool is query_only, which forbids VACUUM INTO, and the
 	// writer must stay free for the requests that keep coming in.
 	conn, err := sql.Open("sqlite3", dsn(db.Path, snapshot))
@@ -29,17 +81,82 @@ func (db *DB) Backup(ctx context.Context, dest string) error {
 		return err
 	}
 	defer conn.Close()
-	if _, err := conn.ExecContext(ctx, "VACUUM INTO ?", dest); err != nil {
-		os.Remove(dest)
-		return fmt.Errorf("backup to %s: %w", dest, err)
+	done := make(chan struct{})
+	if progress != nil {
+		total, _ := db.Size()
+		go func() {
+			t := time.NewTicker(200 * time.Millisecond)
+			defer t.Stop()
+			for {
+				select {
+				case <-done:
+					return
+				case <-t.C:
+					if st, err := os.Stat(path); err == nil {
+						progress(st.Size(), max(total, st.Size()))
+					}
+				}
+			}
+		}()
 	}
-	return restrict(dest)
+	_, err = conn.ExecContext(ctx, "VACUUM INTO ?", path)
+	close(done)
+	if err == nil && progress != nil {
+		if st, serr := os.Stat(path); serr == nil {
+			progress(st.Size(), st.Size())
+		}
+	}
+	return err
+}
+
+// checkCopy runs integrity_check on the database file at path without changing anything beside
+// it: opened read-only and immutable, SQLite creates no -wal or -shm file.
+func checkCopy(ctx context.Context, path string) error {
+	conn, err := sql.Open("sqlite3", "file:"+(&url.URL{Path: path}).EscapedPath()+"?mode=ro&immutable=1")
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	return integrityCheck(ctx, conn)
+}
+
+func syncFile(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if err := f.Sync(); err != nil {
+		return fmt.Errorf("sync %s: %w", path, err)
+	}
+	return nil
+}
+
+// renameNoReplace gives the file at from the name to, unless to exists: a hard link (which fails
+// on an existing name) and the removal of the old name. File systems without hard links get a
+// check and a rename.
+func renameNoReplace(from, to string) error {
+	err := os.Link(from, to)
+	if errors.Is(err, fs.ErrExist) {
+		return fmt.Errorf("%s appeared while the backup was written; the copy was not kept", to)
+	}
+	if err != nil {
+		if _, serr := os.Lstat(to); serr == nil {
+			return fmt.Errorf("%s appeared while the backup was written; the copy was not kept", to)
+		}
+		return os.Rename(from, to)
+	}
+	return os.Remove(from)
 }
 
 // IntegrityCheck runs PRAGMA integrity_check and returns an error unless it answers "ok".
 func (db *DB) IntegrityCheck(ctx context.Context) error {
+	return integrityCheck(ctx, db.R)
+}
+
+func integrityCheck(ctx context.Context, q *sql.DB) error {
 	var res string
-	if err := db.R.QueryRowContext(ctx, "PRAGMA integrity_check").Scan(&res); err != nil {
+	if err := q.QueryRowContext(ctx, "PRAGMA integrity_check").Scan(&res); err != nil {
 		return err
 	}
 	if res != "ok" {

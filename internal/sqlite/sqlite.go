@@ -8,10 +8,12 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
 	"os"
 	"path/filepath"
 	"runtime"
+	"syscall"
 
 	"github.com/mattn/go-sqlite3"
 
@@ -54,10 +56,11 @@ func dsn(path string, kind connKind) string {
 	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
 }
 
-// Open opens (creating if needed) DATA/saferspaces.db. It does not migrate.
+// Open opens (creating if needed) DATA/saferspaces.db. It does not migrate. Only serve and
+// migrate create a database; every other command uses OpenExisting.
 func Open(ctx context.Context, dataDir string) (*DB, error) {
-	if err := os.MkdirAll(dataDir, 0o750); err != nil {
-		return nil, fmt.Errorf("create data folder: %w", err)
+	if err := PrepareDataDir(dataDir); err != nil {
+		return nil, err
 	}
 	return OpenFile(ctx, filepath.Join(dataDir, FileName))
 }
@@ -80,6 +83,71 @@ func restrict(path string) error {
 		}
 	}
 	return nil
+}
+
+// PrepareDataDir makes the data folder if it is missing and checks that it is writable.
+func PrepareDataDir(dataDir string) error {
+	if err := os.MkdirAll(dataDir, 0o750); err != nil {
+		if isReadOnly(err) {
+			return readOnlyError(dataDir, err)
+		}
+		return fmt.Errorf("create data folder: %w", err)
+	}
+	return CheckWritable(dataDir)
+}
+
+// ErrNoDatabase is the cause of OpenExisting's error when the data folder holds no database.
+var ErrNoDatabase = errors.New("no database")
+
+// OpenExisting opens DATA/saferspaces.db like Open, but refuses a data folder without a database
+// instead of creating an empty one: a typo in --data must not give an empty backup, an export of
+// nothing, or a user in a database that no server reads.
+func OpenExisting(ctx context.Context, dataDir string) (*DB, error) {
+	path := filepath.Join(dataDir, FileName)
+	st, err := os.Stat(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, fmt.Errorf("%w at %s: check --data (or SAFERSPACES_DATA); a new platform starts with 'saferspaces migrate --data %s' or 'saferspaces serve --data %s'",
+			ErrNoDatabase, path, dataDir, dataDir)
+	case err != nil:
+		return nil, fmt.Errorf("database %s: %w", path, err)
+	case !st.Mode().IsRegular():
+		return nil, fmt.Errorf("database %s is not a file", path)
+	}
+	if err := CheckWritable(dataDir); err != nil {
+		return nil, err
+	}
+	return OpenFile(ctx, path)
+}
+
+// CheckWritable makes sure the platform can create files in dataDir: SQLite needs to create the
+// write-ahead log and its index beside the database even to read it, and the server keeps its
+// session keys and mail there. A read-only folder gets a message that says so, not SQLite's
+// "unable to open database file".
+func CheckWritable(dataDir string) error {
+	f, err := os.CreateTemp(dataDir, ".write-check-*")
+	if err != nil {
+		if isReadOnly(err) {
+			return readOnlyError(dataDir, err)
+		}
+		return fmt.Errorf("data folder %s: %w", dataDir, err)
+	}
+	name := f.Name()
+	f.Close()
+	return os.Remove(name)
+}
+
+func isReadOnly(err error) bool {
+	return errors.Is(err, syscall.EROFS) || errors.Is(err, syscall.EACCES) || errors.Is(err, syscall.EPERM)
+}
+
+func readOnlyError(dataDir string, err error) error {
+	why := "is not writable for this user"
+	if errors.Is(err, syscall.EROFS) {
+		why = "is on a read-only file system"
+	}
+	return fmt.Errorf("data folder %s %s: saferspaces writes its database, write-ahead log, session keys and mail folder there; "+
+		"give the user that runs saferspaces write access to it (%w)", dataDir, why, err)
 }
 
 // OpenFile opens the database at path.
@@ -158,6 +226,20 @@ func (db *DB) Tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	return nil
 }
 
+// BulkTx is Tx for one large write (thousands of rows, tens of megabytes): the writer's page
+// cache is raised for it, so that SQLite does not spill pages to the log in the middle of the
+// transaction and the write lock is held as briefly as the work allows. The cache returns to its
+// default size afterwards.
+func (db *DB) BulkTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	return db.Tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, "PRAGMA cache_size = -262144"); err != nil { // 256 MiB
+			return err
+		}
+		defer tx.ExecContext(context.WithoutCancel(ctx), "PRAGMA cache_size = -2000") // SQLite's default
+		return fn(tx)
+	})
+}
+
 // IsUnique reports whether err is a UNIQUE or PRIMARY KEY constraint violation.
 func IsUnique(err error) bool {
 	var se sqlite3.Error
@@ -170,6 +252,51 @@ func NotFound(err error, what string) error {
 		return errs.Wrap(errs.NotFound, err, what+" not found")
 	}
 	return err
+}
+
+// PutSetting stores value under key in the settings table, replacing what was there.
+func (db *DB) PutSetting(ctx context.Context, key, value string) error {
+	_, err := db.W.ExecContext(ctx, `INSERT INTO settings(key, value) VALUES (?, ?)
+		ON CONFLICT(key) DO UPDATE SET value = excluded.value WHERE value <> excluded.value`, key, value)
+	if err != nil {
+		return fmt.Errorf("store setting %s: %w", key, err)
+	}
+	return nil
+}
+
+// LookupSetting returns the value stored under key, and whether there is one.
+func (db *DB) LookupSetting(ctx context.Context, key string) (string, bool, error) {
+	var v string
+	err := db.R.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = ?`, key).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, fmt.Errorf("setting %s: %w", key, err)
+	}
+	return v, true, nil
+}
+
+// WriteProbe commits a small write, for the readiness check: it fails when the database does
+// not accept writes (a full disk, a read-only or vanished file, a lock held too long).
+func (db *DB) WriteProbe(ctx context.Context, now int64) error {
+	_, err := db.W.ExecContext(ctx, `INSERT INTO settings(key, value) VALUES ('ready_probe', ?)
+		ON CONFLICT(key) DO UPDATE SET value = excluded.value`, fmt.Sprint(now))
+	if err != nil {
+		return fmt.Errorf("database does not accept writes: %w", err)
+	}
+	return nil
+}
+
+// Size is the size in bytes of the database file and its write-ahead log.
+func (db *DB) Size() (dbBytes, walBytes int64) {
+	if st, err := os.Stat(db.Path); err == nil {
+		dbBytes = st.Size()
+	}
+	if st, err := os.Stat(db.Path + "-wal"); err == nil {
+		walBytes = st.Size()
+	}
+	return dbBytes, walBytes
 }
 
 // Setting returns the value stored under key in the settings table. If there is none, it stores

@@ -2,7 +2,9 @@ package sqlite_test
 
 import (
 	"bytes"
+	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -11,6 +13,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"testing/fstest"
+
+	"golang.org/x/sys/unix"
 
 	"saferspaces/internal/sqlite"
 )
@@ -125,8 +129,14 @@ func TestBackupUnderConcurrentWrites(t *testing.T) {
 		for written.Load() < int64(50*(i+1)) {
 		}
 		dest := filepath.Join(dir, fmt.Sprintf("copy%d.db", i))
-		if err := db.Backup(ctx, dest); err != nil {
+		if err := db.Backup(ctx, dest, nil); err != nil {
 			t.Fatal(err)
+		}
+		if names := dirNames(t, dir); len(names) != i+1 {
+			t.Errorf("after backup %d the folder holds %v; want only the copies", i, names)
+		}
+		if st, err := os.Stat(dest); err != nil || st.Mode().Perm() != 0o600 {
+			t.Errorf("copy %s: %v, mode %v; want 0600", dest, err, st.Mode().Perm())
 		}
 		cp, err := sqlite.OpenFile(ctx, dest)
 		if err != nil {
@@ -146,7 +156,7 @@ func TestBackupUnderConcurrentWrites(t *testing.T) {
 	}
 	stop.Store(true)
 	wg.Wait()
-	if err := db.Backup(ctx, filepath.Join(dir, "copy0.db")); err == nil {
+	if err := db.Backup(ctx, filepath.Join(dir, "copy0.db"), nil); err == nil {
 		t.Error("backup overwrote an existing file")
 	}
 }
@@ -184,5 +194,109 @@ func TestClearedDataLeavesNoTraceOnDisk(t *testing.T) {
 		if bytes.Contains(b, []byte(secret)) {
 			t.Errorf("%s still holds the cleared value", name)
 		}
+	}
+}
+
+func dirNames(t *testing.T, dir string) []string {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	return names
+}
+
+// A backup that is cancelled (Ctrl-C, SIGTERM) while it copies leaves nothing behind: no file
+// under the target's name, no temporary file, no journal.
+func TestCancelledBackupLeavesNothing(t *testing.T) {
+	db := open(t)
+	if _, err := db.W.Exec("CREATE TABLE filler(id INTEGER PRIMARY KEY, pad BLOB)"); err != nil {
+		t.Fatal(err)
+	}
+	// Enough pages that the copy takes a while.
+	if _, err := db.W.Exec(`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM n WHERE i < 60000)
+		INSERT INTO filler(pad) SELECT randomblob(1000) FROM n`); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	dest := filepath.Join(dir, "backup.db")
+
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	if err := db.Backup(ctx, dest, nil); err == nil {
+		t.Fatal("a backup with a cancelled context succeeded")
+	}
+	if names := dirNames(t, dir); len(names) != 0 {
+		t.Errorf("cancelled before the start, the folder holds %v", names)
+	}
+
+	// Cancelled as soon as the copy has begun to grow.
+	ctx, cancel = context.WithCancel(t.Context())
+	defer cancel()
+	err := db.Backup(ctx, dest, func(written, total int64) {
+		if written > 0 {
+			cancel()
+		}
+	})
+	names := dirNames(t, dir)
+	if err == nil {
+		// The copy may finish before the cancellation reaches it; then it must be whole.
+		if len(names) != 1 || names[0] != "backup.db" {
+			t.Errorf("finished backup left %v", names)
+		}
+		t.Log("the copy finished before the cancellation took effect")
+		return
+	}
+	if !strings.Contains(err.Error(), "nothing was written") {
+		t.Errorf("error %q does not say that nothing was written", err)
+	}
+	if len(names) != 0 {
+		t.Errorf("cancelled backup left %v", names)
+	}
+}
+
+// Every command but serve and migrate opens an existing database; a typo in --data is an error
+// that names the path, and nothing is created.
+func TestOpenExistingRefusesMissingDatabase(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "typo")
+	_, err := sqlite.OpenExisting(t.Context(), dir)
+	if !errors.Is(err, sqlite.ErrNoDatabase) || !strings.Contains(err.Error(), filepath.Join(dir, sqlite.FileName)) {
+		t.Fatalf("OpenExisting(missing) = %v; want ErrNoDatabase naming the path", err)
+	}
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Errorf("the missing data folder was created: %v", err)
+	}
+	db, err := sqlite.Open(t.Context(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	db, err = sqlite.OpenExisting(t.Context(), dir)
+	if err != nil {
+		t.Fatalf("OpenExisting after Open: %v", err)
+	}
+	db.Close()
+}
+
+// A data folder on a read-only file system is reported as such, not as SQLite's "unable to open
+// database file". The folder is a read-only tmpfs, which needs the right to mount (CI runs as
+// root); without it the test is skipped.
+func TestReadOnlyDataFolderIsNamed(t *testing.T) {
+	dir := t.TempDir()
+	if err := unix.Mount("tmpfs", dir, "tmpfs", unix.MS_RDONLY, "size=1m"); err != nil {
+		t.Skipf("cannot mount a read-only tmpfs here: %v", err)
+	}
+	t.Cleanup(func() { unix.Unmount(dir, unix.MNT_DETACH) })
+	_, err := sqlite.Open(t.Context(), dir)
+	if err == nil || !strings.Contains(err.Error(), "read-only file system") || !strings.Contains(err.Error(), dir) {
+		t.Fatalf("Open(read-only folder) = %v; want a message that names the folder as read-only", err)
+	}
+	_, err = sqlite.Open(t.Context(), filepath.Join(dir, "sub"))
+	if err == nil || !strings.Contains(err.Error(), "read-only") {
+		t.Fatalf("Open(folder to create on a read-only file system) = %v", err)
 	}
 }

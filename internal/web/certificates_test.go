@@ -137,3 +137,48 @@ func TestErasedHoldersCertificateNamesNobody(t *testing.T) {
 		t.Errorf("erased holder's PDF: %d", pdf.Status)
 	}
 }
+
+// The public certificate PDF is generated once and then served from memory with an ETag: a
+// second download is the same file, a revalidation is a 304 without a body; a renamed holder gets
+// a new file, and so does an erased one (without a name).
+func TestCertificatePDFIsCachedButNeverStale(t *testing.T) {
+	h := newHarness(t, learningContent(t))
+	u, b := learnerSession(t, h, userSpec{Name: "Jürgen Müßig"})
+	b.post("/modules/alpha/lessons/one/complete", nil)
+	b.post("/modules/alpha/lessons/two/complete", nil)
+	p := b.follow(b.post("/modules/alpha/check", passAnswers))
+	m := certLink.FindStringSubmatch(p.Body)
+	if m == nil {
+		t.Fatal("no certificate")
+	}
+	pdf := m[0] + "/pdf"
+	anon := h.browser()
+	first := anon.get(pdf)
+	etag := first.Header.Get("ETag")
+	if first.Status != http.StatusOK || etag == "" || !strings.HasPrefix(first.Body, "%PDF") {
+		t.Fatalf("first download: %d, ETag %q", first.Status, etag)
+	}
+	if second := anon.get(pdf); second.Body != first.Body || second.Header.Get("ETag") != etag {
+		t.Error("the second download differs from the first")
+	}
+	if p := anon.do("GET", pdf, nil, http.Header{"If-None-Match": {etag}}); p.Status != http.StatusNotModified || p.Body != "" {
+		t.Errorf("revalidation: %d with %d bytes", p.Status, len(p.Body))
+	}
+	qr := anon.get(m[0] + "/qr.png")
+	if p := anon.do("GET", m[0]+"/qr.png", nil, http.Header{"If-None-Match": {qr.Header.Get("ETag")}}); p.Status != http.StatusNotModified {
+		t.Errorf("QR revalidation: %d", p.Status)
+	}
+
+	h.exec(`UPDATE users SET name = 'Jürgen Neumann' WHERE id = ?`, u.ID)
+	renamed := anon.get(pdf)
+	if renamed.Header.Get("ETag") == etag || renamed.Body == first.Body {
+		t.Error("after the holder's rename the cached PDF was served")
+	}
+	// An erased holder's certificate stays verifiable but names nobody (issue 8): the cached file
+	// with the name is never served again.
+	h.exec(`UPDATE users SET status = 'erased', name = '', email = 'erased-' || id || '@invalid' WHERE id = ?`, u.ID)
+	p = anon.do("GET", pdf, nil, http.Header{"If-None-Match": {renamed.Header.Get("ETag")}})
+	if p.Status != http.StatusOK || p.Header.Get("ETag") == renamed.Header.Get("ETag") || p.Body == renamed.Body {
+		t.Errorf("erased holder's PDF: %d, ETag %q (the renamed holder's was %q)", p.Status, p.Header.Get("ETag"), renamed.Header.Get("ETag"))
+	}
+}

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"net/http"
 	"strconv"
 
@@ -41,6 +42,12 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	case errs.TooMany:
 		s.errorPage(w, r, http.StatusTooManyRequests)
 	default:
+		if r.Context().Err() != nil && errors.Is(err, r.Context().Err()) {
+			// The client went away and the work was cancelled: nobody to answer, nothing broken.
+			s.log.Debug("request cancelled by the client", "method", r.Method, "pattern", r.Pattern)
+			w.WriteHeader(statusClientClosed)
+			return
+		}
 		s.log.Error("request failed", "method", r.Method, "pattern", r.Pattern, "err", err)
 		s.errorPage(w, r, http.StatusInternalServerError)
 	}
@@ -83,6 +90,7 @@ func (s *Server) withErrorPages(mux *http.ServeMux) http.Handler {
 			return
 		}
 		mux.ServeHTTP(w, r)
+		notePattern(r)
 	})
 }
 

@@ -150,10 +150,21 @@ type registrationsData struct {
 	Cohorts    []account.CohortSummary
 	ItemError  map[int64]string // per applicant: why the last decision was refused
 	Reason     map[int64]string // per applicant: the reason typed, kept when it was refused
+	Pager      pager
 }
 
+// registrationsPageSize keeps the queue's page small enough to read and fast to render, however
+// many applicants a campaign brings in.
+const registrationsPageSize = 20
+
 func (s *Server) registrationsPage(w http.ResponseWriter, r *http.Request, status int, id int64, errMsg, reason string) {
-	apps, err := s.acc.PendingRegistrations(r.Context())
+	total, err := s.acc.PendingCount(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	p, offset := newPager(r, total, registrationsPageSize)
+	apps, _, err := s.acc.PendingRegistrations(r.Context(), registrationsPageSize, offset)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -164,7 +175,7 @@ func (s *Server) registrationsPage(w http.ResponseWriter, r *http.Request, statu
 		return
 	}
 	d := &registrationsData{adminBase: s.adminBase(w, r, "admin.reg.title", "registrations"), Applicants: apps, Cohorts: cohorts,
-		ItemError: map[int64]string{}, Reason: map[int64]string{}}
+		ItemError: map[int64]string{}, Reason: map[int64]string{}, Pager: p}
 	if errMsg != "" {
 		d.ItemError[id], d.Reason[id] = errMsg, reason
 		d.Error = errMsg

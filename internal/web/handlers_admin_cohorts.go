@@ -324,6 +324,6 @@ func (s *Server) adminBulkApprove(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.kickMail()
-	s.setNoticeText(w, r, i18n.N(lang, "cycles.bulk.done", len(ids)))
+	s.setNoticeCount(w, r, "cycles.bulk.done", len(ids))
 	http.Redirect(w, r, paths.Registrations, http.StatusSeeOther)
 }

@@ -90,9 +90,9 @@ func (s *Server) checkImport(w http.ResponseWriter, r *http.Request, d *importDa
 	var err error
 	if apply {
 		var n int
-		if n, err = s.acc.ImportUsers(r.Context(), s.actor(r), name, strings.NewReader(d.CSV)); err == nil {
+		if n, err = s.acc.ImportUsers(r.Context(), s.actor(r), name, strings.NewReader(d.CSV), nil); err == nil {
 			s.kickMail()
-			s.setNoticeText(w, r, i18n.N(lang, "cycles.import.done", n))
+			s.setNoticeCount(w, r, "cycles.import.done", n)
 			http.Redirect(w, r, paths.AdminImport, http.StatusSeeOther)
 			return
 		}

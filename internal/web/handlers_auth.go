@@ -11,6 +11,7 @@ import (
 	"saferspaces/internal/account"
 	"saferspaces/internal/errs"
 	"saferspaces/internal/i18n"
+	"saferspaces/internal/metrics"
 	"saferspaces/internal/paths"
 )
 
@@ -116,11 +117,13 @@ func (s *Server) loginPost(w http.ResponseWriter, r *http.Request) {
 	var te *account.ThrottleError
 	switch {
 	case errors.As(err, &te):
+		s.metrics.SignIn(metrics.SignInThrottled)
 		d.RetryMinutes = int(math.Ceil(te.RetryAfter.Minutes()))
 		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(te.RetryAfter.Seconds()))))
 		s.loginPage(w, r, http.StatusTooManyRequests, d)
 		return
 	case errs.Is(err, errs.Invalid):
+		s.metrics.SignIn(metrics.SignInFailed)
 		// The typed address is not echoed back: the failure page must be byte-identical for a
 		// known and an unknown address, so that comparing bodies reveals nothing.
 		d.Failed = true
@@ -132,6 +135,7 @@ func (s *Server) loginPost(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.sessions.rememberDevice(w, device) // a browser that signed in is remembered (only after the whole sign-in: the token is "" before a second step)
+	s.metrics.SignIn(metrics.SignInOK)
 	s.afterPassword(w, r, u, f)
 }
 

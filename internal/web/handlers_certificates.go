@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"saferspaces/internal/learning"
@@ -55,14 +56,14 @@ func (s *Server) certificateQR(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	png, err := learning.QRPNG(s.absURL(r, c.Path()), 320)
+	url := s.absURL(r, c.Path())
+	f, err := s.files.get("qr\x00"+url, func() ([]byte, error) { return learning.QRPNG(url, 320) })
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	w.Header().Set("Content-Type", "image/png")
-	w.Header().Set("Cache-Control", "private, max-age=3600")
-	w.Write(png)
+	// The QR code only encodes the public address: any cache may keep it.
+	s.serveCached(w, r, f, "image/png", "public, max-age=86400")
 }
 
 // certificatePDF downloads the certificate as PDF, in the viewer's language.
@@ -71,15 +72,40 @@ func (s *Server) certificatePDF(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	var buf bytes.Buffer
-	if err := c.WritePDF(&buf, state(r).lang, s.absURL(r, c.Path()), s.loc); err != nil {
+	lang, url := state(r).lang, s.absURL(r, c.Path())
+	// Everything the PDF shows is in the key, so a renamed holder gets a new file; an erased
+	// holder's certificate is not found above and never reaches the cache.
+	key := strings.Join([]string{"pdf", string(lang), c.Code, c.Name, c.Title(lang), c.IssuedAt.String(), url}, "\x00")
+	f, err := s.files.get(key, func() ([]byte, error) {
+		var buf bytes.Buffer
+		if err := c.WritePDF(&buf, lang, url, s.loc); err != nil {
+			return nil, err
+		}
+		return buf.Bytes(), nil
+	})
+	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	w.Header().Set("Content-Type", "application/pdf")
 	w.Header().Set("Content-Disposition", `attachment; filename="saferspaces-certificate-`+c.Code+`.pdf"`)
-	w.Header().Set("Cache-Control", "private, no-cache")
-	w.Write(buf.Bytes())
+	// Kept for a while by the browser, then revalidated by its ETag: a holder erased meanwhile
+	// is answered with 404 at the next revalidation.
+	w.Header().Set("Vary", "Accept-Language, Cookie")
+	s.serveCached(w, r, f, "application/pdf", "private, max-age=300")
+}
+
+// serveCached answers with a cached file, or 304 when the browser has it already.
+func (s *Server) serveCached(w http.ResponseWriter, r *http.Request, f *cachedFile, contentType, cacheControl string) {
+	h := w.Header()
+	h.Set("Content-Type", contentType)
+	h.Set("Cache-Control", cacheControl)
+	h.Set("ETag", f.etag)
+	if inm := r.Header.Get("If-None-Match"); inm != "" && strings.Contains(inm, f.etag) {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	h.Set("Content-Length", strconv.Itoa(len(f.body)))
+	w.Write(f.body)
 }
 
 // certificateOf looks up {code}; a code in another spelling is redirected to the canonical one.

@@ -106,8 +106,7 @@ func (s *Server) trainerRemind(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.kickMail()
-	lang := state(r).lang
-	s.setNoticeText(w, r, i18n.N(lang, "cycles.remind.done", res.Sent, "Recent", res.Recent, "OptedOut", res.OptedOut))
+	s.setNoticeCount(w, r, "cycles.remind.done", res.Sent, "Recent", res.Recent, "OptedOut", res.OptedOut)
 	http.Redirect(w, r, paths.Cohort(id), http.StatusSeeOther)
 }
 
@@ -133,7 +132,7 @@ func (s *Server) trainerMessage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.kickMail()
-	s.setNoticeText(w, r, i18n.N(lang, "cycles.message.done", n))
+	s.setNoticeCount(w, r, "cycles.message.done", n)
 	http.Redirect(w, r, paths.Cohort(id), http.StatusSeeOther)
 }
 

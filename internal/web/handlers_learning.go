@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"html/template"
 	"net/http"
 	"slices"
@@ -85,15 +86,15 @@ func (s *Server) lessonPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// Remembering the position is a convenience: a failure is logged, never shown.
-	if err := s.learn.VisitLesson(r.Context(), uid, l.Module.ID, l.ID); err != nil {
+	done, err := s.learn.OpenLesson(r.Context(), uid, l.Module.ID, l.ID)
+	switch {
+	case errors.Is(err, learning.ErrVisitNotRecorded):
 		s.log.Warn("record lesson visit", "err", err)
-	}
-	p, err := s.learn.ModuleProgress(r.Context(), uid, l.Module.ID)
-	if err != nil {
+	case err != nil:
 		s.fail(w, r, err)
 		return
 	}
-	d := &lessonData{Base: s.base(r, ""), Lesson: l, Done: p.Done[l.ID]}
+	d := &lessonData{Base: s.base(r, ""), Lesson: l, Done: done}
 	d.Title = l.Title.In(d.Lang) + " – " + l.Module.Title.In(d.Lang)
 	d.BodyLang = l.In(d.Lang)
 	d.Body = l.Body[d.BodyLang]
@@ -289,18 +290,11 @@ func (s *Server) attemptPage(w http.ResponseWriter, r *http.Request) {
 	s.page(w, r, http.StatusOK, "check_result", rd)
 }
 
-// notice remembers a confirmation for the next page, when there are sessions to keep it in.
-func (s *Server) notice(w http.ResponseWriter, r *http.Request, key string) {
-	if s.sessions != nil {
-		s.setNotice(w, r, key)
-	}
-}
+// notice remembers a confirmation for the next page.
+func (s *Server) notice(w http.ResponseWriter, r *http.Request, key string) { s.setNotice(w, r, key) }
 
-// learningNotice takes the pending confirmation, if there are sessions to keep one in.
+// learningNotice takes the pending confirmation.
 func (s *Server) learningNotice(w http.ResponseWriter, r *http.Request) string {
-	if s.sessions == nil {
-		return ""
-	}
 	return s.takeNotice(w, r)
 }
 

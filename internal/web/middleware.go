@@ -31,6 +31,9 @@ type reqState struct {
 	lang i18n.Lang
 	user *CurrentUser
 	ip   string // the client's address (see resolveIP)
+	// needsAcceptance: the signed-in user has not accepted the declaration in force (read with
+	// the user, in the same query).
+	needsAcceptance bool
 }
 
 type ctxKey struct{}
@@ -93,25 +96,47 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-// logRequests writes one structured line per request. Paths that carry a secret (activation and
-// reset tokens; certificate codes are public) are logged with the token replaced — wherever it
-// stands, so "//activate/TOKEN" or "/./password/reset/TOKEN", which the mux answers with a
-// redirect, do not slip through either.
+// reqInfo is filled in on the way down and read by logRequests on the way back: the route
+// pattern that matched (the mux sets it on the request copy that withState made, which the outer
+// middleware never sees).
+type reqInfo struct {
+	pattern string
+}
+
+type infoKey struct{}
+
+// logRequests writes one structured line per request and counts it in the metrics by route
+// pattern. Paths that carry a secret (activation and reset tokens; certificate codes are public)
+// are logged with the token replaced — wherever it stands, so "//activate/TOKEN" or
+// "/./password/reset/TOKEN", which the mux answers with a redirect, do not slip through either. A request whose client went away before the answer
+// (a closed tab, a load balancer's timeout) is not a server error: it is logged at info level
+// with status 499, as nginx does, and not counted as a 5xx.
 func (s *Server) logRequests(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w}
-		next.ServeHTTP(sw, r)
+		info := &reqInfo{}
+		next.ServeHTTP(sw, r.WithContext(context.WithValue(r.Context(), infoKey{}, info)))
+		d := time.Since(start)
+		p := redactPath(r.URL.Path)
+		status := sw.status
+		if status == 0 {
+			status = http.StatusOK
+		}
 		level := slog.LevelInfo
-		if sw.status >= 500 {
+		switch {
+		case r.Context().Err() != nil && (status >= 500 || status == statusClientClosed):
+			status = statusClientClosed
+		case status >= 500:
 			level = slog.LevelError
 		}
+		s.metrics.Request(routeOf(info.pattern), r.Method, status, d)
 		s.log.LogAttrs(r.Context(), level, "request",
 			slog.String("method", r.Method),
-			slog.String("path", redactPath(r.URL.Path)),
-			slog.Int("status", sw.status),
+			slog.String("path", p),
+			slog.Int("status", status),
 			slog.Int("bytes", sw.bytes),
-			slog.Duration("duration", time.Since(start)),
+			slog.Duration("duration", d),
 			slog.String("ip", s.resolveIP(r)),
 		)
 	})
@@ -149,6 +174,25 @@ func prevSegment(segs []string, i int) string {
 		}
 	}
 	return ""
+}
+
+// statusClientClosed is nginx's "client closed request": the answer had no one to go to.
+const statusClientClosed = 499
+
+// routeOf is the route pattern without its method ("GET /modules/{module}" → "/modules/{module}"),
+// the metrics' route label.
+func routeOf(pattern string) string {
+	if i := strings.IndexByte(pattern, ' '); i >= 0 {
+		return pattern[i+1:]
+	}
+	return pattern
+}
+
+// notePattern records the route pattern the mux matched for logRequests.
+func notePattern(r *http.Request) {
+	if info, ok := r.Context().Value(infoKey{}).(*reqInfo); ok {
+		info.pattern = r.Pattern
+	}
 }
 
 // recoverPanics turns a panic into a 500 page and a log line with the stack.

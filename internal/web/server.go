@@ -17,20 +17,27 @@ import (
 	"saferspaces/internal/app"
 	"saferspaces/internal/config"
 	"saferspaces/internal/learning"
+	"saferspaces/internal/metrics"
 	webfs "saferspaces/web"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
 // Server serves the platform. It holds the feature services and nothing below them: every read
 // and write goes through a service.
 type Server struct {
-	cfg    config.Config
-	log    *slog.Logger
-	now    func() time.Time
-	ready  func(context.Context) error
-	render *renderer
-	mux    *http.ServeMux // the routes, set by Handler; resume.go asks it which pages exist
-	loc    *time.Location // the operator's zone: dates on pages, certificates and exports
-	static http.Handler
+	cfg   config.Config
+	log   *slog.Logger
+	now   func() time.Time
+	ready func(context.Context) error
+	// writable commits a small write for /readyz; readiness caches its last answer.
+	writable  func(context.Context) error
+	readiness readinessCache
+	render    *renderer
+	mux       *http.ServeMux // the routes, set by Handler; resume.go asks it which pages exist
+	loc       *time.Location // the operator's zone: dates on pages, certificates and exports
+	static    http.Handler
+	files     *fileCache // generated certificate PDFs and QR codes
 
 	*app.Services
 	acc      *account.Service // shorthands of the services used on almost every request
@@ -38,8 +45,9 @@ type Server struct {
 	sessions *sessionStore
 	sso      *ssoProvider // nil without --oidc-issuer
 
-	proxies []netip.Prefix // --trusted-proxies: peers whose X-Forwarded-For is believed
-	limits  formLimits     // the public forms that cause mail
+	proxies []netip.Prefix   // --trusted-proxies: peers whose X-Forwarded-For is believed
+	limits  formLimits       // the public forms that cause mail
+	metrics *metrics.Metrics // nil: not counted
 }
 
 // Deps are what the server is built from; cmd (and the tests) wire them with package app.
@@ -49,7 +57,11 @@ type Deps struct {
 	Now    func() time.Time
 	// Ready answers /healthz: nil when the database answers.
 	Ready func(context.Context) error
-	Keys  SessionKeys // for the session cookie (LoadOrCreateKeys)
+	// Writable answers part of /readyz: nil when the database accepts a write. Optional.
+	Writable func(context.Context) error
+	Keys     SessionKeys // for the session cookie (LoadOrCreateKeys)
+	// Metrics counts requests and sign-ins; nil: no metrics.
+	Metrics *metrics.Metrics
 	*app.Services
 }
 
@@ -76,13 +88,16 @@ func New(d Deps) (*Server, error) {
 	}
 	return &Server{
 		proxies:  proxies,
+		metrics:  d.Metrics,
 		cfg:      d.Config,
 		log:      d.Log,
 		now:      d.Now,
 		ready:    d.Ready,
+		writable: d.Writable,
 		render:   rd,
 		loc:      loc,
 		static:   http.FileServerFS(staticFS),
+		files:    newFileCache(512),
 		Services: d.Services,
 		acc:      d.Accounts,
 		learn:    d.Learning,
@@ -123,6 +138,26 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
 		return err
+	}
+	return nil
+}
+
+// ServeMetrics answers GET /metrics on ln with the Prometheus text format until ctx ends. It is a
+// listener of its own (serve --metrics-addr), so the metrics never reach the public address.
+func ServeMetrics(ctx context.Context, ln net.Listener, m *metrics.Metrics, log *slog.Logger) error {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{
+		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn), Timeout: 10 * time.Second}))
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, WriteTimeout: 30 * time.Second,
+		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	go func() {
+		<-ctx.Done()
+		shut, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		srv.Shutdown(shut)
+	}()
+	if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("metrics: %w", err)
 	}
 	return nil
 }

@@ -1,8 +1,10 @@
 package web
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"saferspaces/internal/account"
@@ -16,7 +18,7 @@ import (
 // the request continues as anonymous. Static files and the health check skip the database.
 func (s *Server) withSession(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if s.sessions == nil || strings.HasPrefix(r.URL.Path, "/static/") || r.URL.Path == "/healthz" {
+		if s.sessions == nil || strings.HasPrefix(r.URL.Path, "/static/") || r.URL.Path == "/healthz" || r.URL.Path == "/readyz" {
 			next.ServeHTTP(w, r)
 			return
 		}
@@ -26,11 +28,12 @@ func (s *Server) withSession(next http.Handler) http.Handler {
 			return
 		}
 		if uid, ok := sessionUserID(sess); ok {
-			u, err := s.acc.UserByID(r.Context(), uid)
+			u, needs, err := s.acc.SignedInUser(r.Context(), uid)
 			switch {
 			case err == nil && u.Active():
 				st := state(r)
 				st.user = &CurrentUser{ID: u.ID, Name: u.Name, Email: u.Email, Role: u.Role, Lang: i18n.OrDefault(u.Lang)}
+				st.needsAcceptance = needs
 				st.lang = requestLanguage(r, u.Lang)
 				if u.Role == account.RoleAdmin {
 					// For the count in the navigation; a failure only hides the count.
@@ -75,12 +78,7 @@ func (s *Server) requireUser(h http.Handler) http.Handler {
 			return
 		}
 		if r.URL.Path != "/declaration" && !(r.Method == http.MethodPost && r.URL.Path == "/logout") {
-			needs, err := s.acc.NeedsAcceptance(r.Context(), u.ID)
-			if err != nil {
-				s.fail(w, r, err)
-				return
-			}
-			if needs {
+			if state(r).needsAcceptance {
 				next := "/"
 				if get {
 					next = r.URL.RequestURI()
@@ -110,43 +108,89 @@ func (s *Server) kickMail() {
 	s.Outbox.Kick()
 }
 
-// noticeKey is the session value that carries a one-time confirmation to the next page.
-const noticeKey = "notice"
+// noticeCookie carries a one-time confirmation ("lesson done", "password changed") to the next
+// page, after a redirect. It is a cookie and not a session value so that confirming an action
+// costs no write to the sessions table: the action's own commit is the only one (docs/performance.md).
+// It holds the user's id and a catalog key, nothing secret; takeNotice shows only keys that are
+// notices and only to the user they were set for.
+const noticeCookie = "saferspaces_notice"
 
-// setNotice remembers a catalog key to show once on the signed-in user's next page (after a
-// redirect). Errors are only logged: a lost confirmation must not fail the action it confirms.
+// noticePrefixes are the catalog keys that may be shown as notices.
+var noticePrefixes = []string{"learning.notice.", "admin.notice.", "auth.account.", "cycles.", "legal.admin.notice.",
+	"integration.factor.", "integration.account."}
+
+// setNotice remembers a catalog key to show once on the signed-in user's next page.
 func (s *Server) setNotice(w http.ResponseWriter, r *http.Request, key string) {
-	sess, err := s.sessions.Get(r, SessionCookie)
-	if err != nil || sess.ID == "" {
+	var uid int64
+	if u := state(r).user; u != nil {
+		uid = u.ID
+	} else if s.sessions != nil {
+		// Signed in by this very request (an action finished after sign-in): its new session.
+		if sess, err := s.sessions.Get(r, SessionCookie); err == nil {
+			uid, _ = sessionUserID(sess)
+		}
+	}
+	if uid == 0 {
 		return
 	}
-	sess.Values[noticeKey] = key
-	if err := sess.Save(r, w); err != nil {
-		s.log.Warn("save notice", "err", err)
-	}
+	http.SetCookie(w, &http.Cookie{Name: noticeCookie, Value: strconv.FormatInt(uid, 10) + "." + key, Path: "/",
+		MaxAge: 120, HttpOnly: true, Secure: s.cfg.Secure(), SameSite: http.SameSiteLaxMode})
 }
 
 // takeNotice returns the translated pending notice, if any, and forgets it.
 func (s *Server) takeNotice(w http.ResponseWriter, r *http.Request) string {
-	sess, err := s.sessions.Get(r, SessionCookie)
-	if err != nil || sess.ID == "" {
+	c, err := r.Cookie(noticeCookie)
+	if err != nil {
 		return ""
 	}
-	key, ok := sess.Values[noticeKey].(string)
-	if !ok {
+	http.SetCookie(w, &http.Cookie{Name: noticeCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true,
+		Secure: s.cfg.Secure(), SameSite: http.SameSiteLaxMode})
+	st := state(r)
+	uid, v, ok := strings.Cut(c.Value, ".")
+	key, _, _ := strings.Cut(v, "~")
+	if !ok || st.user == nil || uid != strconv.FormatInt(st.user.ID, 10) || !i18n.Has(st.lang, key) {
 		return ""
 	}
-	delete(sess.Values, noticeKey)
-	if err := sess.Save(r, w); err != nil {
-		s.log.Warn("clear notice", "err", err)
+	for _, p := range noticePrefixes {
+		if strings.HasPrefix(key, p) {
+			return noticeText(st.lang, v)
+		}
 	}
-	if text, ok := strings.CutPrefix(key, "="); ok {
-		return text
-	}
-	return i18n.T(state(r).lang, key)
+	return ""
 }
 
-// setNoticeText is setNotice with a text already written (with counts) in the user's language.
-func (s *Server) setNoticeText(w http.ResponseWriter, r *http.Request, text string) {
-	s.setNotice(w, r, "="+text)
+// setNoticeCount is setNotice for a notice with a count (its plural form) and further named
+// numbers: the cookie carries "KEY~N~Name=V…", and takeNotice writes the text in the language
+// of the page it is shown on.
+func (s *Server) setNoticeCount(w http.ResponseWriter, r *http.Request, key string, n int, named ...any) {
+	var b strings.Builder
+	b.WriteString(key + "~" + strconv.Itoa(n))
+	for i := 0; i+1 < len(named); i += 2 {
+		v, _ := named[i+1].(int)
+		fmt.Fprintf(&b, "~%v=%d", named[i], v)
+	}
+	s.setNotice(w, r, b.String())
+}
+
+// noticeText writes a notice "KEY" or "KEY~N~Name=V…" (setNoticeCount) in lang.
+func noticeText(lang i18n.Lang, v string) string {
+	key, rest, counted := strings.Cut(v, "~")
+	if !counted {
+		return i18n.T(lang, key)
+	}
+	parts := strings.Split(rest, "~")
+	n, err := strconv.Atoi(parts[0])
+	if err != nil {
+		return ""
+	}
+	var kv []any
+	for _, p := range parts[1:] {
+		name, val, ok := strings.Cut(p, "=")
+		num, err := strconv.Atoi(val)
+		if !ok || err != nil {
+			return ""
+		}
+		kv = append(kv, name, num)
+	}
+	return i18n.N(lang, key, n, kv...)
 }

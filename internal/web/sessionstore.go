@@ -148,8 +148,12 @@ func (st *sessionStore) Save(r *http.Request, w http.ResponseWriter, sess *sessi
 			values[k] = v
 		}
 	}
-	if err := gob.NewEncoder(&buf).Encode(values); err != nil {
-		return fmt.Errorf("encode session: %w", err)
+	// Most sessions carry nothing but their user: no data at all then, so that loading them on
+	// every request decodes nothing (a gob decoder costs more than the rest of the lookup).
+	if len(values) > 0 {
+		if err := gob.NewEncoder(&buf).Encode(values); err != nil {
+			return fmt.Errorf("encode session: %w", err)
+		}
 	}
 	uid, _ := sessionUserID(sess)
 	row := account.Session{UserID: uid, Data: buf.Bytes()}

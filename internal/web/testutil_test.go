@@ -61,6 +61,9 @@ type harness struct {
 	logs   *testkit.SyncBuffer  // everything the server logged
 	users  int                  // counter for generated e-mail addresses
 	known  map[string]*testUser // the accounts made by the harness, by e-mail (lower case)
+	// handler is the server's whole handler, for requests a real client cannot make (one whose
+	// client has already gone away).
+	handler http.Handler
 }
 
 // harnessOption changes the platform's parts before it is built (e.g. its configuration or content).
@@ -96,11 +99,12 @@ func newHarness(t testing.TB, opts ...harnessOption) *harness {
 	// The same wiring as serve; the mail worker does not run (tests deliver with h.deliver or read the outbox).
 	h.svc = app.New(parts)
 	h.acc, h.outbox = h.svc.Accounts, h.svc.Outbox
-	srv, err := web.New(web.Deps{Config: parts.Config, Log: log, Now: h.clock.Now, Ready: db.Ping, Keys: keys, Services: h.svc})
+	srv, err := web.New(web.Deps{Config: parts.Config, Log: log, Now: h.clock.Now, Ready: db.Ping, Writable: func(ctx context.Context) error { return db.WriteProbe(ctx, h.clock.Now().Unix()) }, Keys: keys, Services: h.svc})
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts.Config.Handler = srv.Handler()
+	h.handler = srv.Handler()
+	ts.Config.Handler = h.handler
 	ts.Start()
 	t.Cleanup(ts.Close)
 	return h

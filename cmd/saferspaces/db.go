@@ -1,0 +1,64 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"saferspaces/internal/config"
+	"saferspaces/internal/sqlite"
+)
+
+// baseURLSetting is the settings key under which serve stores its public URL, so that the other
+// commands print links that work without being told --base-url again.
+const baseURLSetting = "base_url"
+
+// openDB opens (creating if needed) and migrates the database in data: for serve and migrate only.
+func openDB(ctx context.Context, data string) (*sqlite.DB, int64, error) {
+	db, err := sqlite.Open(ctx, data)
+	if err != nil {
+		return nil, 0, err
+	}
+	return migrated(ctx, db)
+}
+
+// openExistingDB opens and migrates the database in data, refusing a folder without one ("no
+// database at …"): every command but serve and migrate works on a platform that exists.
+func openExistingDB(ctx context.Context, data string) (*sqlite.DB, int64, error) {
+	db, err := sqlite.OpenExisting(ctx, data)
+	if err != nil {
+		return nil, 0, err
+	}
+	return migrated(ctx, db)
+}
+
+func migrated(ctx context.Context, db *sqlite.DB) (*sqlite.DB, int64, error) {
+	v, err := db.Migrate(ctx)
+	if err != nil {
+		db.Close()
+		return nil, 0, err
+	}
+	return db, v, nil
+}
+
+// resolveBaseURL fills in cfg.BaseURL when the command line did not give one: with the URL the
+// last serve on this database stored, else serve's default (said on stderr, since links made
+// with it only work on the server's own machine). what names the links, for that message.
+func resolveBaseURL(ctx context.Context, cfg *config.Config, db *sqlite.DB, stderr io.Writer, what string) error {
+	if cfg.BaseURL != "" {
+		return nil
+	}
+	v, ok, err := db.LookupSetting(ctx, baseURLSetting)
+	if err != nil {
+		return err
+	}
+	if ok && v != "" {
+		cfg.BaseURL = v
+		return nil
+	}
+	cfg.BaseURL = "http://" + cfg.Addr
+	if what != "" {
+		fmt.Fprintf(stderr, "saferspaces: no --base-url given and serve has not stored one yet; %s point to %s\n", what, cfg.BaseURL)
+	}
+	return nil
+}
