@@ -15,6 +15,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"saferspaces/internal/config"
 )
 
 // The static files are read once at start-up into memory and served from there:
@@ -206,6 +208,10 @@ func (s *Server) serveStatic(w http.ResponseWriter, r *http.Request) {
 		h.Set("Cache-Control", "public, max-age=3600")
 	}
 	h.Set("Content-Type", f.ctype)
+	if f.ctype == "image/svg+xml" {
+		// An SVG opened on its own (the operator's logo, an icon) runs nothing.
+		h.Set("Content-Security-Policy", svgCSP)
+	}
 	h.Set("ETag", f.etag)
 	h.Set("Vary", "Accept-Encoding")
 	if match := r.Header.Get("If-None-Match"); match != "" && strings.Contains(match, f.etag) {
@@ -237,4 +243,35 @@ func acceptsGzip(r *http.Request) bool {
 		return true
 	}
 	return false
+}
+
+// addBrand adds the operator's colour as a stylesheet and the logo as a file (serve --brand-color,
+// --logo) and returns their content-hash URLs ("" for what is not set). The colour is KERN's
+// action colour in the light theme; the dark theme gets a lighter shade of it (config.DarkVariant)
+// with black text on buttons, so both keep AA contrast.
+func (a *assets) addBrand(b config.Brand) (css, logo string, err error) {
+	if b.Color != "" {
+		c := strings.ToLower(b.Color)
+		dark := config.DarkVariant(c)
+		sheet := fmt.Sprintf(`/* the operator's colour: serve --brand-color %s */
+:root { --ss-brand: %s; }
+@media (prefers-color-scheme: light) {
+  :root { --kern-color-action-default: %s; --kern-color-action-on-default: #ffffff; }
+}
+@media (prefers-color-scheme: dark) {
+  :root { --ss-brand: %s; --kern-color-action-default: %s; --kern-color-action-on-default: #000000; }
+}
+`, c, c, c, dark, dark)
+		a.add("brand/brand.css", []byte(sheet))
+		css = a.url("brand/brand.css")
+	}
+	if b.Logo != "" {
+		data, ext, err := b.ReadLogo()
+		if err != nil {
+			return "", "", err
+		}
+		a.add("brand/logo"+ext, data)
+		logo = a.url("brand/logo" + ext)
+	}
+	return css, logo, nil
 }

@@ -12,6 +12,7 @@ import (
 
 	"saferspaces/internal/config"
 	"saferspaces/internal/i18n"
+	"saferspaces/internal/learning"
 	"saferspaces/internal/legal"
 	"saferspaces/internal/paths"
 )
@@ -37,6 +38,14 @@ type shownIn struct {
 	Points   []string
 }
 
+// taskList is a module's lessons as a task list (module page, the lesson page's navigation): the
+// progress gives the done marks, Current the lesson on screen ("" on the module page).
+type taskList struct {
+	Lang    i18n.Lang
+	P       learning.ModuleProgress
+	Current string
+}
+
 // pageData is any page's data struct (it embeds Base).
 type pageData interface{ base() *Base }
 
@@ -52,11 +61,14 @@ type renderer struct {
 func newRenderer(templates fs.FS, static *assets, loc *time.Location) (*renderer, error) {
 	r := &renderer{pages: map[string]*template.Template{}, assets: static}
 	funcs := template.FuncMap{
-		"t":         i18n.T,
-		"n":         i18n.N,
-		"static":    r.static,
-		"brandCSS":  func() string { return r.brandCSS },
-		"logo":      func() string { return r.logo },
+		"t":        i18n.T,
+		"n":        i18n.N,
+		"static":   r.static,
+		"brandCSS": func() string { return r.brandCSS },
+		"logo":     func() string { return r.logo },
+		"tasks": func(lang i18n.Lang, p learning.ModuleProgress, current string) taskList {
+			return taskList{Lang: lang, P: p, Current: current}
+		},
 		"under":     func(path, prefix string) bool { return path == prefix || strings.HasPrefix(path, prefix+"/") },
 		"date":      func(lang i18n.Lang, t time.Time) string { return i18n.Date(lang, t, loc) },
 		"datetime":  func(lang i18n.Lang, t time.Time) string { return i18n.DateTime(lang, t, loc) },

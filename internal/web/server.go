@@ -71,10 +71,15 @@ func New(d Deps) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	brandCSS, logo, err := static.addBrand(d.Config.Brand)
+	if err != nil {
+		return nil, err
+	}
 	rd, err := newRenderer(webfs.Templates, static, loc)
 	if err != nil {
 		return nil, err
 	}
+	rd.brandCSS, rd.logo = brandCSS, logo
 	if d.Now == nil {
 		d.Now = time.Now
 	}
