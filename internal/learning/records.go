@@ -65,6 +65,9 @@ func (r *records) lastActivity() time.Time {
 // userSet is the SQL condition and argument that select the rows of the given users: one JSON
 // array as the only parameter, so a cohort of any size is one statement with one bound value.
 func userSet(column string, ids []int64) (string, any) {
+	if len(ids) == 1 { // the learner's own pages: a plain index lookup, no json_each table
+		return column + ` = ?`, ids[0]
+	}
 	b, _ := json.Marshal(ids) // []int64 always marshals
 	return column + ` IN (SELECT value FROM json_each(?))`, string(b)
 }
