@@ -25,6 +25,7 @@ import (
 	"os/signal"
 	"regexp"
 	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync"
@@ -46,6 +47,7 @@ type options struct {
 	regUsers []int         // platform sizes for the registration scenario
 	only     string        // run only scenarios whose name contains this
 	out      string        // also write the table here
+	cpuprof  string        // write a CPU profile of the whole run here
 }
 
 func main() {
@@ -59,16 +61,37 @@ func main() {
 	flag.StringVar(&regUsers, "registration-users", "1000,10000", "platform sizes (users) at which registration is measured")
 	flag.StringVar(&o.only, "only", "", "run only the scenarios whose name contains this text")
 	flag.StringVar(&o.out, "o", "", "also write the Markdown table to this file")
+	flag.StringVar(&o.cpuprof, "cpuprofile", "", "write a CPU profile (server and clients) to this file")
 	flag.Parse()
+	if flag.NArg() > 0 {
+		fmt.Fprintf(os.Stderr, "saferspaces-load: unexpected argument %q (flags only, see -h)\n", flag.Arg(0))
+		os.Exit(2)
+	}
 	for f := range strings.SplitSeq(regUsers, ",") {
-		if n, err := strconv.Atoi(strings.TrimSpace(f)); err == nil && n > 0 {
-			o.regUsers = append(o.regUsers, n)
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n <= 0 {
+			fmt.Fprintf(os.Stderr, "saferspaces-load: -registration-users: %q is not a positive number of users\n", f)
+			os.Exit(2)
 		}
+		o.regUsers = append(o.regUsers, n)
+	}
+	if o.cpuprof != "" {
+		f, err := os.Create(o.cpuprof)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "saferspaces-load: -cpuprofile:", err)
+			os.Exit(2)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintln(os.Stderr, "saferspaces-load: -cpuprofile:", err)
+			os.Exit(2)
+		}
+		defer func() { pprof.StopCPUProfile(); f.Close() }()
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, o, os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "saferspaces-load:", err)
+		pprof.StopCPUProfile()
 		os.Exit(1)
 	}
 }

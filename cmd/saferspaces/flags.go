@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strings"
 
 	"saferspaces/internal/config"
 )
@@ -27,6 +28,15 @@ func parseFlags(name, synopsis string, args []string, getenv func(string) string
 			return nil, errHelp
 		}
 		return nil, usageError(stderr, "%s: %v", name, err)
+	}
+	// Go's flag package stops at the first argument, so "backup out.db --data D" would leave
+	// --data unread and complain about the number of FILEs; say what is wrong instead.
+	for i, a := range fs.Args() {
+		flagName, _, _ := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if strings.HasPrefix(a, "-") && i > 0 && fs.Lookup(flagName) != nil {
+			return nil, usageError(stderr, "%s: %s comes after %q; flags go before the arguments (saferspaces %s)",
+				name, a, fs.Arg(i-1), synopsis)
+		}
 	}
 	if err := config.ApplyEnv(fs, getenv); err != nil {
 		return nil, usageError(stderr, "%s: %v", name, err)

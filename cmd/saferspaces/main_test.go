@@ -217,6 +217,8 @@ func TestCommandLineErrors(t *testing.T) {
 		{"bad base url", []string{"serve", "--base-url", "ftp://x"}, nil, "--base-url"},
 		{"bad env", []string{"serve"}, map[string]string{"SAFERSPACES_DEMO": "maybe"}, "SAFERSPACES_DEMO"},
 		{"backup without file", []string{"backup"}, nil, "exactly one FILE"},
+		{"flag after the file", []string{"backup", "out.db", "--data", "/srv/saferspaces"}, nil, `--data comes after "out.db"; flags go before the arguments`},
+		{"flag= after the file", []string{"users", "import", "people.csv", "--data=/srv/x"}, nil, `--data=/srv/x comes after "people.csv"`},
 		{"bad xapi endpoint", []string{"serve", "--xapi-endpoint", "lrs.example.org"}, nil, "--xapi-endpoint"},
 		{"credentials in the endpoint", []string{"serve", "--xapi-endpoint", "https://u:p@lrs.example.org/xapi"}, nil, "without credentials"},
 		{"xapi password alone", []string{"serve"}, map[string]string{"SAFERSPACES_XAPI_PASSWORD": "x"}, "need --xapi-endpoint"},

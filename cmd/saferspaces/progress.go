@@ -55,6 +55,18 @@ func (p *progress) Update(done, total int64) {
 	}
 }
 
+// Step shows that a command of a few long steps is at step n of total, called name; every
+// step is shown.
+func (p *progress) Step(n, total int64, name string) {
+	if p == nil {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.last, p.shown = time.Now(), true
+	fmt.Fprintf(p.w, "\r\033[K%s: step %d of %d (%s)", p.label, n, total, name)
+}
+
 func (p *progress) line(done, total int64) string {
 	amount := func(n int64) string {
 		if p.unit == "bytes" {

@@ -9,6 +9,7 @@ import (
 
 	"saferspaces/internal/app"
 	"saferspaces/internal/config"
+	"saferspaces/internal/retention"
 )
 
 // cmdPurge runs the retention rules once, as serve does every day, and prints what it removed
@@ -47,7 +48,11 @@ func cmdPurge(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	svc := app.New(app.Parts{Config: cfg, DB: db, Content: nil, Sender: sender, Log: log, Now: time.Now})
-	r, err := svc.Retention.Run(ctx, dryRun)
+	bar := newProgress(stderr, "purge", "")
+	r, err := svc.Retention.RunShowing(ctx, dryRun, func(n int, name string) {
+		bar.Step(int64(n), retention.Steps, name)
+	})
+	bar.Done()
 	verb := "removed"
 	if dryRun {
 		verb = "would remove"

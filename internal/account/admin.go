@@ -230,7 +230,7 @@ func (s *Service) ResendCredential(ctx context.Context, act audit.Actor, userID 
 
 // SetRole changes a user's role. An admin cannot take away their own admin role, and the last
 // active admin cannot be demoted, so the platform never ends up without an administrator. A user
-// who is no longer trainer or admin stops leading cohorts.
+// who is no longer trainer or admin stops leading cohorts. The user's sessions end.
 func (s *Service) SetRole(ctx context.Context, act audit.Actor, userID int64, role Role) error {
 	switch role {
 	case RoleLearner, RoleTrainer, RoleAdmin:
@@ -261,6 +261,12 @@ func (s *Service) SetRole(ctx context.Context, act audit.Actor, userID int64, ro
 			if _, err := tx.ExecContext(ctx, `DELETE FROM cohort_trainers WHERE user_id = ?`, u.ID); err != nil {
 				return err
 			}
+		}
+		// A new role starts with a new sign-in: a learner made admin or trainer must enrol a second
+		// factor before they use it, which their running session (signed in with the password
+		// alone) would otherwise skip.
+		if err := s.RevokeUser(ctx, tx, u.ID, nil); err != nil {
+			return err
 		}
 		return audit.Log(ctx, tx, now, act, "user.role", u.ID, u.Email, string(u.Role+" → "+role))
 	})

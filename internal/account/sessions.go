@@ -132,7 +132,7 @@ func (s *Service) Logout(ctx context.Context, idHash []byte, act audit.Actor) er
 
 // RevokeUser ends every session of the user at once, except the one whose id hash is given (nil:
 // all). Called in the transaction of the change that requires it: a password change, a reset,
-// disabling the account, "sign out everywhere", erasure.
+// disabling the account, "sign out everywhere", a new role, erasure.
 func (s *Service) RevokeUser(ctx context.Context, tx *sql.Tx, userID int64, exceptIDHash []byte) error {
 	_, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = ? AND id_hash IS NOT ?`, userID, exceptIDHash)
 	if err != nil {

@@ -243,19 +243,24 @@ func (s *Service) CompleteLesson(ctx context.Context, userID int64, moduleID, le
 		if err != nil {
 			return err
 		}
+		after := before.clone()
+		completed, _ := res.RowsAffected()
+		if completed > 0 {
+			after.withCompletion(moduleID, lessonID, now.Unix())
+		}
 		if next := l.Next(); next != nil {
-			if _, err := upsertVisit(ctx, tx, userID, moduleID, next.ID, now); err != nil {
+			visited, err := upsertVisit(ctx, tx, userID, moduleID, next.ID, now)
+			if err != nil {
 				return err
 			}
-		}
-		after, err := loadRecord(ctx, tx, userID)
-		if err != nil {
-			return err
+			if visited {
+				after.withVisit(moduleID, next.ID, now.Unix())
+			}
 		}
 		if issued, err = s.issue(ctx, tx, after, userID, 0, now); err != nil {
 			return err
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
+		if completed == 0 {
 			return nil // done before: nothing new to record
 		}
 		m := s.cat.Module(moduleID)

@@ -43,9 +43,13 @@ func (env Envelope) build(m Message, id int64, date time.Time) (*gomail.Msg, err
 	msg := gomail.NewMsg(gomail.WithCharset(gomail.CharsetUTF8), gomail.WithEncoding(gomail.EncodingQP),
 		gomail.WithNoDefaultUserAgent())
 	msg.FromMailAddress(env.From)
-	if err := msg.AddToFormat(m.ToName, m.To); err != nil {
-		return nil, fmt.Errorf("recipient: %w", err)
+	// The name goes through net/mail's formatting, which quotes and encodes whatever a person
+	// typed as their name (quotes, commas, "=HYPERLINK(…)"); go-mail's AddToFormat pastes it
+	// between quotes unescaped, and such a mail could never be sent.
+	if a, err := mail.ParseAddress(m.To); err != nil || a.Address != m.To {
+		return nil, fmt.Errorf("recipient %q is not an e-mail address", m.To)
 	}
+	msg.ToMailAddress(&mail.Address{Name: m.ToName, Address: m.To})
 	if env.ReplyTo != "" {
 		if err := msg.ReplyTo(env.ReplyTo); err != nil {
 			return nil, fmt.Errorf("reply-to: %w", err)
@@ -61,11 +65,18 @@ func (env Envelope) build(m Message, id int64, date time.Time) (*gomail.Msg, err
 	return msg, nil
 }
 
+// unsendable marks an error in the message itself (not in its delivery): trying again cannot
+// help, so the outbox gives up at once instead of retrying for hours.
+type unsendable struct{ err error }
+
+func (e unsendable) Error() string { return "message cannot be built: " + e.err.Error() }
+func (e unsendable) Unwrap() error { return e.err }
+
 // Render writes the message exactly as the senders do, for tests and tools.
 func (env Envelope) Render(w io.Writer, m Message, id int64, date time.Time) error {
 	msg, err := env.build(m, id, date)
 	if err != nil {
-		return err
+		return unsendable{err}
 	}
 	_, err = msg.WriteTo(w)
 	return err

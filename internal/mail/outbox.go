@@ -230,7 +230,7 @@ func (o *Outbox) record(ctx context.Context, q queued, sendErr error) error {
 		return nil
 	}
 	status, next := StatusPending, now.Add(Backoff(attempts))
-	if attempts >= maxAttempts {
+	if attempts >= maxAttempts || errors.As(sendErr, new(unsendable)) {
 		status = StatusFailed
 	}
 	_, err := o.db.W.ExecContext(ctx, `UPDATE mail_outbox

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -188,5 +189,28 @@ func TestShutdownDuringSendIsNotAnAttempt(t *testing.T) {
 	}
 	if r := outboxRow(t, db, id); r.status != mail.StatusPending || r.attempts != 0 {
 		t.Errorf("after shutdown: %+v", r)
+	}
+}
+
+// A mail that cannot even be built (here: a recipient stored before today's checks, which no
+// longer parses) is given up at the first attempt; retrying it for hours would only keep the
+// outbox "stuck" for /readyz.
+func TestUnbuildableMailFailsAtOnce(t *testing.T) {
+	db := testkit.OpenDB(t)
+	clk := newClock()
+	dir := t.TempDir()
+	ob := mail.NewOutbox(db, mail.NewFileSender(dir, testkit.Logger(io.Discard)), testkit.Logger(io.Discard), clk.Now)
+	id := enqueue(t, db, activation(t, "a@example.org", "https://s.example/activate/x"), clk.Now())
+	if _, err := db.W.Exec(`UPDATE mail_outbox SET to_addr = 'not an address' WHERE id = ?`, id); err != nil {
+		t.Fatal(err)
+	}
+	if sent, err := ob.DeliverDue(t.Context()); err != nil || sent != 0 {
+		t.Fatalf("DeliverDue = %d, %v", sent, err)
+	}
+	if r := outboxRow(t, db, id); r.status != mail.StatusFailed || r.attempts != 1 || !strings.Contains(r.lastError, "cannot be built") {
+		t.Fatalf("after one attempt: %+v", r)
+	}
+	if n, _, err := ob.Backlog(t.Context()); err != nil || n != 0 {
+		t.Fatalf("backlog %d, %v: a failed mail is not waiting", n, err)
 	}
 }

@@ -104,7 +104,7 @@ func (s *SMTPSender) Send(ctx context.Context, m Message, id int64) error {
 	// The wall clock, not the outbox's injected one: Date says when the mail actually left.
 	msg, err := s.env.build(m, id, time.Now())
 	if err != nil {
-		return err
+		return unsendable{err}
 	}
 	c, err := gomail.NewClient(s.host, s.opts...)
 	if err != nil {

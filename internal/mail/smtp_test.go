@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"mime"
 	"mime/quotedprintable"
@@ -354,5 +355,45 @@ func TestMessageIDKeptAcrossRetries(t *testing.T) {
 	ob.DeliverDue(t.Context())
 	if len(ids) != 3 || ids[0] != ids[1] || ids[1] == ids[2] || !strings.HasSuffix(ids[0], "@saferspaces.example.org>") {
 		t.Errorf("Message-IDs of attempts: %q", ids)
+	}
+}
+
+// Whatever a person typed as their name reaches them: quotes, commas, angle brackets and formula
+// text are quoted in the To header, not pasted into it (which made such mail unsendable, retried
+// for hours and, as waiting mail, turned /readyz red).
+func TestRecipientNamesAreQuoted(t *testing.T) {
+	srv := startSMTP(t, "127.0.0.1:0")
+	db := testkit.OpenDB(t)
+	clk := newClock()
+	sender, err := mail.NewSMTPSender(smtpURL(srv.addr), envelope(t, "saferspaces <noreply@saferspaces.example.org>"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ob := mail.NewOutbox(db, sender, testkit.Logger(io.Discard), clk.Now)
+	names := []string{`Anna Schmidt"`, `=HYPERLINK("http://evil.example","x")`, `Müller, Jörg <Amt 32>`, `"quoted" \ back`}
+	for i, name := range names {
+		m := activation(t, fmt.Sprintf("p%d@stadt.example", i), "https://saferspaces.example.org/activate/x")
+		m.ToName = name
+		enqueue(t, db, m, clk.Now())
+	}
+	if sent, err := ob.DeliverDue(t.Context()); err != nil || sent != len(names) {
+		t.Fatalf("DeliverDue = %d, %v", sent, err)
+	}
+	got := map[string]string{}
+	for _, r := range srv.messages() {
+		msg, err := netmail.ReadMessage(strings.NewReader(string(r.data)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		to, err := msg.Header.AddressList("To")
+		if err != nil || len(to) != 1 {
+			t.Fatalf("To %q: %v", msg.Header.Get("To"), err)
+		}
+		got[to[0].Address] = to[0].Name
+	}
+	for i, name := range names {
+		if a := fmt.Sprintf("p%d@stadt.example", i); got[a] != name {
+			t.Errorf("%s: name %q, want %q", a, got[a], name)
+		}
 	}
 }

@@ -88,10 +88,23 @@ func cut(p config.Period, now time.Time) time.Time {
 // Run applies every rule once. A dry run changes nothing (and writes no audit line) but counts
 // what a real run would remove. A real run records its counts as "retention.purged".
 func (s *Service) Run(ctx context.Context, dryRun bool) (Report, error) {
+	return s.RunShowing(ctx, dryRun, nil)
+}
+
+// Steps is the number of steps RunShowing reports.
+const Steps = 6
+
+// RunShowing is Run that calls step (when not nil) before each of its Steps steps, with the
+// step's number (from 1) and a short English name, for a command's progress line.
+func (s *Service) RunShowing(ctx context.Context, dryRun bool, step func(n int, name string)) (Report, error) {
+	if step == nil {
+		step = func(int, string) {}
+	}
 	now := s.now()
 	p := s.periods
 	r := Report{DryRun: dryRun}
 	var err error
+	step(1, "inactive accounts")
 	if !p.Inactive.Off() {
 		rule := account.Inactivity{
 			EraseBefore: p.Inactive.Before(now),
@@ -110,19 +123,23 @@ func (s *Service) Run(ctx context.Context, dryRun bool) (Report, error) {
 			return r, err
 		}
 	}
+	step(2, "applicants")
 	if r.Rejected, r.Undecided, err = s.acc.PurgeApplicants(ctx, cut(p.Rejected, now), cut(p.Undecided, now), dryRun); err != nil {
 		return r, err
 	}
+	step(3, "acceptance records")
 	if !p.Acceptances.Off() {
 		if r.Acceptances, err = s.acc.PurgeAcceptances(ctx, p.Acceptances.Before(now), dryRun); err != nil {
 			return r, err
 		}
 	}
+	step(4, "audit lines")
 	if !p.Audit.Off() {
 		if r.AuditLines, err = audit.Purge(ctx, s.db.W, s.db.R, p.Audit.Before(now), dryRun); err != nil {
 			return r, err
 		}
 	}
+	step(5, "sent mail")
 	if !p.Mail.Off() {
 		mp, err := s.outbox.Purge(ctx, p.Mail.Before(now), dryRun)
 		r.MailRows, r.MailFiles = mp.Rows, mp.Files
@@ -130,6 +147,7 @@ func (s *Service) Run(ctx context.Context, dryRun bool) (Report, error) {
 			return r, err
 		}
 	}
+	step(6, "accessibility feedback")
 	if !p.Feedback.Off() {
 		if r.Feedback, err = s.feedback.Purge(ctx, p.Feedback.Before(now), dryRun); err != nil {
 			return r, err

@@ -159,7 +159,48 @@ var partDetails = []detailPattern{
 		return i18n.T(l, "audit.detail.account_status", "Status", statusName(l, m[1]))
 	}},
 	{regexp.MustCompile(`^reset link sent$`), fixed("audit.detail.reset_sent")},
+	{regexp.MustCompile(`^waiting for the second factor(, remembered browser)?$`), func(l i18n.Lang, m []string) string {
+		return i18n.T(l, "audit.detail.factor_waiting") + remembered(l, m[1])
+	}},
+	{regexp.MustCompile(`^second factor: (app|recovery) code(, remembered browser)?$`), func(l i18n.Lang, m []string) string {
+		return i18n.T(l, "audit.detail.factor_"+m[1]) + remembered(l, m[2])
+	}},
+	{regexp.MustCompile(`^wrong second-factor code$`), fixed("audit.detail.factor_wrong")},
+	{regexp.MustCompile(`^all failed and waiting statements \((\d+)\)$`), func(l i18n.Lang, m []string) string {
+		return i18n.T(l, "audit.detail.xapi_retry_all", "Count", m[1])
+	}},
+	{regexp.MustCompile(`^statement (\S+) \((\d+)\)$`), func(l i18n.Lang, m []string) string {
+		return i18n.T(l, "audit.detail.xapi_retry_one", "ID", m[1])
+	}},
+	{regexp.MustCompile(`^(inactivity warnings sent|inactive accounts anonymised|inactive accounts kept \(last admin\)|` +
+		`rejected applicants deleted|undecided applicants deleted|declaration acceptance records deleted|` +
+		`audit lines deleted|mail outbox rows deleted|mail files deleted|accessibility feedback deleted): (\d+)$`),
+		func(l i18n.Lang, m []string) string {
+			return i18n.T(l, "audit.detail.purged."+purgedKeys[m[1]], "Count", m[2])
+		}},
 	{regexp.MustCompile(`^signed out everywhere$`), fixed("audit.detail.everywhere")},
+}
+
+// purgedKeys names the counts of a retention run (retention.Report.Lines) in the catalog.
+var purgedKeys = map[string]string{
+	"inactivity warnings sent":               "warned",
+	"inactive accounts anonymised":           "anonymised",
+	"inactive accounts kept (last admin)":    "kept_admins",
+	"rejected applicants deleted":            "rejected",
+	"undecided applicants deleted":           "undecided",
+	"declaration acceptance records deleted": "acceptances",
+	"audit lines deleted":                    "audit",
+	"mail outbox rows deleted":               "mail_rows",
+	"mail files deleted":                     "mail_files",
+	"accessibility feedback deleted":         "feedback",
+}
+
+// remembered is the suffix of a sign-in step taken in a remembered browser.
+func remembered(l i18n.Lang, suffix string) string {
+	if suffix == "" {
+		return ""
+	}
+	return ", " + i18n.T(l, "audit.detail.remembered")
 }
 
 // auditDetail says a detail in lang. The reason of a rejection is the admin's own text.

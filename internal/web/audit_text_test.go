@@ -87,3 +87,33 @@ func TestAuditLogPageIsTranslated(t *testing.T) {
 		t.Errorf("the filter by action name lists other actions:\n%s", rows)
 	}
 }
+
+// The details the second factor, the learning-record queue and the retention run write are said
+// in the reader's language too, not in the English they are stored in.
+func TestAuditDetailsOfSecondFactorQueueAndRetentionAreTranslated(t *testing.T) {
+	h := newHarness(t)
+	admin := h.userWith(userSpec{Role: account.RoleAdmin, Lang: "de"})
+	b := h.browser()
+	b.signIn(admin.Email, admin.Password) // waiting for the second factor; second factor: app code
+	wrong := h.browser()
+	if p := wrong.post("/login", url.Values{"email": {admin.Email}, "password": {admin.Password}}); p.Location() != "/login/code" {
+		t.Fatalf("password step → %q", p.Location())
+	}
+	wrong.post("/login/code", url.Values{"code": {"000000"}}) // wrong second-factor code
+	act := audit.Actor{ID: admin.ID, Email: admin.Email}
+	if _, err := h.svc.XAPI.Retry(t.Context(), act, ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.svc.Retention.Run(t.Context(), false); err != nil {
+		t.Fatal(err)
+	}
+	p := b.get("/admin/audit")
+	table := p.Body[strings.Index(p.Body, "<tbody>"):]
+	mustContain(t, p, "wartet auf den zweiten Faktor", "zweiter Faktor: Code aus der App", "falscher Code des zweiten Faktors",
+		"alle fehlgeschlagenen und wartenden Aussagen (0)", "Protokollzeilen gelöscht: 0", "inaktive Konten anonymisiert: 0")
+	for _, english := range []string{"second factor", "statements", "deleted:", "anonymised:", "warnings sent"} {
+		if strings.Contains(table, english) {
+			t.Errorf("the German audit page says %q", english)
+		}
+	}
+}

@@ -69,13 +69,6 @@ type trainerCohortData struct {
 	MaxMessage   int
 	texts        map[string]string // the matrix's repeated texts, translated once per page
 	pcts         map[int]string
-	cells        map[cellKey]string
-}
-
-// cellKey is what a cell's self-check text depends on.
-type cellKey struct {
-	has, tried, passed bool
-	best               int
 }
 
 // text translates a catalog text of the matrix once per page: a page of 50 learners × 9 modules
@@ -104,32 +97,6 @@ func (d *trainerCohortData) Pct(n int) string {
 		d.pcts[n] = s
 	}
 	return s
-}
-
-// Cell is what a matrix cell says under its percentage about the self-check.
-func (d *trainerCohortData) Cell(c report.Cell) string {
-	key := cellKey{has: c.HasCheck, tried: c.Attempts > 0, passed: c.Passed, best: c.BestScore}
-	if s, ok := d.cells[key]; ok {
-		return s
-	}
-	if d.cells == nil {
-		d.cells = map[cellKey]string{}
-	}
-	s := d.cellText(c)
-	d.cells[key] = s
-	return s
-}
-
-func (d *trainerCohortData) cellText(c report.Cell) string {
-	switch {
-	case !c.HasCheck:
-		return ""
-	case c.Attempts == 0:
-		return d.text("trainer.cell.nocheck")
-	case c.Passed:
-		return d.text("trainer.cell.check", "Score", c.BestScore) + " – " + d.text("trainer.cell.passed")
-	}
-	return d.text("trainer.cell.check", "Score", c.BestScore)
 }
 
 // Modules is "N of M modules".

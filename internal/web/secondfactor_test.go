@@ -311,3 +311,29 @@ func TestSecondFactorAfterResetLinkAndTimeout(t *testing.T) {
 		t.Error("signed in after the half-session expired")
 	}
 }
+
+// A learner made admin (or trainer) does not carry the new power in the session they signed into
+// with a password alone: the role change ends it, and the next sign-in asks for the enrolment.
+func TestPromotionEndsTheSessionUntilEnrolment(t *testing.T) {
+	h := newHarness(t)
+	admin := h.user(account.RoleAdmin)
+	for _, role := range []account.Role{account.RoleAdmin, account.RoleTrainer} {
+		learner := h.userWith(userSpec{Role: account.RoleLearner, NoFactor: true})
+		lb := h.browser()
+		lb.signIn(learner.Email, learner.Password)
+		ab := h.browser()
+		ab.signIn(admin.Email, admin.Password)
+		if p := ab.post("/admin/users/"+itoa(learner.ID)+"/role", url.Values{"role": {string(role)}}); p.Status != http.StatusSeeOther {
+			t.Fatalf("make %s: %d\n%s", role, p.Status, p.Body)
+		}
+		for _, path := range []string{"/admin", "/admin/users", "/trainer", "/account"} {
+			if got := lb.get(path); got.Status != http.StatusSeeOther || !strings.HasPrefix(got.Location(), "/login?next=") {
+				t.Errorf("%s: the old session opens %s after the promotion: %d → %q", role, path, got.Status, got.Location())
+			}
+		}
+		b := h.browser()
+		if p := b.post("/login", url.Values{"email": {learner.Email}, "password": {learner.Password}}); p.Location() != "/login/enrol" {
+			t.Errorf("%s: sign-in after the promotion → %q, want the enrolment", role, p.Location())
+		}
+	}
+}

@@ -1,0 +1,105 @@
+package learning
+
+import (
+	"context"
+	"database/sql"
+	"math/rand/v2"
+	"reflect"
+	"testing"
+
+	"saferspaces/internal/sqlite"
+	"saferspaces/internal/testkit"
+)
+
+// The records a write derives in memory (withCompletion, withVisit, withAttempt) are the records
+// the database then holds, for any sequence of completions (new or repeated), visits (written or
+// skipped within the minute) and attempts (failed, passed, passed again), also with times that go
+// back a little.
+func TestDerivedRecordsMatchTheDatabase(t *testing.T) {
+	db := testkit.OpenDB(t)
+	ctx := context.Background()
+	res, err := db.W.Exec(`INSERT INTO users(email, name, lang, role, status, created_at) VALUES ('r@example.org', 'R', 'de', 'learner', 'approved', 1)`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	user, _ := res.LastInsertId()
+	rng := rand.New(rand.NewPCG(1, 2))
+	modules, lessons := []string{"alpha", "beta"}, []string{"one", "two", "three"}
+	derived := newRecords()
+	at := int64(1_780_000_000)
+	for step := range 400 {
+		at += int64(rng.IntN(120)) - 10 // mostly forward, sometimes a few seconds back
+		m, l := modules[rng.IntN(2)], lessons[rng.IntN(3)]
+		err := db.Tx(ctx, func(tx *sql.Tx) error {
+			switch rng.IntN(3) {
+			case 0:
+				r, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO lesson_completions(user_id, module_id, lesson_id, completed_at) VALUES (?, ?, ?, ?)`, user, m, l, at)
+				if err != nil {
+					return err
+				}
+				if n, _ := r.RowsAffected(); n > 0 {
+					derived = derived.clone().withCompletion(m, l, at)
+				}
+			case 1:
+				changed, err := upsertVisit(ctx, tx, user, m, l, sqlite.Time(at))
+				if err != nil {
+					return err
+				}
+				if changed {
+					derived = derived.clone().withVisit(m, l, at)
+				}
+			default:
+				score := rng.IntN(101)
+				if _, err := tx.ExecContext(ctx, `INSERT INTO check_attempts(user_id, module_id, score, passed, answers, shown, submitted_at) VALUES (?, ?, ?, ?, '{}', '[]', ?)`,
+					user, m, score, score >= 80, at); err != nil {
+					return err
+				}
+				derived = derived.clone().withAttempt(m, score, score >= 80, at)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		stored, err := loadRecord(ctx, db.R, user)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The order of scores follows the clock; when it went back the database sorts the late
+		// attempt earlier, which only the list of scores shows.
+		for m, st := range stored.checks {
+			d := derived.checks[m]
+			if st.attempts != d.attempts || st.best != d.best || st.passed != d.passed || !st.firstPass.Equal(d.firstPass) || !st.last.Equal(d.last) {
+				t.Fatalf("step %d, module %s: stored %+v, derived %+v", step, m, st, d)
+			}
+			if !sameScores(st.scores, d.scores) {
+				t.Fatalf("step %d, module %s: scores stored %v, derived %v", step, m, st.scores, d.scores)
+			}
+		}
+		s, d := *stored, *derived
+		s.checks, d.checks = nil, nil
+		if !reflect.DeepEqual(s, d) {
+			t.Fatalf("step %d: stored %+v\nderived %+v", step, s, d)
+		}
+	}
+}
+
+// sameScores: the same scores, in any order.
+func sameScores(a, b []int) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	n := map[int]int{}
+	for _, x := range a {
+		n[x]++
+	}
+	for _, x := range b {
+		n[x]--
+	}
+	for _, c := range n {
+		if c != 0 {
+			return false
+		}
+	}
+	return true
+}
