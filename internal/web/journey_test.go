@@ -164,6 +164,30 @@ func (c *chrome) click(t *testing.T, sel string) {
 	c.submit(t, sel, 200)
 }
 
+// printedLesson checks the lesson's print stylesheet: the lesson alone — no header, footer,
+// navigation or buttons — and links that print their address.
+func printedLesson(t *testing.T, c *chrome) {
+	t.Helper()
+	media := func(m string) {
+		c.call(t, "emulate media "+m, func(ctx context.Context) error {
+			_, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: m})
+			return err
+		})
+	}
+	media("print")
+	defer media("")
+	shown := eval[[]string](t, c, `['.site-header', '.site-footer', '.breadcrumb', '.pager', '.lesson-nav', '.lesson footer button']
+		.filter(s => document.querySelector(s) && getComputedStyle(document.querySelector(s)).display !== 'none')`)
+	if len(shown) > 0 {
+		t.Errorf("a printed lesson still shows %v", shown)
+	}
+	link := eval[string](t, c, `(() => { const a = document.querySelector('.lesson-body a[href^="/"]');
+		return a ? getComputedStyle(a, '::after').content : 'no link'; })()`)
+	if !strings.Contains(link, "/") {
+		t.Errorf("a printed lesson's link does not print its address: ::after %s", link)
+	}
+}
+
 func TestBrowserJourney(t *testing.T) {
 	chromium, axe := browserTools(t)
 	began := time.Now()
@@ -226,6 +250,9 @@ func TestBrowserJourney(t *testing.T) {
 				t.Fatalf("the first card's action leads to %s", p)
 			}
 			step(3, "lesson")
+			if run.Width == 1280 && run.Lang == "de" {
+				printedLesson(t, c)
+			}
 			c.click(t, "main form[action$='/complete'] button[type=submit]")
 			step(4, "lesson-marked-done")
 			for _, l := range first.Lessons[1:] {
