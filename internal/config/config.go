@@ -40,6 +40,7 @@ type Config struct {
 	OIDCIssuer, OIDCClientID, OIDCClientSecret string
 	Operator                                   Operator  // who runs the platform (legal pages, footer, Reply-To, certificates)
 	Legal                                      string    // folder of Markdown files that replace the built-in legal pages
+	Brand                                      Brand     // the operator's colour and logo (--brand-color, --logo)
 	Retention                                  Retention // periods of the retention rules
 	// MailHourlyCap is how many e-mails per hour the public forms (registration, reset, new
 	// activation link, accessibility feedback) may cause in all; above it they answer 429.
@@ -84,6 +85,7 @@ func (c *Config) ServeFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.OIDCClientID, "oidc-client-id", c.OIDCClientID, "client `id` registered at the provider (redirect URI: BASE-URL/login/sso/callback)")
 	fs.StringVar(&c.OIDCClientSecret, "oidc-client-secret", c.OIDCClientSecret, "client `secret` at the provider; better given as SAFERSPACES_OIDC_CLIENT_SECRET")
 	c.Operator.OperatorFlags(fs)
+	c.Brand.BrandFlags(fs)
 	fs.StringVar(&c.Legal, "legal", c.Legal, "`folder` of Markdown files (imprint.de.md, privacy.en.md, accessibility.fr.md, …) that replace the built-in legal pages")
 	fs.IntVar(&c.MailHourlyCap, "mail-hourly-cap", c.MailHourlyCap, "`number` of e-mails per hour above which the public forms answer 429")
 	c.Retention.RetentionFlags(fs)
@@ -189,6 +191,9 @@ func (c *Config) Validate() error {
 		errs = append(errs, err)
 	}
 	if err := c.Retention.Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	if err := c.Brand.Validate(); err != nil {
 		errs = append(errs, err)
 	}
 	if c.MailHourlyCap < 1 {

@@ -37,7 +37,7 @@ func TestAdminOverview(t *testing.T) {
 		one("0</span> Abschlüsse des Gesamtprogramms"),
 		one("1</span> <a href=\"/admin/mail?status=failed\">E-Mail konnte nicht zugestellt werden"))
 	// The header leads here and counts the applications, with a text for screen readers.
-	mustContain(t, p, `<a href="/admin">Verwaltung <span class="badge">2<span class="visually-hidden"> Anträge warten auf Freischaltung</span></span></a>`,
+	mustContain(t, p, `<a href="/admin" aria-current="page">Verwaltung <span class="badge">2<span class="visually-hidden"> Anträge warten auf Freischaltung</span></span></a>`,
 		`<a href="/admin" aria-current="page">Auf einen Blick</a>`, "Fortschritt der Kohorten", "Kohorten verwalten")
 	if strings.Count(mainOf(p.Body)+p.Body[:strings.Index(p.Body, "<main")], ">Kohorten<") != 0 {
 		t.Error("a menu item is still called just „Kohorten“")

@@ -1,8 +1,12 @@
 package web_test
 
 import (
+	"bytes"
 	"cmp"
+	"compress/gzip"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"regexp"
@@ -304,7 +308,7 @@ func TestAuthorizationTable(t *testing.T) {
 func TestStaticHasNoDirectoryListing(t *testing.T) {
 	h := newHarness(t)
 	b := h.browser()
-	for _, p := range []string{"/static/", "/static/css/", "/static/vendor/pico/"} {
+	for _, p := range []string{"/static/", "/static/css/", "/static/vendor/kern/", "/static/vendor/kern/fonts/", "/static/vendor/pico/pico.min.css"} {
 		if got := b.get(p); got.Status != http.StatusNotFound {
 			t.Errorf("GET %s: %d, want 404", p, got.Status)
 		}
@@ -314,50 +318,109 @@ func TestStaticHasNoDirectoryListing(t *testing.T) {
 	}
 }
 
-// Every url() in the stylesheets names a file the server has, and every Pico icon that Pico
-// draws from a data: URI (which the CSP blocks) is replaced by one of those files. A relative
-// path in a custom property would resolve against Pico's folder, so they must be absolute.
+// Every url() in the stylesheets of a page names a file the server has, under a content-hash URL
+// on our own origin: KERN's fonts load from here (no font CDN), and KERN's icons, which
+// kern.min.css carries as data: URIs (the CSP blocks data: images), are served as files.
 func TestStylesheetURLsResolve(t *testing.T) {
 	h := newHarness(t)
 	b := h.browser()
 	home := b.get("/")
 	sheets := regexp.MustCompile(`href="(/static/[^"]+\.css[^"]*)"`).FindAllStringSubmatch(home.Body, -1)
-	if len(sheets) < 2 {
-		t.Fatalf("found %d stylesheets on the start page", len(sheets))
+	if len(sheets) < 3 {
+		t.Fatalf("found %d stylesheets on the start page, want KERN's, its fonts' and ours", len(sheets))
 	}
-	urls := regexp.MustCompile(`url\("?([^")]+)"?\)`)
-	dataIcons := regexp.MustCompile(`(--pico-icon-[a-z-]+):url\("data:`)
-	overrides := regexp.MustCompile(`(--pico-icon-[a-z-]+): url\("(/[^"]+)"\) !important`)
-	needed, given := map[string]bool{}, map[string]bool{}
-	checked := 0
+	urls := regexp.MustCompile(`url\(\s*"?([^")]+)"?\s*\)`)
+	var fonts, icons, checked int
 	for _, s := range sheets {
+		if !strings.Contains(s[1], "?v=") {
+			t.Errorf("stylesheet %s has no content-hash URL", s[1])
+		}
 		p := b.get(strings.ReplaceAll(s[1], "&amp;", "&"))
 		if p.Status != http.StatusOK {
 			t.Fatalf("%s: %d", s[1], p.Status)
 		}
-		for _, m := range dataIcons.FindAllStringSubmatch(p.Body, -1) {
-			needed[m[1]] = true
-		}
-		for _, m := range overrides.FindAllStringSubmatch(p.Body, -1) {
-			given[m[1]] = true
-		}
 		for _, m := range urls.FindAllStringSubmatch(p.Body, -1) {
-			if !strings.HasPrefix(m[1], "/") {
+			u := m[1]
+			checked++
+			if !strings.HasPrefix(u, "/static/") || !strings.Contains(u, "?v=") {
+				t.Errorf("%s: url(%.60s) is not a content-hash URL of a static file", s[1], u)
 				continue
 			}
-			checked++
-			if r := b.get(m[1]); r.Status != http.StatusOK {
-				t.Errorf("%s: url(%s) answers %d", s[1], m[1], r.Status)
+			r := b.get(u)
+			if r.Status != http.StatusOK {
+				t.Errorf("%s: url(%s) answers %d", s[1], u, r.Status)
+				continue
+			}
+			if cc := r.Header.Get("Cache-Control"); !strings.Contains(cc, "immutable") {
+				t.Errorf("%s: Cache-Control %q", u, cc)
+			}
+			switch {
+			case strings.Contains(u, ".woff2"):
+				fonts++
+				if ct := r.Header.Get("Content-Type"); ct != "font/woff2" {
+					t.Errorf("%s: Content-Type %q", u, ct)
+				}
+			case strings.Contains(u, "/icons/") && strings.HasSuffix(strings.SplitN(u, "?", 2)[0], ".svg"):
+				icons++
+				if !strings.HasPrefix(r.Body, "<svg") {
+					t.Errorf("%s is not an SVG: %.40q", u, r.Body)
+				}
 			}
 		}
 	}
-	for v := range needed {
-		if !given[v] {
-			t.Errorf("%s is a data: URI in Pico and not replaced by a file", v)
-		}
+	if fonts < 4 || icons < 20 || checked < fonts+icons {
+		t.Errorf("checked %d url()s: %d fonts, %d icons", checked, fonts, icons)
 	}
-	if len(needed) == 0 || checked < len(needed) {
-		t.Errorf("checked %d url()s for %d icons", checked, len(needed))
+}
+
+// Stylesheets and SVGs travel gzip-compressed to a client that accepts it, and plain to one that
+// does not; fonts (woff2 is compressed already) are sent as they are.
+func TestStaticFilesAreCompressed(t *testing.T) {
+	h := newHarness(t)
+	home := h.browser().get("/")
+	kern := regexp.MustCompile(`href="(/static/vendor/kern/kern\.min\.css\?v=[0-9a-f]+)"`).FindStringSubmatch(home.Body)
+	if kern == nil {
+		t.Fatalf("no KERN stylesheet on the start page")
+	}
+	get := func(u, enc string) *http.Response {
+		req := httptest.NewRequest(http.MethodGet, u, nil)
+		if enc != "" {
+			req.Header.Set("Accept-Encoding", enc)
+		}
+		rec := httptest.NewRecorder()
+		h.handler.ServeHTTP(rec, req)
+		return rec.Result()
+	}
+	zipped := get(kern[1], "gzip, deflate, br")
+	body, _ := io.ReadAll(zipped.Body)
+	if zipped.StatusCode != http.StatusOK || zipped.Header.Get("Content-Encoding") != "gzip" || zipped.Header.Get("Vary") != "Accept-Encoding" {
+		t.Fatalf("kern.min.css with gzip: %d, encoding %q, vary %q", zipped.StatusCode, zipped.Header.Get("Content-Encoding"), zipped.Header.Get("Vary"))
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	unzipped, err := io.ReadAll(zr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain := get(kern[1], "")
+	plainBody, _ := io.ReadAll(plain.Body)
+	if plain.Header.Get("Content-Encoding") != "" || !bytes.Equal(plainBody, unzipped) {
+		t.Errorf("plain and gzip bodies differ (%d, %d bytes)", len(plainBody), len(unzipped))
+	}
+	if len(body)*4 > len(plainBody) {
+		t.Errorf("kern.min.css: %d bytes compressed of %d", len(body), len(plainBody))
+	}
+	if !bytes.Contains(plainBody, []byte(".kern-btn")) || bytes.Contains(plainBody, []byte("url(\"data:")) {
+		t.Errorf("kern.min.css is not KERN with its icons as files")
+	}
+	if r := get(kern[1], "gzip;q=0"); r.Header.Get("Content-Encoding") != "" {
+		t.Errorf("gzip;q=0 answered with %q", r.Header.Get("Content-Encoding"))
+	}
+	font := get("/static/vendor/kern/fonts/fira-sans/FiraSans-Regular.woff2", "gzip")
+	if font.StatusCode != http.StatusOK || font.Header.Get("Content-Encoding") != "" {
+		t.Errorf("font: %d, encoding %q", font.StatusCode, font.Header.Get("Content-Encoding"))
 	}
 }
 

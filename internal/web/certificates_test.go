@@ -29,7 +29,7 @@ func TestPassingIssuesAVerifiableCertificate(t *testing.T) {
 	}
 	code, path := m[1], m[0]
 
-	mustContain(t, b.get("/"), "100\u00a0% erledigt · 2 von 2 Lektionen erledigt", "Modul abgeschlossen.", `href="`+path+`"`,
+	mustContain(t, b.get("/"), "100\u00a0% erledigt · 2 von 2 Lektionen erledigt", `<p class="state done">Abgeschlossen</p>`, `href="`+path+`"`,
 		"Meine Zertifikate (1)")
 	mustContain(t, b.get("/modules/alpha"), "Modul abgeschlossen.", `href="`+path+`"`)
 	mustContain(t, b.get("/certificates"), "Modul Alpha über Plätze", code, "4.\u00a0Mai 2026", path+"/pdf")

@@ -2,7 +2,6 @@ package web
 
 import (
 	"net/http"
-	"strings"
 	"time"
 
 	"saferspaces/internal/content"
@@ -20,23 +19,6 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Write([]byte("ok\n"))
-}
-
-// cacheStatic lets browsers keep versioned static files for a year; unversioned ones for an hour.
-func (s *Server) cacheStatic(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "" || strings.HasSuffix(r.URL.Path, "/") {
-			// No directory listings: only files are served.
-			s.errorPage(w, r, http.StatusNotFound)
-			return
-		}
-		if r.URL.Query().Get("v") != "" {
-			w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
-		} else {
-			w.Header().Set("Cache-Control", "public, max-age=3600")
-		}
-		next.ServeHTTP(w, r)
-	})
 }
 
 // setLanguage is the language switch: it remembers the choice in a cookie and goes back.

@@ -75,6 +75,7 @@ type lessonData struct {
 	Body     template.HTML
 	BodyLang i18n.Lang // the language the body is in: the reader's, or a fallback while it is translated
 	Done     bool
+	P        learning.ModuleProgress // for the module's task list beside the lesson
 }
 
 // lessonPage renders a lesson in the user's language and remembers it as the place to continue.
@@ -94,7 +95,12 @@ func (s *Server) lessonPage(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	d := &lessonData{Base: s.base(r, ""), Lesson: l, Done: done}
+	p, err := s.learn.ModuleProgress(r.Context(), uid, l.Module.ID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	d := &lessonData{Base: s.base(r, ""), Lesson: l, Done: done, P: p}
 	d.Title = l.Title.In(d.Lang) + " – " + l.Module.Title.In(d.Lang)
 	d.BodyLang = l.In(d.Lang)
 	d.Body = l.Body[d.BodyLang]

@@ -114,11 +114,11 @@ func TestDashboardShowsProgressAfterMarkAsDone(t *testing.T) {
 	p = b.follow(p)
 	mustContain(t, p, "Ziel von Modul Alpha über Plätze", "Geschätzte Lernzeit: 60 Minuten", "2 von 2 Lektionen erledigt", "66\u00a0% erledigt",
 		`href="/modules/alpha/check"`)
-	if strings.Count(p.Body, "</span> erledigt</span>") != 2 {
+	if strings.Count(p.Body, `<span class="state done"><span class="label">erledigt</span></span>`) != 2 {
 		t.Errorf("module page does not mark both lessons done in text:\n%s", mainOf(p.Body))
 	}
 	// With the lessons done, "continue" leads to the self-check.
-	mustContain(t, b.get("/"), `<a href="/modules/alpha/check">Weitermachen`)
+	mustContain(t, b.get("/"), `<a role="button" href="/modules/alpha/check">Fortsetzen`)
 }
 
 func TestDashboardInEnglish(t *testing.T) {

@@ -2,8 +2,6 @@ package web
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"html/template"
 	"io/fs"
@@ -14,6 +12,7 @@ import (
 
 	"saferspaces/internal/config"
 	"saferspaces/internal/i18n"
+	"saferspaces/internal/learning"
 	"saferspaces/internal/legal"
 	"saferspaces/internal/paths"
 )
@@ -39,37 +38,38 @@ type shownIn struct {
 	Points   []string
 }
 
+// taskList is a module's lessons as a task list (module page, the lesson page's navigation): the
+// progress gives the done marks, Current the lesson on screen ("" on the module page).
+type taskList struct {
+	Lang    i18n.Lang
+	P       learning.ModuleProgress
+	Current string
+}
+
 // pageData is any page's data struct (it embeds Base).
 type pageData interface{ base() *Base }
 
 // renderer holds every page template, parsed once at start-up.
 type renderer struct {
 	pages  map[string]*template.Template
-	assets map[string]string // static path → content hash, for cache-busting URLs
+	assets *assets // the static files, for their content-hash URLs
+	// brandCSS and logo are the URLs of the operator's colour stylesheet and logo, or "".
+	brandCSS, logo string
 }
 
-// newRenderer parses every page; dates on pages are shown in loc.
-func newRenderer(templates, static fs.FS, loc *time.Location) (*renderer, error) {
-	r := &renderer{pages: map[string]*template.Template{}, assets: map[string]string{}}
-	err := fs.WalkDir(static, "static", func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		b, err := fs.ReadFile(static, p)
-		if err != nil {
-			return err
-		}
-		sum := sha256.Sum256(b)
-		r.assets[strings.TrimPrefix(p, "static/")] = hex.EncodeToString(sum[:6])
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("static files: %w", err)
-	}
+// newRenderer parses every page; dates on pages are shown in loc, static URLs come from static.
+func newRenderer(templates fs.FS, static *assets, loc *time.Location) (*renderer, error) {
+	r := &renderer{pages: map[string]*template.Template{}, assets: static}
 	funcs := template.FuncMap{
-		"t":         i18n.T,
-		"n":         i18n.N,
-		"static":    r.static,
+		"t":        i18n.T,
+		"n":        i18n.N,
+		"static":   r.static,
+		"brandCSS": func() string { return r.brandCSS },
+		"logo":     func() string { return r.logo },
+		"tasks": func(lang i18n.Lang, p learning.ModuleProgress, current string) taskList {
+			return taskList{Lang: lang, P: p, Current: current}
+		},
+		"under":     func(path, prefix string) bool { return path == prefix || strings.HasPrefix(path, prefix+"/") },
 		"date":      func(lang i18n.Lang, t time.Time) string { return i18n.Date(lang, t, loc) },
 		"datetime":  func(lang i18n.Lang, t time.Time) string { return i18n.DateTime(lang, t, loc) },
 		"numdate":   func(lang i18n.Lang, t time.Time) string { return i18n.NumericDate(lang, t, loc) },
@@ -129,12 +129,7 @@ func newRenderer(templates, static fs.FS, loc *time.Location) (*renderer, error)
 }
 
 // static returns the URL of a static file with a content hash, so it can be cached for a year.
-func (r *renderer) static(name string) string {
-	if h, ok := r.assets[name]; ok {
-		return "/static/" + name + "?v=" + h
-	}
-	return "/static/" + name
-}
+func (r *renderer) static(name string) string { return r.assets.url(name) }
 
 // render executes a page into a buffer first, so a template error never sends half a page.
 func (r *renderer) render(w http.ResponseWriter, status int, page string, data pageData) error {

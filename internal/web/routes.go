@@ -16,7 +16,7 @@ func (s *Server) Handler() http.Handler {
 	// Public.
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /readyz", s.readyz)
-	mux.Handle("GET /static/", http.StripPrefix("/static/", s.cacheStatic(s.static)))
+	mux.Handle("GET /static/", http.StripPrefix("/static/", http.HandlerFunc(s.serveStatic)))
 	mux.HandleFunc("POST /lang", s.setLanguage)
 	mux.HandleFunc("GET /{$}", s.home)
 

@@ -6,7 +6,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
@@ -36,8 +35,8 @@ type Server struct {
 	render    *renderer
 	mux       *http.ServeMux // the routes, set by Handler; resume.go asks it which pages exist
 	loc       *time.Location // the operator's zone: dates on pages, certificates and exports
-	static    http.Handler
-	files     *fileCache // generated certificate PDFs and QR codes
+	assets    *assets        // the files under /static/, in memory (assets.go)
+	files     *fileCache     // generated certificate PDFs and QR codes
 
 	*app.Services
 	acc      *account.Service // shorthands of the services used on almost every request
@@ -68,14 +67,19 @@ type Deps struct {
 // New parses templates (a missing template stops start-up) and builds the server.
 func New(d Deps) (*Server, error) {
 	loc := d.Config.Location()
-	rd, err := newRenderer(webfs.Templates, webfs.Static, loc)
+	static, err := loadAssets(webfs.Static)
 	if err != nil {
 		return nil, err
 	}
-	staticFS, err := fs.Sub(webfs.Static, "static")
+	brandCSS, logo, err := static.addBrand(d.Config.Brand)
 	if err != nil {
 		return nil, err
 	}
+	rd, err := newRenderer(webfs.Templates, static, loc)
+	if err != nil {
+		return nil, err
+	}
+	rd.brandCSS, rd.logo = brandCSS, logo
 	if d.Now == nil {
 		d.Now = time.Now
 	}
@@ -96,7 +100,7 @@ func New(d Deps) (*Server, error) {
 		writable: d.Writable,
 		render:   rd,
 		loc:      loc,
-		static:   http.FileServerFS(staticFS),
+		assets:   static,
 		files:    newFileCache(512),
 		Services: d.Services,
 		acc:      d.Accounts,
