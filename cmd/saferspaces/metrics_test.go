@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -9,6 +10,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
@@ -65,7 +67,28 @@ func TestMetricsEndpoint(t *testing.T) {
 		}
 	}
 
-	resp, err := http.Get(m[1])
+	// A request is counted when its handler returns, which may be just after the client has its
+	// answer: scrape until every request above is in (or give up after a while and report).
+	var failures []string
+	for try := 0; try < 50; try++ {
+		if try > 0 {
+			time.Sleep(100 * time.Millisecond)
+		}
+		failures = scrapeFailures(t, m[1])
+		if len(failures) == 0 {
+			break
+		}
+	}
+	for _, f := range failures {
+		t.Error(f)
+	}
+}
+
+// scrapeFailures scrapes the metrics endpoint and returns what is missing from it.
+func scrapeFailures(t *testing.T, metricsURL string) []string {
+	t.Helper()
+	var failures []string
+	resp, err := http.Get(metricsURL)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,10 +153,11 @@ func TestMetricsEndpoint(t *testing.T) {
 	for _, c := range checks {
 		v, ok := value(c.name, c.labels)
 		if !ok || v < c.min {
-			t.Errorf("%s%v = %v (found %v), want at least %v", c.name, c.labels, v, ok, c.min)
+			failures = append(failures, fmt.Sprintf("%s%v = %v (found %v), want at least %v", c.name, c.labels, v, ok, c.min))
 		}
 	}
 	if v, _ := value("saferspaces_scrape_errors", nil); v != 0 {
-		t.Errorf("%v sources could not be read", v)
+		failures = append(failures, fmt.Sprintf("%v sources could not be read", v))
 	}
+	return failures
 }
