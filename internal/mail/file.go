@@ -12,6 +12,7 @@ import (
 	"net/mail"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -71,11 +72,15 @@ func (f *FileSender) Send(ctx context.Context, m Message, id int64) error {
 }
 
 // Forget deletes every file sent to email or naming email or name (in a header or the decoded
-// body), when that person's data is erased. It reports how many files it deleted.
+// body), when that person's data is erased. The name counts only as whole words ("Ali" is not in
+// "Alice" or "Qualität"), so another person's mail is not taken along. It reports how many files
+// it deleted.
 func (f *FileSender) Forget(ctx context.Context, email, name string) (int, error) {
-	needles := []string{strings.ToLower(email)}
-	if n := strings.TrimSpace(name); len([]rune(n)) >= 3 {
-		needles = append(needles, strings.ToLower(n))
+	addr := strings.ToLower(email)
+	var byName *regexp.Regexp
+	if n := strings.Join(strings.Fields(name), " "); len([]rune(n)) >= 3 {
+		words := strings.Split(regexp.QuoteMeta(strings.ToLower(n)), " ")
+		byName = regexp.MustCompile(`(^|[^\p{L}\p{N}])` + strings.Join(words, `\s+`) + `($|[^\p{L}\p{N}])`)
 	}
 	return f.remove(ctx, func(path string, _ time.Time) (bool, error) {
 		text, err := decodedText(path)
@@ -83,12 +88,7 @@ func (f *FileSender) Forget(ctx context.Context, email, name string) (int, error
 			return false, err
 		}
 		text = strings.ToLower(text)
-		for _, n := range needles {
-			if n != "" && strings.Contains(text, n) {
-				return true, nil
-			}
-		}
-		return false, nil
+		return (addr != "" && strings.Contains(text, addr)) || (byName != nil && byName.MatchString(text)), nil
 	}, false)
 }
 

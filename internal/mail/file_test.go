@@ -208,3 +208,31 @@ func TestFileSenderForget(t *testing.T) {
 		t.Errorf("left: %v", left)
 	}
 }
+
+// A short name is forgotten as a whole word only: erasing "Ali" keeps Alice's mail (and every
+// mail that says "Qualität" or "digital"), and takes each mail that names Ali, also under a
+// second address.
+func TestFileSenderForgetMatchesWholeNames(t *testing.T) {
+	dir := t.TempDir()
+	fs := mail.NewFileSender(dir, testkit.Logger(io.Discard))
+	send := func(id int64, name, to string) {
+		t.Helper()
+		m, err := mail.Compose(mail.KindActivation, "de", mail.Data{Name: name, Email: to, Link: "https://s.example/activate/z"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := fs.Send(t.Context(), m, id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	send(1, "Ali", "ak@example.org")
+	send(2, "Alice Berg", "alice@example.org")
+	send(3, "Ali", "other-address@example.org")
+	n, err := fs.Forget(t.Context(), "nobody@example.org", "Ali")
+	if err != nil || n != 2 {
+		t.Fatalf("Forget = %d, %v", n, err)
+	}
+	if left, _ := filepath.Glob(filepath.Join(dir, "*.eml")); len(left) != 1 || !strings.HasSuffix(left[0], "-2.eml") {
+		t.Errorf("left: %v", left)
+	}
+}
