@@ -16,6 +16,7 @@ import (
 	"github.com/pquerna/otp/totp"
 
 	"saferspaces/internal/audit"
+	"saferspaces/internal/codes"
 	"saferspaces/internal/errs"
 	mailer "saferspaces/internal/mail"
 	"saferspaces/internal/sqlite"
@@ -366,7 +367,7 @@ func (s *Service) checkCode(ctx context.Context, userID int64, code, ip string, 
 			}
 			n, _ := res.RowsAffected()
 			ok, how = n == 1, "app code"
-		} else if norm, isCode := normalRecoveryCode(code); isCode && use.recovery {
+		} else if norm, isCode := codes.Normalize(code); isCode && use.recovery {
 			h, err := s.keys.codeHash(u.ID, norm)
 			if err != nil {
 				return err
@@ -441,9 +442,11 @@ func (s *Service) replaceRecoveryCodes(ctx context.Context, tx *sql.Tx, userID i
 	if _, err := tx.ExecContext(ctx, `DELETE FROM recovery_codes WHERE user_id = ?`, userID); err != nil {
 		return nil, err
 	}
-	codes := make([]string, 0, RecoveryCount)
-	for len(codes) < RecoveryCount {
-		c := newRecoveryCode()
+	out := make([]string, 0, RecoveryCount)
+	for len(out) < RecoveryCount {
+		// Stored keyed-hashed with the key outside the database, so the stored form cannot be
+		// searched offline from the database alone.
+		c := codes.New()
 		h, err := s.keys.codeHash(userID, c)
 		if err != nil {
 			return nil, err
@@ -453,50 +456,8 @@ func (s *Service) replaceRecoveryCodes(ctx context.Context, tx *sql.Tx, userID i
 			return nil, err
 		}
 		if n, _ := res.RowsAffected(); n == 1 {
-			codes = append(codes, c)
+			out = append(out, c)
 		}
 	}
-	return codes, nil
-}
-
-// recoveryAlphabet is Crockford's base32, as for certificate codes: nothing to misread on paper.
-const recoveryAlphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-
-// newRecoveryCode is 12 random symbols (60 bits) as XXXX-XXXX-XXXX. Stored keyed-hashed with the
-// key outside the database, so the stored form cannot be searched offline from the database alone.
-func newRecoveryCode() string {
-	var b [12]byte
-	rand.Read(b[:])
-	var sb strings.Builder
-	for i, v := range b {
-		if i > 0 && i%4 == 0 {
-			sb.WriteByte('-')
-		}
-		sb.WriteByte(recoveryAlphabet[v&31])
-	}
-	return sb.String()
-}
-
-// normalRecoveryCode turns a recovery code as typed (any case, with or without dashes, O for 0,
-// I or L for 1) into its canonical form.
-func normalRecoveryCode(s string) (string, bool) {
-	var sym []byte
-	for _, r := range strings.ToUpper(s) {
-		switch {
-		case r == '-' || r == ' ':
-			continue
-		case r == 'O':
-			r = '0'
-		case r == 'I' || r == 'L':
-			r = '1'
-		}
-		if r > 127 || strings.IndexByte(recoveryAlphabet, byte(r)) < 0 {
-			return "", false
-		}
-		sym = append(sym, byte(r))
-	}
-	if len(sym) != 12 {
-		return "", false
-	}
-	return string(sym[0:4]) + "-" + string(sym[4:8]) + "-" + string(sym[8:12]), true
+	return out, nil
 }

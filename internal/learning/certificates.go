@@ -3,15 +3,14 @@ package learning
 import (
 	"cmp"
 	"context"
-	"crypto/rand"
 	"database/sql"
 	"encoding/json"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"saferspaces/internal/account"
+	"saferspaces/internal/codes"
 	"saferspaces/internal/content"
 	"saferspaces/internal/errs"
 	"saferspaces/internal/i18n"
@@ -121,52 +120,6 @@ func (s *Service) BackfillTitles(ctx context.Context) (int, error) {
 // Path is the public verification page of the certificate.
 func (c *Certificate) Path() string { return paths.Certificate(c.Code) }
 
-// codeAlphabet is Crockford's base32: no I, L, O or U, so a code read aloud or typed from paper
-// is not misread. 32 symbols divide 256, so masking a random byte keeps every symbol equally likely.
-const codeAlphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-
-// newCode makes a code of 12 random symbols (60 bits) formatted XXXX-XXXX-XXXX.
-func newCode() string {
-	var b [12]byte
-	rand.Read(b[:])
-	var sb strings.Builder
-	for i, v := range b {
-		if i > 0 && i%4 == 0 {
-			sb.WriteByte('-')
-		}
-		sb.WriteByte(codeAlphabet[v&31])
-	}
-	return sb.String()
-}
-
-// NormalizeCode turns a code as a person may type it (any case, with or without dashes or
-// spaces, O for 0, I or L for 1, as Crockford's base32 allows) into its stored form. ok is false
-// when it cannot be a code at all, so lookups can answer "not found" without a query.
-func NormalizeCode(s string) (code string, ok bool) {
-	if len(s) > 40 {
-		return "", false
-	}
-	var sym []byte
-	for _, r := range strings.ToUpper(s) {
-		switch {
-		case r == '-' || r == ' ':
-			continue
-		case r == 'O':
-			r = '0'
-		case r == 'I' || r == 'L':
-			r = '1'
-		}
-		if r > 127 || strings.IndexByte(codeAlphabet, byte(r)) < 0 {
-			return "", false
-		}
-		sym = append(sym, byte(r))
-	}
-	if len(sym) != 12 {
-		return "", false
-	}
-	return string(sym[0:4]) + "-" + string(sym[4:8]) + "-" + string(sym[8:12]), true
-}
-
 // issue issues whatever certificates the learner's records (rec, as read in tx) now earn and has not got yet: one for
 // every complete module and one for the programme once every module is complete. It runs inside
 // the transaction of the change that may have completed something, so a completion and its
@@ -209,7 +162,7 @@ func (s *Service) insertCertificate(ctx context.Context, tx *sql.Tx, userID int6
 	}
 	// 60 random bits make a clash vanishingly rare, but a clash must be a retry, not an error.
 	for range 5 {
-		c.Code = newCode()
+		c.Code = codes.New()
 		res, err := tx.ExecContext(ctx, `INSERT INTO certificates(code, user_id, module_id, issued_at, attempt_id, titles)
 			VALUES (?, ?, ?, ?, NULLIF(?, 0), ?)`, c.Code, userID, moduleID, now.Unix(), attemptID, titles)
 		if sqlite.IsUnique(err) {
@@ -306,7 +259,7 @@ func (s *Service) Certificates(ctx context.Context, userID int64) ([]Certificate
 // errs.NotFound without a query. The certificate of an erased or anonymised account stays
 // verifiable (module, date, code) but names nobody: the page says the name is no longer stored.
 func (s *Service) CertificateByCode(ctx context.Context, code string) (*Certificate, error) {
-	code, ok := NormalizeCode(code)
+	code, ok := codes.Normalize(code)
 	if !ok {
 		return nil, errs.E(errs.NotFound, "certificate not found")
 	}

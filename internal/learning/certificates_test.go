@@ -162,21 +162,6 @@ func TestMalformedCodesAreNotFoundWithoutAQuery(t *testing.T) {
 	}
 }
 
-func TestNormalizeCode(t *testing.T) {
-	for in, want := range map[string]string{
-		"abcd-efgh-jkmn": "ABCD-EFGH-JKMN",
-		"OOOO-IIII-LLLL": "0000-1111-1111", // Crockford: O is 0, I and L are 1
-		"abcdefghjkmn":   "ABCD-EFGH-JKMN",
-		"ABCD-EFGH-JKMU": "", // U is not in the alphabet
-		"ABCD-EFGH-JKM":  "",
-	} {
-		got, ok := learning.NormalizeCode(in)
-		if got != want || ok != (want != "") {
-			t.Errorf("NormalizeCode(%q) = %q, %v; want %q", in, got, ok, want)
-		}
-	}
-}
-
 // Codes are random and unique across many certificates.
 func TestCodesAreUnique(t *testing.T) {
 	f := newFixture(t, module{"alpha", []string{"one"}, 0})
