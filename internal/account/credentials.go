@@ -100,37 +100,13 @@ func (s *Service) setPasswordByToken(ctx context.Context, raw, purpose, password
 // and does nothing visible otherwise: the caller shows the same page either way. Both paths write
 // an audit line, so they also take about the same time.
 func (s *Service) RequestReset(ctx context.Context, email, ip string) error {
-	email = clipBytes(normalEmail(email), MaxEmailLen)
-	ip = clipBytes(ip, 64)
-	typed, err := s.typedHash(ctx, email)
-	if err != nil {
-		return err
-	}
-	now := s.now()
-	return s.db.Tx(ctx, func(tx *sql.Tx) error {
-		// What was typed is recorded only as a keyed hash unless it is an account's address.
-		ev := audit.Event{At: now, Actor: typed, Action: "password.reset_requested", IP: ip}
-		u, err := userByEmail(ctx, tx, email)
-		switch {
-		case errs.Is(err, errs.NotFound):
-			ev.Detail = "no account with this address; nothing sent"
-			return audit.Record(ctx, tx, ev)
-		case err != nil:
-			return err
-		}
-		ev.Actor, ev.ActorID, ev.TargetID, ev.Target = u.Email, u.ID, u.ID, u.Email
+	return s.onLinkRequest(ctx, email, ip, "password.reset_requested", func(tx *sql.Tx, u *User, ev *audit.Event) error {
 		if !u.Active() {
 			ev.Detail = "account " + string(u.Status) + " or not activated; nothing sent"
-			return audit.Record(ctx, tx, ev)
+			return nil
 		}
-		var recent int
-		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM tokens WHERE user_id = ? AND purpose = ? AND used_at IS NULL AND created_at > ?`,
-			u.ID, PurposeReset, now.Add(-resetResendGap).Unix()).Scan(&recent); err != nil {
+		if recent, err := linkSentRecently(ctx, tx, u.ID, PurposeReset, true, ev); err != nil || recent {
 			return err
-		}
-		if recent > 0 {
-			ev.Detail = "a link was sent less than 2 minutes ago; nothing sent"
-			return audit.Record(ctx, tx, ev)
 		}
 		raw, err := s.IssueToken(ctx, tx, u.ID, PurposeReset, ResetTTL)
 		if err != nil {
@@ -141,8 +117,53 @@ func (s *Service) RequestReset(ctx context.Context, email, ip string) error {
 			return err
 		}
 		ev.Detail = "reset link sent"
+		return nil
+	})
+}
+
+// onLinkRequest is what asking for a link by e-mail address shares: the address as typed is
+// recorded only as a keyed hash unless it is an account's; an unknown address gets nothing; handle
+// decides for an account, in the transaction, and sets the audit line's detail, which is written
+// on every path (so every answer takes about the same time).
+func (s *Service) onLinkRequest(ctx context.Context, email, ip, action string, handle func(tx *sql.Tx, u *User, ev *audit.Event) error) error {
+	email = clipBytes(normalEmail(email), MaxEmailLen)
+	ip = clipBytes(ip, 64)
+	typed, err := s.typedHash(ctx, email)
+	if err != nil {
+		return err
+	}
+	now := s.now()
+	return s.db.Tx(ctx, func(tx *sql.Tx) error {
+		ev := audit.Event{At: now, Actor: typed, Action: action, IP: ip}
+		u, err := userByEmail(ctx, tx, email)
+		switch {
+		case errs.Is(err, errs.NotFound):
+			ev.Detail = "no account with this address; nothing sent"
+			return audit.Record(ctx, tx, ev)
+		case err != nil:
+			return err
+		}
+		ev.Actor, ev.ActorID, ev.TargetID, ev.Target = u.Email, u.ID, u.ID, u.Email
+		if err := handle(tx, u, &ev); err != nil {
+			return err
+		}
 		return audit.Record(ctx, tx, ev)
 	})
+}
+
+// linkSentRecently reports whether a link of purpose (with unusedOnly: one not used yet) went to
+// the user less than resetResendGap ago, and if so says in ev that nothing was sent.
+func linkSentRecently(ctx context.Context, tx *sql.Tx, userID int64, purpose string, unusedOnly bool, ev *audit.Event) (bool, error) {
+	var recent int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM tokens WHERE user_id = ? AND purpose = ?
+		AND (? = 0 OR used_at IS NULL) AND created_at > ?`,
+		userID, purpose, unusedOnly, ev.At.Add(-resetResendGap).Unix()).Scan(&recent); err != nil {
+		return false, err
+	}
+	if recent > 0 {
+		ev.Detail = "a link was sent less than 2 minutes ago; nothing sent"
+	}
+	return recent > 0, nil
 }
 
 // ErrWrongPassword is returned by ChangePassword when the current password does not match.
@@ -216,42 +237,19 @@ func (s *Service) ChangePassword(ctx context.Context, userID int64, current, pas
 // — and does nothing visible otherwise: the caller shows the same page for every address. At
 // most one link every 2 minutes per account, so the form cannot flood a mailbox.
 func (s *Service) RequestActivation(ctx context.Context, email, ip string) error {
-	email = clipBytes(normalEmail(email), MaxEmailLen)
-	ip = clipBytes(ip, 64)
-	typed, err := s.typedHash(ctx, email)
-	if err != nil {
-		return err
-	}
-	now := s.now()
-	return s.db.Tx(ctx, func(tx *sql.Tx) error {
-		ev := audit.Event{At: now, Actor: typed, Action: "activation.requested", IP: ip}
-		u, err := userByEmail(ctx, tx, email)
-		switch {
-		case errs.Is(err, errs.NotFound):
-			ev.Detail = "no account with this address; nothing sent"
-			return audit.Record(ctx, tx, ev)
-		case err != nil:
-			return err
-		}
-		ev.Actor, ev.ActorID, ev.TargetID, ev.Target = u.Email, u.ID, u.ID, u.Email
+	return s.onLinkRequest(ctx, email, ip, "activation.requested", func(tx *sql.Tx, u *User, ev *audit.Event) error {
 		if u.Status != StatusApproved || u.PasswordHash != "" {
 			ev.Detail = "account " + string(u.Status) + " or already activated; nothing sent"
-			return audit.Record(ctx, tx, ev)
+			return nil
 		}
-		var recent int
-		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM tokens WHERE user_id = ? AND purpose = ? AND created_at > ?`,
-			u.ID, PurposeActivation, now.Add(-resetResendGap).Unix()).Scan(&recent); err != nil {
+		if recent, err := linkSentRecently(ctx, tx, u.ID, PurposeActivation, false, ev); err != nil || recent {
 			return err
-		}
-		if recent > 0 {
-			ev.Detail = "a link was sent less than 2 minutes ago; nothing sent"
-			return audit.Record(ctx, tx, ev)
 		}
 		if err := s.sendActivation(ctx, tx, u); err != nil {
 			return err
 		}
 		ev.Detail = "activation link sent"
-		return audit.Record(ctx, tx, ev)
+		return nil
 	})
 }
 
