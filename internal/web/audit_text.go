@@ -112,6 +112,9 @@ var wholeDetails = []detailPattern{
 	{regexp.MustCompile(`^account (\w+) or not activated; nothing sent$`), func(l i18n.Lang, m []string) string {
 		return i18n.T(l, "audit.detail.reset_inactive", "Status", statusName(l, m[1]))
 	}},
+	{regexp.MustCompile(`^account (\w+) or already activated; nothing sent$`), func(l i18n.Lang, m []string) string {
+		return i18n.T(l, "audit.detail.activation_done", "Status", statusName(l, m[1]))
+	}},
 	{regexp.MustCompile(`^a link was sent less than 2 minutes ago; nothing sent$`), fixed("audit.detail.reset_recent")},
 	{regexp.MustCompile(`^registration form sent again for a known address; nothing changed$`), fixed("audit.detail.duplicate")},
 	{regexp.MustCompile(`^user agent: (.*)$`), func(l i18n.Lang, m []string) string {
@@ -159,6 +162,7 @@ var partDetails = []detailPattern{
 		return i18n.T(l, "audit.detail.account_status", "Status", statusName(l, m[1]))
 	}},
 	{regexp.MustCompile(`^reset link sent$`), fixed("audit.detail.reset_sent")},
+	{regexp.MustCompile(`^activation link sent$`), fixed("audit.detail.activation_sent")},
 	{regexp.MustCompile(`^waiting for the second factor(, remembered browser)?$`), func(l i18n.Lang, m []string) string {
 		return i18n.T(l, "audit.detail.factor_waiting") + remembered(l, m[1])
 	}},

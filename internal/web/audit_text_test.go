@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"saferspaces/internal/account"
 	"saferspaces/internal/audit"
@@ -101,6 +102,15 @@ func TestAuditDetailsOfSecondFactorQueueAndRetentionAreTranslated(t *testing.T) 
 	}
 	wrong.post("/login/code", url.Values{"code": {"000000"}}) // wrong second-factor code
 	act := audit.Actor{ID: admin.ID, Email: admin.Email}
+	// An activation link asked for an account that has one (already activated), and one sent.
+	if err := h.acc.RequestActivation(t.Context(), admin.Email, "192.0.2.1"); err != nil {
+		t.Fatal(err)
+	}
+	pending := h.userWith(userSpec{Role: account.RoleLearner, NotActivated: true})
+	h.clock.Advance(3 * time.Minute) // past the gap after the first link
+	if err := h.acc.RequestActivation(t.Context(), pending.Email, "192.0.2.1"); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := h.svc.XAPI.Retry(t.Context(), act, ""); err != nil {
 		t.Fatal(err)
 	}
@@ -110,8 +120,9 @@ func TestAuditDetailsOfSecondFactorQueueAndRetentionAreTranslated(t *testing.T) 
 	p := b.get("/admin/audit")
 	table := p.Body[strings.Index(p.Body, "<tbody>"):]
 	mustContain(t, p, "wartet auf den zweiten Faktor", "zweiter Faktor: Code aus der App", "falscher Code des zweiten Faktors",
-		"alle fehlgeschlagenen und wartenden Aussagen (0)", "Protokollzeilen gelöscht: 0", "inaktive Konten anonymisiert: 0")
-	for _, english := range []string{"second factor", "statements", "deleted:", "anonymised:", "warnings sent"} {
+		"alle fehlgeschlagenen und wartenden Aussagen (0)", "Protokollzeilen gelöscht: 0", "inaktive Konten anonymisiert: 0",
+		"oder schon aktiviert; nichts gesendet", "Aktivierungslink gesendet")
+	for _, english := range []string{"second factor", "statements", "deleted:", "anonymised:", "warnings sent", "already activated", "link sent"} {
 		if strings.Contains(table, english) {
 			t.Errorf("the German audit page says %q", english)
 		}
