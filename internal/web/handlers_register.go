@@ -156,21 +156,31 @@ func (s *Server) registerPost(w http.ResponseWriter, r *http.Request) {
 		}
 		err = s.acc.Register(r.Context(), reg)
 	}
-	switch {
-	case errors.Is(err, account.ErrStaleDeclaration):
-		f.Accept = ""
-		s.registerPage(w, r, http.StatusConflict, f, formErrors{}, true)
-		return
-	case errs.Is(err, errs.Invalid):
-		f.Accept = ""
-		s.registerPage(w, r, http.StatusUnprocessableEntity, f, s.fieldErrors(state(r).lang, "reg.error", err), false)
-		return
-	case err != nil:
-		s.fail(w, r, err)
+	if s.registerRefused(w, r, f, err) {
 		return
 	}
 	s.kickMail()
 	http.Redirect(w, r, "/register/done", http.StatusSeeOther)
+}
+
+// registerRefused answers a registration (by form or single sign-on) that err refused — the
+// declaration changed meanwhile (409, the new text to accept), a field is wrong (422 with the
+// messages) or anything else — with the form again, the acceptance unticked; it reports whether
+// it answered.
+func (s *Server) registerRefused(w http.ResponseWriter, r *http.Request, f registerForm, err error) bool {
+	switch {
+	case err == nil:
+		return false
+	case errors.Is(err, account.ErrStaleDeclaration):
+		f.Accept = ""
+		s.registerPage(w, r, http.StatusConflict, f, formErrors{}, true)
+	case errs.Is(err, errs.Invalid):
+		f.Accept = ""
+		s.registerPage(w, r, http.StatusUnprocessableEntity, f, s.fieldErrors(state(r).lang, "reg.error", err), false)
+	default:
+		s.fail(w, r, err)
+	}
+	return true
 }
 
 type registerDoneData struct{ Base }

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"saferspaces/internal/account"
-	"saferspaces/internal/errs"
 	"saferspaces/internal/i18n"
 	"saferspaces/internal/paths"
 )
@@ -199,17 +198,7 @@ func (s *Server) ssoRegisterPost(w http.ResponseWriter, r *http.Request) {
 		Organisation: f.Organisation, Position: f.Position, Lang: f.Language, CohortCode: f.CohortCode,
 		Accepted: f.Accept == "yes", DeclarationVersion: f.Version, IP: clientIP(r), UserAgent: r.UserAgent(),
 	}, id)
-	switch {
-	case errors.Is(err, account.ErrStaleDeclaration):
-		f.Accept = ""
-		s.registerPage(w, r, http.StatusConflict, f, formErrors{}, true)
-		return
-	case errs.Is(err, errs.Invalid):
-		f.Accept = ""
-		s.registerPage(w, r, http.StatusUnprocessableEntity, f, s.fieldErrors(state(r).lang, "reg.error", err), false)
-		return
-	case err != nil:
-		s.fail(w, r, err)
+	if s.registerRefused(w, r, f, err) {
 		return
 	}
 	s.kickMail()
