@@ -19,17 +19,38 @@ func (s *Service) NeedsAcceptance(ctx context.Context, userID int64) (bool, erro
 	return needs, nil
 }
 
-// SignedInUser is the user of a session with what every request behind the gate asks about them:
-// whether a newer declaration version is in force than the newest they accepted. One query, for
-// the middleware that runs on every signed-in request.
-func (s *Service) SignedInUser(ctx context.Context, userID int64) (*User, bool, error) {
-	var needs bool
-	u, err := scanUser(withExtra{s.db.R.QueryRowContext(ctx, "SELECT "+userColumns+`,
-		coalesce((SELECT max(version) FROM declarations), 0) >
-		coalesce((SELECT max(version) FROM declaration_acceptances WHERE user_id = u.id), 0)`+userFrom+" WHERE u.id = ?", userID),
-		[]any{&needs}})
+// SignedIn is what every request behind the gate needs to know about its user: who they are, whether
+// they may still sign in, and whether a newer declaration version is in force than the newest they
+// accepted. Service.Session reads it with the session, because every signed-in request needs it.
+type SignedIn struct {
+	ID              int64
+	Name, Email     string
+	Role            Role
+	Status          Status
+	Lang            string
+	NeedsAcceptance bool
+	activated       bool // a password set or an activation done
+}
+
+// Active reports whether the user may use the platform (the rule of User.Active).
+func (u *SignedIn) Active() bool { return u.Status == StatusApproved && u.activated }
+
+// signedInColumns are a SignedIn's columns of the user u; signedInDest scans them.
+const signedInColumns = `u.id, u.name, u.email, u.role, u.status, u.lang, u.password_hash != '' OR coalesce(u.activated_at, 0) != 0,
+	coalesce((SELECT max(version) FROM declarations), 0) >
+		coalesce((SELECT max(version) FROM declaration_acceptances WHERE user_id = u.id), 0)`
+
+func signedInDest(u *SignedIn) []any {
+	return []any{&u.ID, &u.Name, &u.Email, &u.Role, &u.Status, &u.Lang, &u.activated, &u.NeedsAcceptance}
+}
+
+// SignedInUser reads the SignedIn of a user whose session was not read from the database (one
+// made in this request). A missing user is errs.NotFound.
+func (s *Service) SignedInUser(ctx context.Context, userID int64) (*SignedIn, error) {
+	var u SignedIn
+	err := s.db.R.QueryRowContext(ctx, "SELECT "+signedInColumns+" FROM users u WHERE u.id = ?", userID).Scan(signedInDest(&u)...)
 	if err != nil {
-		return nil, false, sqlite.NotFound(err, "user")
+		return nil, sqlite.NotFound(err, "user")
 	}
-	return u, needs, nil
+	return &u, nil
 }

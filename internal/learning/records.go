@@ -1,11 +1,11 @@
 package learning
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
-	"strconv"
-	"strings"
+	"slices"
 	"time"
 
 	"saferspaces/internal/sqlite"
@@ -186,31 +186,60 @@ func loadRecordsSince(ctx context.Context, q querier, since int64, userIDs ...in
 	if err != nil {
 		return nil, fmt.Errorf("read visits: %w", err)
 	}
-	err = sqlite.Each(ctx, q, `SELECT user_id, module_id, count(*), max(score), max(passed),
-			coalesce(min(CASE WHEN passed = 1 THEN submitted_at END), 0), max(submitted_at),
-			group_concat(score, ',' ORDER BY submitted_at, id)
-		FROM check_attempts WHERE `+where+` AND submitted_at >= ? GROUP BY user_id, module_id`,
+	// The attempts are read row by row and summed up here: an ORDER BY or a sorted group_concat
+	// costs SQLite a temporary b-tree per query, more than all of a learner's rows (this runs on
+	// every page of a learner).
+	type attempt struct {
+		score int
+		at    int64
+		id    int64
+	}
+	attempts := map[int64]map[string][]attempt{}
+	err = sqlite.Each(ctx, q, `SELECT user_id, module_id, score, passed, submitted_at, id FROM check_attempts
+		WHERE `+where+` AND submitted_at >= ?`,
 		[]any{arg, since}, func(scan func(...any) error) error {
-			var u, firstPass, last int64
-			var m, scores string
-			var st checkStats
-			if err := scan(&u, &m, &st.attempts, &st.best, &st.passed, &firstPass, &last, &scores); err != nil {
+			var u, at, id int64
+			var m string
+			var score int
+			var passed bool
+			if err := scan(&u, &m, &score, &passed, &at, &id); err != nil {
 				return err
 			}
-			for _, f := range strings.Split(scores, ",") {
-				if n, err := strconv.Atoi(f); err == nil {
-					st.scores = append(st.scores, n)
-				}
+			st := out[u].checks[m]
+			st.attempts++
+			st.best = max(st.best, score)
+			t := sqlite.Time(at)
+			if passed && (!st.passed || t.Before(st.firstPass)) {
+				st.firstPass = t
 			}
-			st.firstPass, st.last = sqlite.Time(firstPass), sqlite.Time(last)
+			st.passed = st.passed || passed
+			if t.After(st.last) {
+				st.last = t
+			}
 			out[u].checks[m] = st
+			if attempts[u] == nil {
+				attempts[u] = map[string][]attempt{}
+			}
+			attempts[u][m] = append(attempts[u][m], attempt{score, at, id})
 			return nil
 		})
+	if err == nil {
+		for u, byModule := range attempts {
+			for m, as := range byModule {
+				slices.SortFunc(as, func(a, b attempt) int { return cmp.Or(cmp.Compare(a.at, b.at), cmp.Compare(a.id, b.id)) })
+				st := out[u].checks[m]
+				for _, a := range as {
+					st.scores = append(st.scores, a.score)
+				}
+				out[u].checks[m] = st
+			}
+		}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("read attempts: %w", err)
 	}
 	cwhere, carg := userSet("c.user_id", userIDs)
-	err = sqlite.Each(ctx, q, `SELECT `+certColumns+` FROM certificates c WHERE `+cwhere+` ORDER BY c.issued_at, c.id`,
+	err = sqlite.Each(ctx, q, `SELECT `+certColumns+` FROM certificates c WHERE `+cwhere,
 		[]any{carg}, func(scan func(...any) error) error {
 			c, err := scanCertificate(scan)
 			if err != nil {

@@ -34,6 +34,9 @@ type reqState struct {
 	// needsAcceptance: the signed-in user has not accepted the declaration in force (read with
 	// the user, in the same query).
 	needsAcceptance bool
+	// signedIn is the session's user as read with the session (sessionStore.New), nil for a
+	// session made in this request.
+	signedIn *account.SignedIn
 }
 
 type ctxKey struct{}

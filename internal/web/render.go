@@ -12,7 +12,6 @@ import (
 
 	"saferspaces/internal/config"
 	"saferspaces/internal/i18n"
-	"saferspaces/internal/learning"
 	"saferspaces/internal/legal"
 	"saferspaces/internal/paths"
 )
@@ -38,14 +37,6 @@ type shownIn struct {
 	Points   []string
 }
 
-// taskList is a module's lessons as a task list (module page, the lesson page's navigation): the
-// progress gives the done marks, Current the lesson on screen ("" on the module page).
-type taskList struct {
-	Lang    i18n.Lang
-	P       learning.ModuleProgress
-	Current string
-}
-
 // pageData is any page's data struct (it embeds Base).
 type pageData interface{ base() *Base }
 
@@ -60,24 +51,49 @@ type renderer struct {
 // newRenderer parses every page; dates on pages are shown in loc, static URLs come from static.
 func newRenderer(templates fs.FS, static *assets, loc *time.Location) (*renderer, error) {
 	r := &renderer{pages: map[string]*template.Template{}, assets: static}
-	funcs := template.FuncMap{
+	funcs := r.funcs(loc)
+	common, err := template.New("").Funcs(funcs).ParseFS(templates, "templates/layouts/*.html", "templates/partials/*.html")
+	if err != nil {
+		return nil, fmt.Errorf("templates: %w", err)
+	}
+	pages, err := fs.Glob(templates, "templates/pages/*.html")
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range pages {
+		t, err := template.Must(common.Clone()).ParseFS(templates, p)
+		if err != nil {
+			return nil, fmt.Errorf("template %s: %w", p, err)
+		}
+		r.pages[strings.TrimSuffix(path.Base(p), ".html")] = t
+	}
+	if len(r.pages) == 0 {
+		return nil, fmt.Errorf("templates: no pages found")
+	}
+	return r, nil
+}
+
+// funcs are the functions of every template; dates are shown in loc.
+func (r *renderer) funcs(loc *time.Location) template.FuncMap {
+	return template.FuncMap{
 		"t":        i18n.T,
 		"n":        i18n.N,
 		"static":   r.static,
 		"brandCSS": func() string { return r.brandCSS },
 		"logo":     func() string { return r.logo },
-		"tasks": func(lang i18n.Lang, p learning.ModuleProgress, current string) taskList {
-			return taskList{Lang: lang, P: p, Current: current}
-		},
-		"under":     func(path, prefix string) bool { return path == prefix || strings.HasPrefix(path, prefix+"/") },
-		"date":      func(lang i18n.Lang, t time.Time) string { return i18n.Date(lang, t, loc) },
-		"datetime":  func(lang i18n.Lang, t time.Time) string { return i18n.DateTime(lang, t, loc) },
-		"numdate":   func(lang i18n.Lang, t time.Time) string { return i18n.NumericDate(lang, t, loc) },
-		"pct":       i18n.Percent,
-		"monthyear": i18n.MonthYear,
-		"zone":      loc.String, // the operator's zone that every time on the pages is shown in
-		"langs":     i18n.Languages,
-		"langname":  i18n.Name,
+		// the fragments written in Go (fragments.go)
+		"tasks":          lessonTasks,
+		"moduleCards":    moduleCards,
+		"checkQuestions": func(d *checkData) template.HTML { return checkQuestions(d.Lang, d.Sheet, d.Open) },
+		"under":          func(path, prefix string) bool { return path == prefix || strings.HasPrefix(path, prefix+"/") },
+		"date":           func(lang i18n.Lang, t time.Time) string { return i18n.Date(lang, t, loc) },
+		"datetime":       func(lang i18n.Lang, t time.Time) string { return i18n.DateTime(lang, t, loc) },
+		"numdate":        func(lang i18n.Lang, t time.Time) string { return i18n.NumericDate(lang, t, loc) },
+		"pct":            i18n.Percent,
+		"monthyear":      i18n.MonthYear,
+		"zone":           loc.String, // the operator's zone that every time on the pages is shown in
+		"langs":          i18n.Languages,
+		"langname":       i18n.Name,
 		"percent": func(n, of int) int {
 			if of <= 0 {
 				return 0
@@ -107,25 +123,6 @@ func newRenderer(templates fs.FS, static *assets, loc *time.Location) (*renderer
 			return shownIn{Lang: lang, In: in, Points: points}
 		},
 	}
-	common, err := template.New("").Funcs(funcs).ParseFS(templates, "templates/layouts/*.html", "templates/partials/*.html")
-	if err != nil {
-		return nil, fmt.Errorf("templates: %w", err)
-	}
-	pages, err := fs.Glob(templates, "templates/pages/*.html")
-	if err != nil {
-		return nil, err
-	}
-	for _, p := range pages {
-		t, err := template.Must(common.Clone()).ParseFS(templates, p)
-		if err != nil {
-			return nil, fmt.Errorf("template %s: %w", p, err)
-		}
-		r.pages[strings.TrimSuffix(path.Base(p), ".html")] = t
-	}
-	if len(r.pages) == 0 {
-		return nil, fmt.Errorf("templates: no pages found")
-	}
-	return r, nil
 }
 
 // static returns the URL of a static file with a content hash, so it can be cached for a year.

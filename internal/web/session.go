@@ -28,12 +28,15 @@ func (s *Server) withSession(next http.Handler) http.Handler {
 			return
 		}
 		if uid, ok := sessionUserID(sess); ok {
-			u, needs, err := s.acc.SignedInUser(r.Context(), uid)
+			st := state(r)
+			u, err := st.signedIn, error(nil)
+			if u == nil || u.ID != uid {
+				u, err = s.acc.SignedInUser(r.Context(), uid)
+			}
 			switch {
 			case err == nil && u.Active():
-				st := state(r)
 				st.user = &CurrentUser{ID: u.ID, Name: u.Name, Email: u.Email, Role: u.Role, Lang: i18n.OrDefault(u.Lang)}
-				st.needsAcceptance = needs
+				st.needsAcceptance = u.NeedsAcceptance
 				st.lang = requestLanguage(r, u.Lang)
 				if u.Role == account.RoleAdmin {
 					// For the count in the navigation; a failure only hides the count.

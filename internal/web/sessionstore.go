@@ -121,6 +121,11 @@ func (st *sessionStore) New(r *http.Request, name string) (*sessions.Session, er
 	}
 	if row.UserID > 0 {
 		sess.Values[sessionUserKey] = row.UserID
+		// The user came with the session's row; withSession takes them from the request's
+		// state instead of asking the database again.
+		if st, ok := r.Context().Value(ctxKey{}).(*reqState); ok {
+			st.signedIn = row.User
+		}
 	}
 	sess.ID = base64.RawURLEncoding.EncodeToString(id)
 	sess.IsNew = false

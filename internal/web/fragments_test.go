@@ -1,0 +1,126 @@
+package web
+
+import (
+	"bytes"
+	"fmt"
+	"html/template"
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"saferspaces/internal/content"
+	"saferspaces/internal/i18n"
+	"saferspaces/internal/learning"
+	"saferspaces/modules"
+)
+
+// TestFragmentsMatchTheirTemplates renders the fragments written in Go (fragments.go) and the
+// templates they replace (testdata/fragments.html) for every shipped module in every language and
+// many random states — done marks, attempts, certificates, drafts, unanswered questions, and
+// titles full of characters that must be escaped — and wants the same bytes.
+func TestFragmentsMatchTheirTemplates(t *testing.T) {
+	cat, err := content.Load(modules.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref, err := template.New("").Funcs((&renderer{}).funcs(time.UTC)).ParseFiles("testdata/fragments.html")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rnd := rand.New(rand.NewPCG(9, 13))
+	compare := func(name string, data any, got template.HTML) {
+		t.Helper()
+		var want bytes.Buffer
+		if err := ref.ExecuteTemplate(&want, name, data); err != nil {
+			t.Fatal(err)
+		}
+		if want.String() != string(got) {
+			t.Fatalf("%s differs from its template:\n--- template\n%s\n--- Go\n%s", name, want.String(), got)
+		}
+	}
+	hostile := content.Text{"de": `<b>"Räume" & 'Plätze'</b> + mehr`, "en": `a <i>"b"</i> & 'c' + d` + "\x00"}
+	compared := 0
+	for round := range 12 {
+		for _, lang := range i18n.Languages() {
+			var mods []learning.ModuleProgress
+			for _, m := range cat.Modules {
+				if round%4 == 3 { // escaping: every text of the module is hostile
+					mm := *m
+					mm.Title, mm.Summary = hostile, hostile
+					m = &mm
+				}
+				p := randomProgress(rnd, m)
+				mods = append(mods, p)
+				current := ""
+				if len(m.Lessons) > 0 && rnd.IntN(3) > 0 {
+					current = m.Lessons[rnd.IntN(len(m.Lessons))].ID
+				}
+				compare("lesson_tasks", struct {
+					Lang    i18n.Lang
+					P       learning.ModuleProgress
+					Current string
+				}{lang, p, current}, lessonTasks(lang, p, current))
+				if m.Check != nil {
+					d := randomSheet(rnd, lang, m, round%4 == 3, hostile)
+					compare("check_questions", d, checkQuestions(lang, d.Sheet, d.Open))
+				}
+				compared++
+			}
+			compare("module_cards", struct {
+				Lang    i18n.Lang
+				Modules []learning.ModuleProgress
+			}{lang, mods}, moduleCards(lang, mods))
+		}
+	}
+	if compared < 100 {
+		t.Fatalf("only %d states compared", compared)
+	}
+}
+
+func randomProgress(rnd *rand.Rand, m *content.Module) learning.ModuleProgress {
+	p := learning.ModuleProgress{Module: m, Done: map[string]bool{}, LessonsTotal: len(m.Lessons), HasCheck: m.Check != nil}
+	for _, l := range m.Lessons {
+		if rnd.IntN(2) == 0 {
+			p.Done[l.ID] = true
+			p.LessonsDone++
+		}
+	}
+	if p.HasCheck && rnd.IntN(2) == 0 {
+		p.Attempts = 1 + rnd.IntN(4)
+		p.BestScore = rnd.IntN(101)
+		p.Passed = p.BestScore >= m.Check.PassMark
+	}
+	p.Percent = rnd.IntN(101)
+	p.MinutesLeft = rnd.IntN(200)
+	p.Complete = rnd.IntN(3) == 0
+	if rnd.IntN(3) > 0 {
+		p.LastActivity = time.Date(2026, 5, 4, 9, 0, 0, 0, time.UTC)
+	}
+	p.Continue = fmt.Sprintf("/modules/%s/lessons/%s", m.ID, m.Lessons[rnd.IntN(len(m.Lessons))].ID)
+	if p.Complete && rnd.IntN(2) == 0 {
+		p.Certificate = &learning.Certificate{Code: "7K2M-QX4P-9HTA", ModuleID: m.ID}
+	}
+	return p
+}
+
+func randomSheet(rnd *rand.Rand, lang i18n.Lang, m *content.Module, escape bool, hostile content.Text) *checkData {
+	sheet := &learning.Sheet{Module: m, Answers: map[string][]string{}}
+	d := &checkData{Base: Base{Lang: lang}, Sheet: sheet}
+	for i, q := range m.Check.Questions {
+		if escape {
+			qq := *q
+			qq.Text = hostile
+			q = &qq
+		}
+		choices := append([]*content.Choice(nil), q.Choices...)
+		rnd.Shuffle(len(choices), func(i, j int) { choices[i], choices[j] = choices[j], choices[i] })
+		sheet.Questions = append(sheet.Questions, learning.SheetQuestion{Question: q, Choices: choices})
+		switch rnd.IntN(3) {
+		case 0:
+			d.Missing = append(d.Missing, missingQuestion{ID: q.ID, Number: i + 1})
+		case 1:
+			sheet.Answers[q.ID] = []string{choices[rnd.IntN(len(choices))].ID}
+		}
+	}
+	return d
+}
