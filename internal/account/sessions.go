@@ -87,8 +87,12 @@ func (s *Service) Session(ctx context.Context, idHash []byte) (*Session, error) 
 		// Moving the last-seen time is bookkeeping too: when it cannot be written (a full disk, a
 		// lock held too long) the page is still served; the session merely ends a little sooner.
 		expires := min(created+int64(SessionAbsolute/time.Second), now+idle)
-		if _, err := s.db.W.ExecContext(ctx, `UPDATE sessions SET last_seen_at = ?, expires_at = ? WHERE id_hash = ?`,
-			now, expires, idHash); err != nil {
+		// It does not wait for the disk either (sqlite.DB.BookkeepingTx).
+		err := s.db.BookkeepingTx(ctx, func(tx *sql.Tx) error {
+			_, err := tx.ExecContext(ctx, `UPDATE sessions SET last_seen_at = ?, expires_at = ? WHERE id_hash = ?`, now, expires, idHash)
+			return err
+		})
+		if err != nil {
 			s.log.Warn("touch session: last-seen time not recorded", "err", err)
 		}
 	}

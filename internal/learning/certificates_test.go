@@ -71,7 +71,7 @@ func TestPassingAttemptIssuesCertificateAndBestScoreIsKept(t *testing.T) {
 	if p, _ = f.svc.ModuleProgress(ctx, f.user, "alpha"); p.BestScore != 100 {
 		t.Errorf("best score %d after a perfect attempt", p.BestScore)
 	}
-	hist, err := f.svc.Attempts(ctx, f.user, "alpha")
+	hist, err := f.svc.Attempts(ctx, f.user, "alpha", 100)
 	if err != nil || len(hist) != 4 || hist[0].Score != 100 || hist[3].Score != 33 {
 		t.Errorf("history (newest first) = %+v, %v", hist, err)
 	}
@@ -209,7 +209,7 @@ func TestAttemptsAreOwnedByTheirLearner(t *testing.T) {
 	if _, err := f.svc.Attempt(ctx, f.user, "beta", id); !errs.Is(err, errs.NotFound) {
 		t.Errorf("other module: %v", err)
 	}
-	if hist, _ := f.svc.Attempts(ctx, other, "alpha"); len(hist) != 0 {
+	if hist, _ := f.svc.Attempts(ctx, other, "alpha", 100); len(hist) != 0 {
 		t.Errorf("other learner sees %d attempts", len(hist))
 	}
 }

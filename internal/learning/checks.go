@@ -195,12 +195,13 @@ func (s *Service) SubmitCheck(ctx context.Context, userID int64, moduleID string
 	return res, nil
 }
 
-// Attempts is a learner's attempt history for a module, newest first, without the answers.
-func (s *Service) Attempts(ctx context.Context, userID int64, moduleID string) ([]Attempt, error) {
+// Attempts is a learner's attempt history for a module, newest first, without the answers: the
+// limit newest (ModuleProgress.Attempts counts them all).
+func (s *Service) Attempts(ctx context.Context, userID int64, moduleID string, limit int) ([]Attempt, error) {
 	var out []Attempt
 	err := sqlite.Each(ctx, s.db.R, `SELECT id, module_id, score, passed, submitted_at FROM check_attempts
-		WHERE user_id = ? AND module_id = ? ORDER BY submitted_at DESC, id DESC`,
-		[]any{userID, moduleID}, func(scan func(...any) error) error {
+		WHERE user_id = ? AND module_id = ? ORDER BY submitted_at DESC, id DESC LIMIT ?`,
+		[]any{userID, moduleID, limit}, func(scan func(...any) error) error {
 			var a Attempt
 			var at int64
 			if err := scan(&a.ID, &a.ModuleID, &a.Score, &a.Passed, &at); err != nil {

@@ -308,7 +308,9 @@ func (s *Service) OpenLesson(ctx context.Context, userID int64, moduleID, lesson
 	if last.String == lessonID && now.Unix()-at.Int64 < visitWriteGap {
 		return done, nil
 	}
-	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
+	// Bookkeeping: committed without waiting for the disk (sqlite.DB.BookkeepingTx), so that
+	// reading a lesson costs no fsync; a power failure may lose it until the next real write.
+	err = s.db.BookkeepingTx(ctx, func(tx *sql.Tx) error {
 		changed, err := upsertVisit(ctx, tx, userID, moduleID, lessonID, now)
 		if err != nil || !changed {
 			return err
@@ -369,7 +371,7 @@ func (s *Service) OverviewsSince(ctx context.Context, userIDs []int64, since tim
 	if !since.IsZero() {
 		from = since.Unix()
 	}
-	recs, err := loadRecordsSince(ctx, s.db.R, from, userIDs...)
+	recs, err := loadRecordsSince(ctx, s.db.R, from, true, userIDs...)
 	if err != nil {
 		return nil, err
 	}

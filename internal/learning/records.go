@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"saferspaces/internal/sqlite"
@@ -19,6 +21,9 @@ type records struct {
 	visits map[string]visit                // module → last opened lesson
 	checks map[string]checkStats           // module → self-check attempts
 	certs  map[string]*Certificate         // module (or ProgrammeID) → certificate
+	// scored: the attempts' scores were read (checkStats.scores), for the trainer's views; a
+	// learner's own pages and writes need only the sums.
+	scored bool
 }
 
 type visit struct {
@@ -27,7 +32,7 @@ type visit struct {
 }
 
 type checkStats struct {
-	scores    []int // every attempt's score, oldest first
+	scores    []int // every attempt's score, oldest first; only in records read withScores
 	attempts  int
 	best      int
 	passed    bool
@@ -55,6 +60,7 @@ func (r *records) clone() *records {
 		visits: make(map[string]visit, len(r.visits)),
 		checks: make(map[string]checkStats, len(r.checks)),
 		certs:  make(map[string]*Certificate, len(r.certs)),
+		scored: r.scored,
 	}
 	for m, ls := range r.done {
 		c.done[m] = make(map[string]time.Time, len(ls))
@@ -95,7 +101,9 @@ func (r *records) withVisit(m, l string, at int64) *records {
 func (r *records) withAttempt(m string, score int, passed bool, at int64) *records {
 	st := r.checks[m]
 	t := sqlite.Time(at)
-	st.scores = append(st.scores, score)
+	if r.scored {
+		st.scores = append(st.scores, score)
+	}
 	st.attempts++
 	st.best = max(st.best, score)
 	if passed {
@@ -142,15 +150,17 @@ func userSet(column string, ids []int64) (string, any) {
 // loadRecords reads the records of the given learners: four indexed queries, whatever the number
 // of learners and modules. Every id gets a (possibly empty) record.
 func loadRecords(ctx context.Context, q querier, userIDs ...int64) (map[int64]*records, error) {
-	return loadRecordsSince(ctx, q, 0, userIDs...)
+	return loadRecordsSince(ctx, q, 0, false, userIDs...)
 }
 
 // loadRecordsSince reads what the learners did at or after since (unix seconds; 0: everything),
 // for a cohort report that counts only the current cycle. Certificates are read whenever issued.
-func loadRecordsSince(ctx context.Context, q querier, since int64, userIDs ...int64) (map[int64]*records, error) {
+// withScores reads every attempt's score too (the trainer's views show them).
+func loadRecordsSince(ctx context.Context, q querier, since int64, withScores bool, userIDs ...int64) (map[int64]*records, error) {
 	out := make(map[int64]*records, len(userIDs))
 	for _, id := range userIDs {
 		out[id] = newRecords()
+		out[id].scored = withScores
 	}
 	if len(userIDs) == 0 {
 		return out, nil
@@ -186,55 +196,34 @@ func loadRecordsSince(ctx context.Context, q querier, since int64, userIDs ...in
 	if err != nil {
 		return nil, fmt.Errorf("read visits: %w", err)
 	}
-	// The attempts are read row by row and summed up here: an ORDER BY or a sorted group_concat
-	// costs SQLite a temporary b-tree per query, more than all of a learner's rows (this runs on
-	// every page of a learner).
-	type attempt struct {
-		score int
-		at    int64
-		id    int64
+	// The attempts are summed up per learner and module from an index that covers them (a row of
+	// the table carries the answers and the paper). The scores, in the order taken, come joined
+	// unsorted and are ordered here: an ORDER BY or a sorted group_concat costs SQLite a temporary
+	// b-tree per query — more than all of a learner's rows.
+	scores := "''"
+	if withScores {
+		scores = `group_concat(score || ' ' || submitted_at || ' ' || id, ',')`
 	}
-	attempts := map[int64]map[string][]attempt{}
-	err = sqlite.Each(ctx, q, `SELECT user_id, module_id, score, passed, submitted_at, id FROM check_attempts
-		WHERE `+where+` AND submitted_at >= ?`,
+	err = sqlite.Each(ctx, q, `SELECT user_id, module_id, count(*), max(score), max(passed),
+			coalesce(min(CASE WHEN passed = 1 THEN submitted_at END), 0), max(submitted_at), `+scores+`
+		FROM check_attempts WHERE `+where+` AND submitted_at >= ? GROUP BY user_id, module_id`,
 		[]any{arg, since}, func(scan func(...any) error) error {
-			var u, at, id int64
-			var m string
-			var score int
-			var passed bool
-			if err := scan(&u, &m, &score, &passed, &at, &id); err != nil {
+			var u, firstPass, last int64
+			var m, list string
+			var st checkStats
+			if err := scan(&u, &m, &st.attempts, &st.best, &st.passed, &firstPass, &last, &list); err != nil {
 				return err
 			}
-			st := out[u].checks[m]
-			st.attempts++
-			st.best = max(st.best, score)
-			t := sqlite.Time(at)
-			if passed && (!st.passed || t.Before(st.firstPass)) {
-				st.firstPass = t
-			}
-			st.passed = st.passed || passed
-			if t.After(st.last) {
-				st.last = t
+			st.firstPass, st.last = sqlite.Time(firstPass), sqlite.Time(last)
+			if withScores {
+				var err error
+				if st.scores, err = scoresInOrder(list); err != nil {
+					return err
+				}
 			}
 			out[u].checks[m] = st
-			if attempts[u] == nil {
-				attempts[u] = map[string][]attempt{}
-			}
-			attempts[u][m] = append(attempts[u][m], attempt{score, at, id})
 			return nil
 		})
-	if err == nil {
-		for u, byModule := range attempts {
-			for m, as := range byModule {
-				slices.SortFunc(as, func(a, b attempt) int { return cmp.Or(cmp.Compare(a.at, b.at), cmp.Compare(a.id, b.id)) })
-				st := out[u].checks[m]
-				for _, a := range as {
-					st.scores = append(st.scores, a.score)
-				}
-				out[u].checks[m] = st
-			}
-		}
-	}
 	if err != nil {
 		return nil, fmt.Errorf("read attempts: %w", err)
 	}
@@ -250,6 +239,33 @@ func loadRecordsSince(ctx context.Context, q querier, since int64, userIDs ...in
 		})
 	if err != nil {
 		return nil, fmt.Errorf("read certificates: %w", err)
+	}
+	return out, nil
+}
+
+// scoresInOrder reads the scores of a learner's attempts at one module, given as "score at id"
+// items separated by commas in any order, and puts them in the order taken (time, then id).
+func scoresInOrder(list string) ([]int, error) {
+	type attempt struct{ score, at, id int64 }
+	as := make([]attempt, 0, strings.Count(list, ",")+1)
+	for item := range strings.SplitSeq(list, ",") {
+		var n [3]int64
+		f := strings.Fields(item)
+		if len(f) != len(n) {
+			return nil, fmt.Errorf("attempt %q: want %d numbers", item, len(n))
+		}
+		for k := range n {
+			var err error
+			if n[k], err = strconv.ParseInt(f[k], 10, 64); err != nil {
+				return nil, fmt.Errorf("attempt %q: %w", item, err)
+			}
+		}
+		as = append(as, attempt{score: n[0], at: n[1], id: n[2]})
+	}
+	slices.SortFunc(as, func(a, b attempt) int { return cmp.Or(cmp.Compare(a.at, b.at), cmp.Compare(a.id, b.id)) })
+	out := make([]int, len(as))
+	for i, a := range as {
+		out[i] = int(a.score)
 	}
 	return out, nil
 }

@@ -26,6 +26,7 @@ func TestDerivedRecordsMatchTheDatabase(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	modules, lessons := []string{"alpha", "beta"}, []string{"one", "two", "three"}
 	derived := newRecords()
+	derived.scored = true // the trainer's records, with every score
 	at := int64(1_780_000_000)
 	for step := range 400 {
 		at += int64(rng.IntN(120)) - 10 // mostly forward, sometimes a few seconds back
@@ -61,9 +62,21 @@ func TestDerivedRecordsMatchTheDatabase(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		stored, err := loadRecord(ctx, db.R, user)
+		scored, err := loadRecordsSince(ctx, db.R, 0, true, user)
 		if err != nil {
 			t.Fatal(err)
+		}
+		stored := scored[user]
+		// A learner's own records have the same sums, without the scores.
+		plain, err := loadRecord(ctx, db.R, user)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for m, st := range stored.checks {
+			st.scores = nil
+			if p := plain.checks[m]; !reflect.DeepEqual(p, st) {
+				t.Fatalf("step %d, module %s: a learner's records %+v, the trainer's %+v", step, m, p, st)
+			}
 		}
 		// The order of scores follows the clock; when it went back the database sorts the late
 		// attempt earlier, which only the list of scores shows.
@@ -78,6 +91,9 @@ func TestDerivedRecordsMatchTheDatabase(t *testing.T) {
 		}
 		s, d := *stored, *derived
 		s.checks, d.checks = nil, nil
+		if len(stored.checks) != len(derived.checks) {
+			t.Fatalf("step %d: attempts at %d modules stored, %d derived", step, len(stored.checks), len(derived.checks))
+		}
 		if !reflect.DeepEqual(s, d) {
 			t.Fatalf("step %d: stored %+v\nderived %+v", step, s, d)
 		}
@@ -102,4 +118,18 @@ func sameScores(a, b []int) bool {
 		}
 	}
 	return true
+}
+
+// The scores of a learner's attempts come from the database in any order and are put in the
+// order taken: by time, then by id for attempts within the same second.
+func TestScoresInOrder(t *testing.T) {
+	got, err := scoresInOrder("50 200 3,70 100 5,60 100 4")
+	if err != nil || !reflect.DeepEqual(got, []int{60, 70, 50}) {
+		t.Errorf("scoresInOrder = %v, %v; want [60 70 50]", got, err)
+	}
+	for _, bad := range []string{"", "50 200", "50 x 3"} {
+		if _, err := scoresInOrder(bad); err == nil {
+			t.Errorf("scoresInOrder(%q) took it", bad)
+		}
+	}
 }

@@ -6,6 +6,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -216,6 +217,42 @@ func (db *DB) Scrub(ctx context.Context) error {
 // Tx runs fn in a write transaction, committing when fn returns nil.
 func (db *DB) Tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	tx, err := db.W.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// BookkeepingTx is Tx for a write that may be lost in a power failure: what the platform notes
+// about a reader in passing (the lesson opened last), not what a user did. It commits without
+// waiting for the disk (synchronous=NORMAL for this one commit, on the writer's connection): an
+// application crash loses nothing — the log is written — and the next ordinary commit, which
+// waits for the disk, makes it durable with everything before it. A page view that notes
+// something therefore costs no wait for the disk.
+func (db *DB) BookkeepingTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	conn, err := db.W.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "PRAGMA synchronous = NORMAL"); err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer func() {
+		// Every other write waits for the disk: a connection that cannot be set back is closed
+		// rather than returned to the pool.
+		if _, err := conn.ExecContext(context.WithoutCancel(ctx), "PRAGMA synchronous = FULL"); err != nil {
+			_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+		}
+	}()
+	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}

@@ -57,6 +57,58 @@ func TestPragmasOnEveryConnection(t *testing.T) {
 	}
 }
 
+// A bookkeeping write commits like any other (and rolls back on an error), and the writer waits
+// for the disk again afterwards: the connection is back at synchronous=FULL.
+func TestBookkeepingTxLeavesTheWriterDurable(t *testing.T) {
+	db := open(t)
+	ctx := t.Context()
+	if _, err := db.W.ExecContext(ctx, "CREATE TABLE notes(a INTEGER)"); err != nil {
+		t.Fatal(err)
+	}
+	synchronous := func() string {
+		t.Helper()
+		var got string
+		if err := db.W.QueryRowContext(ctx, "PRAGMA synchronous").Scan(&got); err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	var during string
+	err := db.BookkeepingTx(ctx, func(tx *sql.Tx) error {
+		if err := tx.QueryRowContext(ctx, "PRAGMA synchronous").Scan(&during); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, "INSERT INTO notes VALUES (1)")
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if during != "1" {
+		t.Errorf("synchronous = %s during the bookkeeping write, want 1 (NORMAL)", during)
+	}
+	if got := synchronous(); got != "2" {
+		t.Errorf("synchronous = %s after it, want 2 (FULL)", got)
+	}
+	failed := errors.New("refused")
+	err = db.BookkeepingTx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, "INSERT INTO notes VALUES (2)"); err != nil {
+			return err
+		}
+		return failed
+	})
+	if !errors.Is(err, failed) {
+		t.Fatalf("err = %v, want the function's", err)
+	}
+	if got := synchronous(); got != "2" {
+		t.Errorf("synchronous = %s after a rolled back one, want 2 (FULL)", got)
+	}
+	var sum int
+	if err := db.R.QueryRowContext(ctx, "SELECT sum(a) FROM notes").Scan(&sum); err != nil || sum != 1 {
+		t.Errorf("stored sum = %d, %v; want 1: the first committed, the second rolled back", sum, err)
+	}
+}
+
 func TestMigrateTwiceIsNoop(t *testing.T) {
 	db := open(t)
 	v1, err := db.Migrate(t.Context())

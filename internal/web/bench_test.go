@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -131,4 +132,59 @@ func BenchmarkCertificatePDF(b *testing.B) {
 func BenchmarkLoginPage(b *testing.B) {
 	h := newHarness(b)
 	benchGet(b, h, nil, "/login")
+}
+
+// inputName finds the question ids on a self-check page (as the load tool does).
+var inputName = regexp.MustCompile(`<input type="(?:radio|checkbox)"[^>]* name="([^"]+)"`)
+
+// BenchmarkSubmitCheck is the write of a self-check: POST the answers to the paper on screen (two
+// of three passing, as in the load tool), by a new learner every ten attempts (a learner takes a
+// self-check a few times, not thousands). Reading the paper and signing in are not timed.
+func BenchmarkSubmitCheck(b *testing.B) {
+	h, c := benchUser(b)
+	m := h.svc.Content.Modules[0]
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		b.StopTimer()
+		if i > 0 && i%10 == 0 {
+			u := h.user(account.RoleLearner)
+			br := h.browser()
+			br.signIn(u.Email, u.Password)
+			c = &http.Cookie{Name: web.SessionCookie, Value: br.cookie(web.SessionCookie)}
+		}
+		req := httptest.NewRequest("GET", paths.Check(m.ID), nil)
+		req.AddCookie(c)
+		rec := httptest.NewRecorder()
+		h.handler.ServeHTTP(rec, req)
+		pass := i%3 != 0
+		i++
+		form := url.Values{}
+		for _, n := range inputName.FindAllStringSubmatch(rec.Body.String(), -1) {
+			if form.Has(n[1]) {
+				continue
+			}
+			q := m.Check.Question(n[1])
+			for _, ch := range q.Choices {
+				if ch.Correct == pass {
+					form.Add(q.ID, ch.ID)
+					if !pass {
+						break
+					}
+				}
+			}
+			if !form.Has(q.ID) {
+				form.Add(q.ID, q.Choices[0].ID)
+			}
+		}
+		req = httptest.NewRequest("POST", paths.Check(m.ID), strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.AddCookie(c)
+		rec = httptest.NewRecorder()
+		b.StartTimer()
+		h.handler.ServeHTTP(rec, req)
+		if rec.Code != http.StatusSeeOther {
+			b.Fatalf("submit: %d", rec.Code)
+		}
+	}
 }

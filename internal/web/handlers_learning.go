@@ -180,6 +180,11 @@ func (s *Server) withSheet(r *http.Request, d *checkData) error {
 	return err
 }
 
+// historyShown is how many attempts the history under a self-check lists, newest first: enough
+// to see how the last tries went; a long list would push the page's purpose out of sight (a
+// trainer sees every attempt).
+const historyShown = 10
+
 func (s *Server) checkData(w http.ResponseWriter, r *http.Request) (*checkData, bool) {
 	uid := state(r).user.ID
 	p, err := s.learn.ModuleProgress(r.Context(), uid, r.PathValue("module"))
@@ -190,7 +195,7 @@ func (s *Server) checkData(w http.ResponseWriter, r *http.Request) (*checkData, 
 		s.fail(w, r, err)
 		return nil, false
 	}
-	attempts, err := s.learn.Attempts(r.Context(), uid, p.Module.ID)
+	attempts, err := s.learn.Attempts(r.Context(), uid, p.Module.ID, historyShown)
 	if err != nil {
 		s.fail(w, r, err)
 		return nil, false

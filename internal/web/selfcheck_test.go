@@ -194,3 +194,33 @@ func TestIncompleteSubmissionComesBackWithItsAnswers(t *testing.T) {
 		t.Errorf("%d drafts after a graded attempt", n)
 	}
 }
+
+// The history under a self-check lists the ten newest attempts and says how many there are in
+// all; the oldest of twelve is no longer linked there.
+func TestAttemptHistoryShowsTheNewestTen(t *testing.T) {
+	h := newHarness(t, poolContent(t, 12, 8))
+	_, b := learnerSession(t, h, userSpec{})
+	var first string
+	for attempt := 1; attempt <= 12; attempt++ {
+		answers := url.Values{}
+		for _, q := range formChoices(b.get("/modules/pool/check").Body) {
+			answers.Set(q.ID, "b")
+		}
+		res := b.post("/modules/pool/check", answers)
+		if res.Status != http.StatusSeeOther {
+			t.Fatalf("attempt %d: %d", attempt, res.Status)
+		}
+		if attempt == 1 {
+			first = res.Header.Get("Location")
+		}
+	}
+	p := b.get("/modules/pool/check")
+	if n := strings.Count(p.Body, `/check/attempts/`); n != 10 {
+		t.Errorf("the history links %d attempts, want the newest 10", n)
+	}
+	if strings.Contains(p.Body, `href="`+first+`"`) {
+		t.Errorf("the oldest attempt %s is still listed", first)
+	}
+	mustContain(t, p, "Die letzten 10 von 12 Versuchen")
+	mustContain(t, p, "12 Versuche")
+}
