@@ -7,7 +7,43 @@ import (
 	"strings"
 
 	"github.com/nicksnyder/go-i18n/v2/i18n"
+	"golang.org/x/text/feature/plural"
+	"golang.org/x/text/language"
 )
+
+// pluralMessage is a message with plural forms compiled for N: each form as a fastMessage.
+type pluralMessage struct {
+	tag   language.Tag
+	forms map[plural.Form]*fastMessage
+}
+
+// compilePlural compiles m for N, or returns nil when a form has template actions other than
+// {{.Name}}.
+func compilePlural(tag language.Tag, m *i18n.Message) *pluralMessage {
+	pm := &pluralMessage{tag: tag, forms: map[plural.Form]*fastMessage{}}
+	for form, text := range map[plural.Form]string{plural.Zero: m.Zero, plural.One: m.One, plural.Two: m.Two,
+		plural.Few: m.Few, plural.Many: m.Many, plural.Other: m.Other} {
+		if text == "" {
+			continue
+		}
+		fm := compileFast(&i18n.Message{Other: text, LeftDelim: m.LeftDelim, RightDelim: m.RightDelim})
+		if fm == nil {
+			return nil
+		}
+		pm.forms[form] = fm
+	}
+	return pm
+}
+
+// form returns the message's form for count by the CLDR rules of its language, or nil when the
+// catalog does not give that form or count is a million or more (go-i18n then decides): the rules
+// in golang.org/x/text predate CLDR's "many" of French and Italian for millions.
+func (pm *pluralMessage) form(count int) *fastMessage {
+	if count < 0 || count >= 1_000_000 {
+		return nil
+	}
+	return pm.forms[plural.Cardinal.MatchPlural(pm.tag, count, 0, 0, 0, 0)]
+}
 
 // fastMessage is a message compiled for T: literal text with {{.Name}} placeholders.
 type fastMessage struct {

@@ -48,6 +48,9 @@ type catalog struct {
 	// text is plain or uses only {{.Name}} placeholders — nearly all of them. A page translates
 	// dozens of texts; go-i18n matches the language tag and runs a text/template for each.
 	fast map[Lang]map[string]*fastMessage
+	// plural holds the messages with plural forms that N can write without go-i18n (forms that
+	// are plain or use only {{.Name}} placeholders): the form is chosen by the same CLDR rules.
+	plural map[Lang]map[string]*pluralMessage
 }
 
 var loaded = sync.OnceValues(func() (*catalog, error) { return load(catalogFiles) })
@@ -76,7 +79,7 @@ func load(fsys fs.FS) (*catalog, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &catalog{localizers: map[Lang]*i18n.Localizer{}, keys: map[Lang]map[string]bool{}, fast: map[Lang]map[string]*fastMessage{}}
+	c := &catalog{localizers: map[Lang]*i18n.Localizer{}, keys: map[Lang]map[string]bool{}, fast: map[Lang]map[string]*fastMessage{}, plural: map[Lang]map[string]*pluralMessage{}}
 	for _, f := range files {
 		parts := strings.Split(path.Base(f), ".")
 		if len(parts) != 3 {
@@ -100,6 +103,7 @@ func load(fsys fs.FS) (*catalog, error) {
 		}
 		if c.fast[lang] == nil {
 			c.fast[lang] = map[string]*fastMessage{}
+			c.plural[lang] = map[string]*pluralMessage{}
 		}
 		for _, m := range mf.Messages {
 			if c.keys[lang][m.ID] {
@@ -108,6 +112,8 @@ func load(fsys fs.FS) (*catalog, error) {
 			c.keys[lang][m.ID] = true
 			if fm := compileFast(m); fm != nil {
 				c.fast[lang][m.ID] = fm
+			} else if pm := compilePlural(mf.Tag, m); pm != nil {
+				c.plural[lang][m.ID] = pm
 			}
 		}
 	}
@@ -205,6 +211,16 @@ func T(lang Lang, id string, kv ...any) string {
 // N translates id with the plural form for count (CLDR rules of lang); the template sees count
 // as .Count, next to kv.
 func N(lang Lang, id string, count int, kv ...any) string {
+	if pm := cat().plural[lang][id]; pm != nil {
+		if fm := pm.form(count); fm != nil {
+			return fm.render(append([]any{"Count", count}, kv...))
+		}
+	}
+	return slowN(lang, id, count, kv...)
+}
+
+// slowN is N through go-i18n, for what the compiled messages do not cover.
+func slowN(lang Lang, id string, count int, kv ...any) string {
 	d := data(kv)
 	if d == nil {
 		d = map[string]any{}
