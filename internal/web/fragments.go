@@ -1,6 +1,7 @@
 package web
 
 import (
+	"fmt"
 	"html/template"
 	"strconv"
 	"strings"
@@ -38,6 +39,44 @@ func (f *frag) raw(s ...string) {
 // esc writes a value, escaped.
 func (f *frag) esc(s string) { htmlEscaper.WriteString(&f.Builder, s) }
 
+// url writes a whole URL attribute value as html/template does: a URL whose scheme is not http,
+// https or mailto is replaced by "#ZgotmplZ", the rest normalised and escaped.
+func (f *frag) url(s string) {
+	if scheme, _, ok := strings.Cut(s, ":"); ok && !strings.Contains(scheme, "/") &&
+		!strings.EqualFold(scheme, "http") && !strings.EqualFold(scheme, "https") && !strings.EqualFold(scheme, "mailto") {
+		s = "#ZgotmplZ"
+	}
+	f.urlPart(s)
+}
+
+// urlPart writes a value inside a URL attribute after a fixed start ("/modules/", "mailto:") as
+// html/template does: bytes that are not allowed in a URL percent-encoded (valid escapes kept),
+// then escaped for the attribute.
+func (f *frag) urlPart(s string) {
+	var b strings.Builder
+	written := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', strings.IndexByte("-._~!#$&*+,/:;=?@[]", c) >= 0:
+			continue
+		case c == '%' && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]):
+			continue
+		}
+		b.WriteString(s[written:i])
+		fmt.Fprintf(&b, "%%%02x", c)
+		written = i + 1
+	}
+	if written == 0 {
+		f.esc(s)
+		return
+	}
+	b.WriteString(s[written:])
+	f.esc(b.String())
+}
+
+func isHex(c byte) bool { return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F' }
+
 func (f *frag) int(n int) { f.WriteString(strconv.Itoa(n)) }
 
 func (f *frag) html() template.HTML { return template.HTML(f.String()) }
@@ -60,9 +99,9 @@ func lessonTasks(lang i18n.Lang, p learning.ModuleProgress, current string) temp
 		f.raw(`">`, "\n", `<span class="task-number" aria-hidden="true">`)
 		f.int(i + 1)
 		f.raw(`</span>`, "\n", `<a href="/modules/`)
-		f.esc(m.ID)
+		f.urlPart(m.ID)
 		f.raw(`/lessons/`)
-		f.esc(l.ID)
+		f.urlPart(l.ID)
 		f.raw(`"`)
 		if l.ID == current {
 			f.raw(` aria-current="page"`)
@@ -83,7 +122,7 @@ func lessonTasks(lang i18n.Lang, p learning.ModuleProgress, current string) temp
 			f.raw(` done`)
 		}
 		f.raw(`">`, "\n", `<span class="task-number check-mark" aria-hidden="true"></span>`, "\n", `<a href="/modules/`)
-		f.esc(m.ID)
+		f.urlPart(m.ID)
 		f.raw(`/check">`)
 		f.esc(i18n.T(lang, "look.lesson.nav.check"))
 		f.raw("</a>\n")
@@ -130,7 +169,7 @@ func moduleCards(lang i18n.Lang, modules []learning.ModuleProgress) template.HTM
 		f.raw(`</p></div>`, "\n", `<h3 id="m-`)
 		f.esc(m.ID)
 		f.raw(`"><a href="/modules/`)
-		f.esc(m.ID)
+		f.urlPart(m.ID)
 		f.raw(`"><span class="visually-hidden">`)
 		f.esc(i18n.T(lang, "look.module.number", "Number", i+1))
 		f.raw(`: </span>`)
@@ -173,13 +212,13 @@ func moduleCards(lang i18n.Lang, modules []learning.ModuleProgress) template.HTM
 		f.raw(`<p class="card-action">`)
 		if p.Complete {
 			f.raw(`<a role="button" class="secondary" href="/modules/`)
-			f.esc(m.ID)
+			f.urlPart(m.ID)
 			f.raw(`">`)
 			f.esc(i18n.T(lang, "look.action.review"))
 			hiddenTitle(&f, title)
 			if c := p.Certificate; c != nil {
 				f.raw(` <a href="`)
-				f.esc(c.Path())
+				f.url(c.Path())
 				f.raw(`">`)
 				f.esc(i18n.T(lang, "learning.certificate.view"))
 				hiddenTitle(&f, title)
@@ -187,7 +226,7 @@ func moduleCards(lang i18n.Lang, modules []learning.ModuleProgress) template.HTM
 			f.raw("\n")
 		} else {
 			f.raw(`<a role="button" href="`)
-			f.esc(p.Continue)
+			f.url(p.Continue)
 			f.raw(`">`)
 			if started {
 				f.esc(i18n.T(lang, "look.action.continue"))

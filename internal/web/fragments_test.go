@@ -8,9 +8,12 @@ import (
 	"testing"
 	"time"
 
+	"saferspaces/internal/account"
+	"saferspaces/internal/config"
 	"saferspaces/internal/content"
 	"saferspaces/internal/i18n"
 	"saferspaces/internal/learning"
+	"saferspaces/internal/legal"
 	"saferspaces/modules"
 )
 
@@ -23,7 +26,18 @@ func TestFragmentsMatchTheirTemplates(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ref, err := template.New("").Funcs((&renderer{}).funcs(time.UTC)).ParseFiles("testdata/fragments.html")
+	r := &renderer{}
+	funcs := r.funcs(time.UTC)
+	// what only the reference templates use
+	funcs["logo"] = func() string { return r.logo }
+	funcs["legalPages"] = func() [][2]string {
+		var out [][2]string
+		for _, p := range legal.AllPages() {
+			out = append(out, [2]string{p.Path(), "legal." + string(p) + ".title"})
+		}
+		return out
+	}
+	ref, err := template.New("").Funcs(funcs).ParseFiles("testdata/fragments.html")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,6 +79,15 @@ func TestFragmentsMatchTheirTemplates(t *testing.T) {
 					compare("check_questions", d, checkQuestions(lang, d.Sheet, d.Open))
 				}
 				compared++
+			}
+			for _, b := range chromeStates(rnd, lang, round) {
+				r.logo = ""
+				if round%2 == 1 {
+					r.logo = "/static/logo.3f2a.svg"
+				}
+				compare("header", b, r.header(b))
+				compare("footer", b, footer(b))
+				compare("langswitch", b, langSwitch(b))
 			}
 			compare("module_cards", struct {
 				Lang    i18n.Lang
@@ -123,4 +146,24 @@ func randomSheet(rnd *rand.Rand, lang i18n.Lang, m *content.Module, escape bool,
 		}
 	}
 	return d
+}
+
+// chromeStates are pages' bases for the header and footer: anonymous and each role, an admin with
+// and without waiting registrations, paths in and out of each area, an operator with and without
+// name and address — and, in every fourth round, values that must be escaped.
+func chromeStates(rnd *rand.Rand, lang i18n.Lang, round int) []*Base {
+	pathsSeen := []string{"/", "/login", "/register", "/trainer", "/trainer/cohorts/3", "/admin", "/admin/users",
+		"/account", "/accounts", "/modules/01-x/lessons/y"}
+	ops := []config.Operator{{}, {Name: "Stadt Musterstadt, Ordnungsamt", Email: "sicherheit@musterstadt.de"}}
+	users := []*CurrentUser{nil, {ID: 1, Name: "L", Role: account.RoleLearner}, {ID: 2, Role: account.RoleTrainer},
+		{ID: 3, Role: account.RoleAdmin}, {ID: 4, Role: account.RoleAdmin, Pending: 1 + rnd.IntN(30)}}
+	if round%4 == 3 {
+		pathsSeen = append(pathsSeen, `/a"b'<c>&d+e`, "/ü ß?x=1&y=\"2\"")
+		ops = append(ops, config.Operator{Name: `<Stadt> "Muster" & 'Co' + Partner`, Email: "müller des@example.org"})
+	}
+	var out []*Base
+	for _, u := range users {
+		out = append(out, &Base{Lang: lang, Path: pathsSeen[rnd.IntN(len(pathsSeen))], User: u, Operator: ops[rnd.IntN(len(ops))]})
+	}
+	return out
 }

@@ -12,7 +12,6 @@ import (
 
 	"saferspaces/internal/config"
 	"saferspaces/internal/i18n"
-	"saferspaces/internal/legal"
 	"saferspaces/internal/paths"
 )
 
@@ -80,12 +79,14 @@ func (r *renderer) funcs(loc *time.Location) template.FuncMap {
 		"n":        i18n.N,
 		"static":   r.static,
 		"brandCSS": func() string { return r.brandCSS },
-		"logo":     func() string { return r.logo },
 		// the fragments written in Go (fragments.go)
 		"tasks":          lessonTasks,
 		"moduleCards":    moduleCards,
 		"checkQuestions": func(d *checkData) template.HTML { return checkQuestions(d.Lang, d.Sheet, d.Open) },
-		"under":          func(path, prefix string) bool { return path == prefix || strings.HasPrefix(path, prefix+"/") },
+		"header":         r.header,
+		"footer":         footer,
+		"langswitch":     langSwitch,
+		"under":          under,
 		"date":           func(lang i18n.Lang, t time.Time) string { return i18n.Date(lang, t, loc) },
 		"datetime":       func(lang i18n.Lang, t time.Time) string { return i18n.DateTime(lang, t, loc) },
 		"numdate":        func(lang i18n.Lang, t time.Time) string { return i18n.NumericDate(lang, t, loc) },
@@ -101,14 +102,6 @@ func (r *renderer) funcs(loc *time.Location) template.FuncMap {
 			return n * 100 / of
 		},
 		"add": func(a, b int) int { return a + b },
-		// legalPages are the footer's links: path and catalog key of the title.
-		"legalPages": func() [][2]string {
-			var out [][2]string
-			for _, p := range legal.AllPages() {
-				out = append(out, [2]string{p.Path(), "legal." + string(p) + ".title"})
-			}
-			return out
-		},
 		"sub": func(a, b int) int { return a - b },
 		// paths of the reference pages (area: library)
 		"lessonPath":   paths.Lesson,
