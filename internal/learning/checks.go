@@ -135,27 +135,31 @@ func (s *Service) SubmitCheck(ctx context.Context, userID int64, moduleID string
 	if err != nil {
 		return Result{}, err
 	}
+	unlock := s.writers.lock(userID)
+	defer unlock()
+	// The paper and the records are read under the learner's lock, before the write transaction
+	// (see userLocks): two submissions at once cannot both be graded on the same paper.
+	paper, err := s.paperFor(ctx, s.db.R, key, userID, m)
+	if err != nil {
+		return Result{}, err
+	}
+	if missing := Unanswered(m.Check, paper, answers); missing != nil {
+		// Not graded, not counted; the draft is committed so nothing ticked is lost.
+		if err := s.db.Tx(ctx, func(tx *sql.Tx) error { return s.saveDraft(ctx, tx, userID, m, answers) }); err != nil {
+			return Result{}, fmt.Errorf("submit self-check %s: %w", moduleID, err)
+		}
+		return Result{}, missing
+	}
+	before, err := loadRecord(ctx, s.db.R, userID)
+	if err != nil {
+		return Result{}, err
+	}
 	now := s.now()
 	var res Result
-	var missing error
 	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
-		// The paper is derived inside the writing transaction, so two submissions at once cannot
-		// both be graded on the same paper.
-		paper, err := s.paperFor(ctx, tx, key, userID, m)
-		if err != nil {
-			return err
-		}
-		if missing = Unanswered(m.Check, paper, answers); missing != nil {
-			// Not graded, not counted; the draft is committed so nothing ticked is lost.
-			return s.saveDraft(ctx, tx, userID, m, answers)
-		}
 		res = Grade(m.Check, paper, answers)
 		res.Module, res.At = m, now.UTC().Truncate(time.Second)
 		shown, err := json.Marshal(paper)
-		if err != nil {
-			return err
-		}
-		before, err := loadRecord(ctx, tx, userID)
 		if err != nil {
 			return err
 		}
@@ -188,9 +192,6 @@ func (s *Service) SubmitCheck(ctx context.Context, userID int64, moduleID string
 	})
 	if err != nil {
 		return Result{}, fmt.Errorf("submit self-check %s: %w", moduleID, err)
-	}
-	if missing != nil {
-		return Result{}, missing
 	}
 	return res, nil
 }

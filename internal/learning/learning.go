@@ -33,6 +33,8 @@ type Service struct {
 
 	keyMu sync.Mutex
 	key   []byte // seeds the self-check papers; see paperKey
+
+	writers userLocks // each learner's writes, one at a time (locks.go)
 }
 
 // New builds the service over the validated content.

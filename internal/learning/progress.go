@@ -231,13 +231,16 @@ func (s *Service) CompleteLesson(ctx context.Context, userID int64, moduleID, le
 	if l == nil {
 		return nil, errs.E(errs.NotFound, "lesson not found")
 	}
+	unlock := s.writers.lock(userID)
+	defer unlock()
+	// Read under the learner's lock, before the write transaction (see userLocks).
+	before, err := loadRecord(ctx, s.db.R, userID)
+	if err != nil {
+		return nil, fmt.Errorf("complete lesson %s/%s: %w", moduleID, lessonID, err)
+	}
 	now := s.now()
 	var issued []Certificate
-	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
-		before, err := loadRecord(ctx, tx, userID)
-		if err != nil {
-			return err
-		}
+	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO lesson_completions(user_id, module_id, lesson_id, completed_at)
 			VALUES (?, ?, ?, ?)`, userID, moduleID, lessonID, now.Unix())
 		if err != nil {
@@ -308,6 +311,8 @@ func (s *Service) OpenLesson(ctx context.Context, userID int64, moduleID, lesson
 	if last.String == lessonID && now.Unix()-at.Int64 < visitWriteGap {
 		return done, nil
 	}
+	unlock := s.writers.lock(userID)
+	defer unlock()
 	// Bookkeeping: committed without waiting for the disk (sqlite.DB.BookkeepingTx), so that
 	// reading a lesson costs no fsync; a power failure may lose it until the next real write.
 	err = s.db.BookkeepingTx(ctx, func(tx *sql.Tx) error {

@@ -245,3 +245,40 @@ func TestVisitLessonSkipsRepeatWrites(t *testing.T) {
 		}
 	}
 }
+
+// A learner's writes at once — several tabs submitting the self-check and completing lessons —
+// are taken one after the other: every attempt counted, each graded on its own paper, and the
+// summary that each write derives from the records read before it agrees with the records.
+func TestOneLearnersWritesAtOnceKeepTheSummaryRight(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	errc := make(chan error, 40)
+	for i := range 20 {
+		wg.Go(func() {
+			if _, err := f.svc.SubmitCheck(ctx, f.user, "alpha", failing); err != nil {
+				errc <- err
+			}
+		})
+		wg.Go(func() {
+			l := []string{"one", "two"}[i%2]
+			if _, err := f.svc.CompleteLesson(ctx, f.user, "alpha", l); err != nil {
+				errc <- err
+			}
+		})
+	}
+	wg.Wait()
+	close(errc)
+	for err := range errc {
+		t.Error(err)
+	}
+	if n := f.count(t, `SELECT count(*) FROM check_attempts WHERE user_id = ?`, f.user); n != 20 {
+		t.Errorf("%d attempts stored, want 20", n)
+	}
+	if n := f.count(t, `SELECT attempts FROM learner_progress WHERE user_id = ?`, f.user); n != 20 {
+		t.Errorf("the summary counts %d attempts, want 20", n)
+	}
+	if n := f.count(t, `SELECT units_done FROM learner_progress WHERE user_id = ?`, f.user); n != 2 {
+		t.Errorf("the summary counts %d units done, want the 2 lessons", n)
+	}
+}
