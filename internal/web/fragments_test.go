@@ -15,6 +15,7 @@ import (
 	"saferspaces/internal/learning"
 	"saferspaces/internal/legal"
 	"saferspaces/modules"
+	webfiles "saferspaces/web"
 )
 
 // TestFragmentsMatchTheirTemplates renders the fragments written in Go (fragments.go) and the
@@ -39,6 +40,10 @@ func TestFragmentsMatchTheirTemplates(t *testing.T) {
 	}
 	ref, err := template.New("").Funcs(funcs).ParseFiles("testdata/fragments.html")
 	if err != nil {
+		t.Fatal(err)
+	}
+	// the partials the lesson's template used, which other pages still use
+	if ref, err = ref.ParseFS(webfiles.Templates, "templates/partials/library.html"); err != nil {
 		t.Fatal(err)
 	}
 	rnd := rand.New(rand.NewPCG(9, 13))
@@ -69,6 +74,10 @@ func TestFragmentsMatchTheirTemplates(t *testing.T) {
 				if len(m.Lessons) > 0 && rnd.IntN(3) > 0 {
 					current = m.Lessons[rnd.IntN(len(m.Lessons))].ID
 				}
+				for _, l := range m.Lessons {
+					d := randomLesson(rnd, lang, l, p, round%4 == 3, hostile)
+					compare("lesson_content", d, lessonContent(d))
+				}
 				compare("lesson_tasks", struct {
 					Lang    i18n.Lang
 					P       learning.ModuleProgress
@@ -89,6 +98,8 @@ func TestFragmentsMatchTheirTemplates(t *testing.T) {
 				compare("footer", b, footer(b))
 				compare("langswitch", b, langSwitch(b))
 			}
+			dd := randomDashboard(rnd, lang, mods, round%4 == 3, hostile)
+			compare("dashboard_content", dd, dashboardContent(dd))
 			compare("module_cards", struct {
 				Lang    i18n.Lang
 				Modules []learning.ModuleProgress
@@ -166,4 +177,54 @@ func chromeStates(rnd *rand.Rand, lang i18n.Lang, round int) []*Base {
 		out = append(out, &Base{Lang: lang, Path: pathsSeen[rnd.IntN(len(pathsSeen))], User: u, Operator: ops[rnd.IntN(len(ops))]})
 	}
 	return out
+}
+
+// randomLesson is a lesson page's data: done or not, in the reader's language or a fallback, with
+// or without key points.
+func randomLesson(rnd *rand.Rand, lang i18n.Lang, l *content.Lesson, p learning.ModuleProgress, escape bool, hostile content.Text) *lessonData {
+	d := &lessonData{Base: Base{Lang: lang}, Lesson: l, BodyLang: l.In(lang), Done: rnd.IntN(2) == 0, P: p}
+	if rnd.IntN(4) == 0 {
+		d.BodyLang = l.Langs[rnd.IntN(len(l.Langs))]
+	}
+	d.Body = l.Body[d.BodyLang]
+	if escape {
+		ll := *l
+		ll.Title = content.Text{d.BodyLang: hostile["de"], lang: hostile["en"]}
+		ll.Summary = map[i18n.Lang][]string{d.BodyLang: {hostile["de"], "zwei"}}
+		d.Lesson = &ll
+	} else if rnd.IntN(3) == 0 {
+		ll := *l
+		ll.Summary = nil
+		d.Lesson = &ll
+	}
+	return d
+}
+
+// randomDashboard is a dashboard's data over the modules' states: the programme complete or not,
+// with or without its certificate and a module to resume, long or short estimates.
+func randomDashboard(rnd *rand.Rand, lang i18n.Lang, mods []learning.ModuleProgress, escape bool, hostile content.Text) *dashboardData {
+	name := "Jürgen Müßig"
+	if escape {
+		name = hostile["de"]
+	}
+	d := &dashboardData{Base: Base{Lang: lang, User: &CurrentUser{ID: 7, Name: name}}, Modules: mods, Certificates: rnd.IntN(4)}
+	pr := learning.Programme{ModulesTotal: len(mods), ModulesDone: rnd.IntN(len(mods) + 1), Percent: rnd.IntN(101),
+		MinutesLeft: []int{0, 1, 45, 119, 120, 121, 600}[rnd.IntN(7)], Complete: rnd.IntN(4) == 0}
+	if pr.Complete && rnd.IntN(2) == 0 {
+		pr.Certificate = &learning.Certificate{Code: "7K2M-QX4P-9HTB", ModuleID: learning.ProgrammeID}
+	}
+	if rnd.IntN(4) > 0 {
+		r := mods[rnd.IntN(len(mods))]
+		if rnd.IntN(2) == 0 && len(r.Module.Lessons) > 0 {
+			r.ContinueLesson = r.Module.Lessons[0]
+		}
+		pr.Resume = &r
+	}
+	d.Programme = pr
+	for _, p := range mods {
+		if !p.Complete {
+			d.Left = append(d.Left, p)
+		}
+	}
+	return d
 }

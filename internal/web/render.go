@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"path"
 	"strings"
+	"sync"
 	"time"
 
 	"saferspaces/internal/config"
@@ -80,21 +81,23 @@ func (r *renderer) funcs(loc *time.Location) template.FuncMap {
 		"static":   r.static,
 		"brandCSS": func() string { return r.brandCSS },
 		// the fragments written in Go (fragments.go)
-		"tasks":          lessonTasks,
-		"moduleCards":    moduleCards,
-		"checkQuestions": func(d *checkData) template.HTML { return checkQuestions(d.Lang, d.Sheet, d.Open) },
-		"header":         r.header,
-		"footer":         footer,
-		"langswitch":     langSwitch,
-		"under":          under,
-		"date":           func(lang i18n.Lang, t time.Time) string { return i18n.Date(lang, t, loc) },
-		"datetime":       func(lang i18n.Lang, t time.Time) string { return i18n.DateTime(lang, t, loc) },
-		"numdate":        func(lang i18n.Lang, t time.Time) string { return i18n.NumericDate(lang, t, loc) },
-		"pct":            i18n.Percent,
-		"monthyear":      i18n.MonthYear,
-		"zone":           loc.String, // the operator's zone that every time on the pages is shown in
-		"langs":          i18n.Languages,
-		"langname":       i18n.Name,
+		"tasks":            lessonTasks,
+		"moduleCards":      moduleCards,
+		"checkQuestions":   func(d *checkData) template.HTML { return checkQuestions(d.Lang, d.Sheet, d.Open) },
+		"lessonContent":    lessonContent,
+		"dashboardContent": dashboardContent,
+		"header":           r.header,
+		"footer":           footer,
+		"langswitch":       langSwitch,
+		"under":            under,
+		"date":             func(lang i18n.Lang, t time.Time) string { return i18n.Date(lang, t, loc) },
+		"datetime":         func(lang i18n.Lang, t time.Time) string { return i18n.DateTime(lang, t, loc) },
+		"numdate":          func(lang i18n.Lang, t time.Time) string { return i18n.NumericDate(lang, t, loc) },
+		"pct":              i18n.Percent,
+		"monthyear":        i18n.MonthYear,
+		"zone":             loc.String, // the operator's zone that every time on the pages is shown in
+		"langs":            i18n.Languages,
+		"langname":         i18n.Name,
 		"percent": func(n, of int) int {
 			if of <= 0 {
 				return 0
@@ -127,8 +130,14 @@ func (r *renderer) render(w http.ResponseWriter, status int, page string, data p
 	if !ok {
 		return fmt.Errorf("no template %q", page)
 	}
-	var buf bytes.Buffer
-	if err := t.ExecuteTemplate(&buf, "base", data); err != nil {
+	buf := pageBuffers.Get().(*bytes.Buffer)
+	defer func() {
+		if buf.Cap() <= 1<<20 { // a rare huge page does not stay in the pool
+			buf.Reset()
+			pageBuffers.Put(buf)
+		}
+	}()
+	if err := t.ExecuteTemplate(buf, "base", data); err != nil {
 		return fmt.Errorf("render %s: %w", page, err)
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
@@ -137,3 +146,7 @@ func (r *renderer) render(w http.ResponseWriter, status int, page string, data p
 	_, err := w.Write(buf.Bytes())
 	return err
 }
+
+// pageBuffers keep the buffers pages are rendered into: a page is 5 to 100 KB, and growing a new
+// buffer to that size for every request copied it several times over.
+var pageBuffers = sync.Pool{New: func() any { return bytes.NewBuffer(make([]byte, 0, 32<<10)) }}
