@@ -79,8 +79,9 @@ func draw(c *content.Check, seed [32]byte) Paper {
 func (s *Service) paperFor(ctx context.Context, q querier, key []byte, userID int64, m *content.Module) (Paper, error) {
 	var n int
 	var prev []byte
-	if err := q.QueryRowContext(ctx, `SELECT count(*), (SELECT shown FROM check_attempts WHERE user_id = ?1 AND module_id = ?2
-			ORDER BY id DESC LIMIT 1) FROM check_attempts WHERE user_id = ?1 AND module_id = ?2`,
+	// The count from the sums (check_stats), the last paper by the covering index's order.
+	if err := q.QueryRowContext(ctx, `SELECT coalesce((SELECT attempts FROM check_stats WHERE user_id = ?1 AND module_id = ?2), 0),
+			(SELECT shown FROM check_attempts WHERE user_id = ?1 AND module_id = ?2 ORDER BY submitted_at DESC, id DESC LIMIT 1)`,
 		userID, m.ID).Scan(&n, &prev); err != nil {
 		return nil, fmt.Errorf("attempts so far: %w", err)
 	}

@@ -196,34 +196,37 @@ func loadRecordsSince(ctx context.Context, q querier, since int64, withScores bo
 	if err != nil {
 		return nil, fmt.Errorf("read visits: %w", err)
 	}
-	// The attempts are summed up per learner and module from an index that covers them (a row of
-	// the table carries the answers and the paper). The scores, in the order taken, come joined
-	// unsorted and are ordered here: an ORDER BY or a sorted group_concat costs SQLite a temporary
-	// b-tree per query — more than all of a learner's rows.
-	scores := "''"
-	if withScores {
-		scores = `group_concat(score || ' ' || submitted_at || ' ' || id, ',')`
+	// The attempts summed up per learner and module: kept in check_stats by triggers for the
+	// learner's own pages and writes (it does not grow with the attempts); summed from an index
+	// that covers them for a report of a cycle (since) or with the scores in order, which the
+	// trainer's views show. Those come joined unsorted and are ordered here: an ORDER BY or a
+	// sorted group_concat costs SQLite a temporary b-tree per query.
+	query := `SELECT user_id, module_id, attempts, best, passed, first_pass_at, last_at, '' FROM check_stats WHERE ` + where
+	args := []any{arg}
+	if since > 0 || withScores {
+		query = `SELECT user_id, module_id, count(*), max(score), max(passed),
+			coalesce(min(CASE WHEN passed = 1 THEN submitted_at END), 0), max(submitted_at),
+			group_concat(score || ' ' || submitted_at || ' ' || id, ',')
+		FROM check_attempts WHERE ` + where + ` AND submitted_at >= ? GROUP BY user_id, module_id`
+		args = append(args, since)
 	}
-	err = sqlite.Each(ctx, q, `SELECT user_id, module_id, count(*), max(score), max(passed),
-			coalesce(min(CASE WHEN passed = 1 THEN submitted_at END), 0), max(submitted_at), `+scores+`
-		FROM check_attempts WHERE `+where+` AND submitted_at >= ? GROUP BY user_id, module_id`,
-		[]any{arg, since}, func(scan func(...any) error) error {
-			var u, firstPass, last int64
-			var m, list string
-			var st checkStats
-			if err := scan(&u, &m, &st.attempts, &st.best, &st.passed, &firstPass, &last, &list); err != nil {
+	err = sqlite.Each(ctx, q, query, args, func(scan func(...any) error) error {
+		var u, firstPass, last int64
+		var m, list string
+		var st checkStats
+		if err := scan(&u, &m, &st.attempts, &st.best, &st.passed, &firstPass, &last, &list); err != nil {
+			return err
+		}
+		st.firstPass, st.last = sqlite.Time(firstPass), sqlite.Time(last)
+		if withScores {
+			var err error
+			if st.scores, err = scoresInOrder(list); err != nil {
 				return err
 			}
-			st.firstPass, st.last = sqlite.Time(firstPass), sqlite.Time(last)
-			if withScores {
-				var err error
-				if st.scores, err = scoresInOrder(list); err != nil {
-					return err
-				}
-			}
-			out[u].checks[m] = st
-			return nil
-		})
+		}
+		out[u].checks[m] = st
+		return nil
+	})
 	if err != nil {
 		return nil, fmt.Errorf("read attempts: %w", err)
 	}

@@ -100,6 +100,60 @@ func TestDerivedRecordsMatchTheDatabase(t *testing.T) {
 	}
 }
 
+// The sums a learner's pages read (check_stats, kept by triggers) follow the attempts when they
+// are deleted or changed, not only when they are added.
+func TestAttemptSumsFollowDeletesAndChanges(t *testing.T) {
+	db := testkit.OpenDB(t)
+	ctx := context.Background()
+	res, err := db.W.Exec(`INSERT INTO users(email, name, lang, role, status, created_at) VALUES ('s@example.org', 'S', 'de', 'learner', 'approved', 1)`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	user, _ := res.LastInsertId()
+	for i, score := range []int{40, 90, 60, 85, 30} {
+		if _, err := db.W.Exec(`INSERT INTO check_attempts(user_id, module_id, score, passed, answers, shown, submitted_at) VALUES (?, ?, ?, ?, '{}', '[]', ?)`,
+			user, []string{"alpha", "beta"}[i%2], score, score >= 80, 1000+i); err != nil {
+			t.Fatal(err)
+		}
+	}
+	agree := func(step string) {
+		t.Helper()
+		plain, err := loadRecord(ctx, db.R, user)
+		if err != nil {
+			t.Fatal(err)
+		}
+		scored, err := loadRecordsSince(ctx, db.R, 0, true, user)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(plain.checks) != len(scored[user].checks) {
+			t.Fatalf("%s: sums for %d modules, attempts at %d", step, len(plain.checks), len(scored[user].checks))
+		}
+		for m, st := range scored[user].checks {
+			st.scores = nil
+			if p := plain.checks[m]; !reflect.DeepEqual(p, st) {
+				t.Fatalf("%s, module %s: sums %+v, from the attempts %+v", step, m, p, st)
+			}
+		}
+	}
+	agree("after inserts")
+	if _, err := db.W.Exec(`DELETE FROM check_attempts WHERE user_id = ? AND score = 90`, user); err != nil {
+		t.Fatal(err)
+	}
+	agree("after deleting the first pass")
+	if _, err := db.W.Exec(`UPDATE check_attempts SET module_id = 'alpha', score = 95, passed = 1 WHERE user_id = ? AND score = 60`, user); err != nil {
+		t.Fatal(err)
+	}
+	agree("after a change")
+	if _, err := db.W.Exec(`DELETE FROM users WHERE id = ?`, user); err != nil {
+		t.Fatal(err)
+	}
+	var left int
+	if err := db.R.QueryRow(`SELECT count(*) FROM check_stats WHERE user_id = ?`, user).Scan(&left); err != nil || left != 0 {
+		t.Errorf("%d sums left after the user went (%v)", left, err)
+	}
+}
+
 // sameScores: the same scores, in any order.
 func sameScores(a, b []int) bool {
 	if len(a) != len(b) {

@@ -42,7 +42,7 @@ func Records() []Record {
 		{ID: "cohorts", Tables: []string{"cohort_members", "cohort_trainers"}, Basis: "task", Kept: fixed("legal.kept.with_account")},
 		{ID: "second_factor", Tables: []string{"second_factors", "recovery_codes"}, Basis: "security", Kept: fixed("legal.kept.second_factor")},
 		{ID: "identities", Tables: []string{"user_identities"}, Basis: "task", Kept: fixed("legal.kept.with_account")},
-		{ID: "learning", Tables: []string{"lesson_completions", "lesson_visits", "check_attempts", "check_drafts", "certificates",
+		{ID: "learning", Tables: []string{"lesson_completions", "lesson_visits", "check_attempts", "check_stats", "check_drafts", "certificates",
 			"learner_progress", "learner_module_progress"}, Basis: "task",
 			Kept: fixed("legal.kept.learning")},
 		{ID: "xapi", Tables: []string{"xapi_statements"}, Basis: "task", Kept: fixed("legal.kept.learning")},

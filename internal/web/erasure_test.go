@@ -76,7 +76,8 @@ func TestErasureLeavesNoTraceInTheFiles(t *testing.T) {
 	p := h.browser().get("/certificates/" + code)
 	mustContain(t, p, "Name nicht mehr gespeichert", `class="cert-issuer">Stadt Beispielhausen<`)
 	// And the progress, only as anonymous totals.
-	if n := h.count(`SELECT count(*) FROM lesson_completions WHERE user_id = ?`, id) + h.count(`SELECT count(*) FROM check_attempts WHERE user_id = ?`, id); n != 0 {
+	if n := h.count(`SELECT count(*) FROM lesson_completions WHERE user_id = ?`, id) + h.count(`SELECT count(*) FROM check_attempts WHERE user_id = ?`, id) +
+		h.count(`SELECT count(*) FROM check_stats WHERE user_id = ?`, id); n != 0 {
 		t.Errorf("%d learning rows of the erased person", n)
 	}
 	if n := h.count(`SELECT count(*) FROM learning_archive WHERE module_id = 'beta' AND learners = 1 AND passed = 1 AND certificates >= 1`); n != 1 {
