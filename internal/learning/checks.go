@@ -156,7 +156,8 @@ func (s *Service) SubmitCheck(ctx context.Context, userID int64, moduleID string
 	}
 	now := s.now()
 	var res Result
-	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
+	// One commit, shared with other learners' actions of the moment (sqlite.DB.GroupTx).
+	err = s.db.GroupTx(ctx, func(tx *sql.Tx) error {
 		res = Grade(m.Check, paper, answers)
 		res.Module, res.At = m, now.UTC().Truncate(time.Second)
 		shown, err := json.Marshal(paper)

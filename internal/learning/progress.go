@@ -240,7 +240,8 @@ func (s *Service) CompleteLesson(ctx context.Context, userID int64, moduleID, le
 	}
 	now := s.now()
 	var issued []Certificate
-	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
+	// One commit, shared with other learners' actions of the moment (sqlite.DB.GroupTx).
+	err = s.db.GroupTx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO lesson_completions(user_id, module_id, lesson_id, completed_at)
 			VALUES (?, ?, ?, ?)`, userID, moduleID, lessonID, now.Unix())
 		if err != nil {

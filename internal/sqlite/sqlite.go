@@ -29,6 +29,8 @@ type DB struct {
 	W    *sql.DB // the single writer; use for every statement that changes data
 	R    *sql.DB // read-only pool
 	Path string
+
+	group *committer // GroupTx's shared transactions (group.go)
 }
 
 type connKind int
@@ -185,11 +187,12 @@ func OpenFile(ctx context.Context, path string) (*DB, error) {
 		r.Close()
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
-	return &DB{W: w, R: r, Path: path}, nil
+	return &DB{W: w, R: r, Path: path, group: newCommitter()}, nil
 }
 
 // Close closes both pools.
 func (db *DB) Close() error {
+	db.group.stop()
 	return errors.Join(db.R.Close(), db.W.Close())
 }
 
