@@ -211,11 +211,11 @@ func (s *Service) ModuleProgress(ctx context.Context, userID int64, moduleID str
 	if err != nil {
 		return ModuleProgress{}, err
 	}
-	rec, err := loadRecord(ctx, s.db.R, userID)
+	recs, err := loadRecordsWhere(ctx, s.db.R, recordQuery{module: m.ID}, userID) // this module's only
 	if err != nil {
 		return ModuleProgress{}, err
 	}
-	return progress(rec, m), nil
+	return progress(recs[userID], m), nil
 }
 
 // CompleteLesson marks a lesson done. It is idempotent: a double click or a second tab finds the
@@ -377,7 +377,7 @@ func (s *Service) OverviewsSince(ctx context.Context, userIDs []int64, since tim
 	if !since.IsZero() {
 		from = since.Unix()
 	}
-	recs, err := loadRecordsSince(ctx, s.db.R, from, true, userIDs...)
+	recs, err := loadRecordsWhere(ctx, s.db.R, recordQuery{since: from, scores: true}, userIDs...)
 	if err != nil {
 		return nil, err
 	}

@@ -150,13 +150,23 @@ func userSet(column string, ids []int64) (string, any) {
 // loadRecords reads the records of the given learners: four indexed queries, whatever the number
 // of learners and modules. Every id gets a (possibly empty) record.
 func loadRecords(ctx context.Context, q querier, userIDs ...int64) (map[int64]*records, error) {
-	return loadRecordsSince(ctx, q, 0, false, userIDs...)
+	return loadRecordsWhere(ctx, q, recordQuery{}, userIDs...)
 }
 
-// loadRecordsSince reads what the learners did at or after since (unix seconds; 0: everything),
-// for a cohort report that counts only the current cycle. Certificates are read whenever issued.
-// withScores reads every attempt's score too (the trainer's views show them).
-func loadRecordsSince(ctx context.Context, q querier, since int64, withScores bool, userIDs ...int64) (map[int64]*records, error) {
+// recordQuery narrows what loadRecordsWhere reads.
+type recordQuery struct {
+	// since: only what was done at or after it (unix seconds; 0: everything), for a cohort
+	// report that counts only the current cycle. Certificates are read whenever issued.
+	since int64
+	// scores: every attempt's score too (the trainer's views show them).
+	scores bool
+	// module: only this module's records ("": all), for a page about one module.
+	module string
+}
+
+// loadRecordsWhere reads the learners' records as rq says.
+func loadRecordsWhere(ctx context.Context, q querier, rq recordQuery, userIDs ...int64) (map[int64]*records, error) {
+	since, withScores := rq.since, rq.scores
 	out := make(map[int64]*records, len(userIDs))
 	for _, id := range userIDs {
 		out[id] = newRecords()
@@ -166,8 +176,16 @@ func loadRecordsSince(ctx context.Context, q querier, since int64, withScores bo
 		return out, nil
 	}
 	where, arg := userSet("user_id", userIDs)
+	cwhere, carg := userSet("c.user_id", userIDs)
+	args, cargs := []any{arg}, []any{carg}
+	if rq.module != "" {
+		where += ` AND module_id = ?`
+		cwhere += ` AND c.module_id = ?`
+		args, cargs = append(args, rq.module), append(cargs, rq.module)
+	}
+	andSince := func() []any { return append(slices.Clone(args), since) }
 	err := sqlite.Each(ctx, q, `SELECT user_id, module_id, lesson_id, completed_at FROM lesson_completions WHERE `+where+
-		` AND completed_at >= ?`, []any{arg, since}, func(scan func(...any) error) error {
+		` AND completed_at >= ?`, andSince(), func(scan func(...any) error) error {
 		var u, at int64
 		var m, l string
 		if err := scan(&u, &m, &l, &at); err != nil {
@@ -184,7 +202,7 @@ func loadRecordsSince(ctx context.Context, q querier, since int64, withScores bo
 		return nil, fmt.Errorf("read completions: %w", err)
 	}
 	err = sqlite.Each(ctx, q, `SELECT user_id, module_id, lesson_id, visited_at FROM lesson_visits WHERE `+where+
-		` AND visited_at >= ?`, []any{arg, since}, func(scan func(...any) error) error {
+		` AND visited_at >= ?`, andSince(), func(scan func(...any) error) error {
 		var u, at int64
 		var m, l string
 		if err := scan(&u, &m, &l, &at); err != nil {
@@ -202,15 +220,15 @@ func loadRecordsSince(ctx context.Context, q querier, since int64, withScores bo
 	// trainer's views show. Those come joined unsorted and are ordered here: an ORDER BY or a
 	// sorted group_concat costs SQLite a temporary b-tree per query.
 	query := `SELECT user_id, module_id, attempts, best, passed, first_pass_at, last_at, '' FROM check_stats WHERE ` + where
-	args := []any{arg}
+	attemptArgs := args
 	if since > 0 || withScores {
 		query = `SELECT user_id, module_id, count(*), max(score), max(passed),
 			coalesce(min(CASE WHEN passed = 1 THEN submitted_at END), 0), max(submitted_at),
 			group_concat(score || ' ' || submitted_at || ' ' || id, ',')
 		FROM check_attempts WHERE ` + where + ` AND submitted_at >= ? GROUP BY user_id, module_id`
-		args = append(args, since)
+		attemptArgs = andSince()
 	}
-	err = sqlite.Each(ctx, q, query, args, func(scan func(...any) error) error {
+	err = sqlite.Each(ctx, q, query, attemptArgs, func(scan func(...any) error) error {
 		var u, firstPass, last int64
 		var m, list string
 		var st checkStats
@@ -230,9 +248,8 @@ func loadRecordsSince(ctx context.Context, q querier, since int64, withScores bo
 	if err != nil {
 		return nil, fmt.Errorf("read attempts: %w", err)
 	}
-	cwhere, carg := userSet("c.user_id", userIDs)
 	err = sqlite.Each(ctx, q, `SELECT `+certColumns+` FROM certificates c WHERE `+cwhere,
-		[]any{carg}, func(scan func(...any) error) error {
+		cargs, func(scan func(...any) error) error {
 			c, err := scanCertificate(scan)
 			if err != nil {
 				return err

@@ -62,7 +62,7 @@ func TestDerivedRecordsMatchTheDatabase(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		scored, err := loadRecordsSince(ctx, db.R, 0, true, user)
+		scored, err := loadRecordsWhere(ctx, db.R, recordQuery{scores: true}, user)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -76,6 +76,27 @@ func TestDerivedRecordsMatchTheDatabase(t *testing.T) {
 			st.scores = nil
 			if p := plain.checks[m]; !reflect.DeepEqual(p, st) {
 				t.Fatalf("step %d, module %s: a learner's records %+v, the trainer's %+v", step, m, p, st)
+			}
+		}
+		// A page about one module reads that module's records, the same as in all of them.
+		for _, m := range modules {
+			one, err := loadRecordsWhere(ctx, db.R, recordQuery{module: m}, user)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := one[user]
+			want := newRecords()
+			if d, ok := plain.done[m]; ok {
+				want.done[m] = d
+			}
+			if v, ok := plain.visits[m]; ok {
+				want.visits[m] = v
+			}
+			if c, ok := plain.checks[m]; ok {
+				want.checks[m] = c
+			}
+			if !reflect.DeepEqual(r, want) {
+				t.Fatalf("step %d, module %s alone: %+v, want %+v", step, m, r, want)
 			}
 		}
 		// The order of scores follows the clock; when it went back the database sorts the late
@@ -122,7 +143,7 @@ func TestAttemptSumsFollowDeletesAndChanges(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		scored, err := loadRecordsSince(ctx, db.R, 0, true, user)
+		scored, err := loadRecordsWhere(ctx, db.R, recordQuery{scores: true}, user)
 		if err != nil {
 			t.Fatal(err)
 		}
