@@ -220,6 +220,11 @@ func (db *DB) Scrub(ctx context.Context) error {
 // Tx runs fn in a write transaction, committing when fn returns nil.
 func (db *DB) Tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	tx, err := db.W.BeginTx(ctx, nil)
+	return commitTx(tx, err, fn)
+}
+
+// commitTx runs fn in tx, begun with err, and commits it, or rolls it back when fn fails.
+func commitTx(tx *sql.Tx, err error, fn func(tx *sql.Tx) error) error {
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
@@ -256,17 +261,7 @@ func (db *DB) BookkeepingTx(ctx context.Context, fn func(tx *sql.Tx) error) erro
 		}
 	}()
 	tx, err := conn.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("begin: %w", err)
-	}
-	if err := fn(tx); err != nil {
-		tx.Rollback()
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
-	}
-	return nil
+	return commitTx(tx, err, fn)
 }
 
 // BulkTx is Tx for one large write (thousands of rows, tens of megabytes): the writer's page
