@@ -31,6 +31,7 @@ func TestFragmentsMatchTheirTemplates(t *testing.T) {
 	funcs := r.funcs(time.UTC)
 	// what only the reference templates use
 	funcs["logo"] = func() string { return r.logo }
+	funcs["moduleCards"] = moduleCards
 	funcs["legalPages"] = func() [][2]string {
 		var out [][2]string
 		for _, p := range legal.AllPages() {

@@ -32,7 +32,7 @@ type reqState struct {
 	user *CurrentUser
 	ip   string // the client's address (see resolveIP)
 	// needsAcceptance: the signed-in user has not accepted the declaration in force (read with
-	// the user, in the same query).
+	// the user, with the session).
 	needsAcceptance bool
 	// signedIn is the session's user as read with the session (sessionStore.New), nil for a
 	// session made in this request.

@@ -82,7 +82,6 @@ func (r *renderer) funcs(loc *time.Location) template.FuncMap {
 		"brandCSS": func() string { return r.brandCSS },
 		// the fragments written in Go (fragments.go)
 		"tasks":            lessonTasks,
-		"moduleCards":      moduleCards,
 		"checkQuestions":   func(d *checkData) template.HTML { return checkQuestions(d.Lang, d.Sheet, d.Open) },
 		"lessonContent":    lessonContent,
 		"dashboardContent": dashboardContent,
