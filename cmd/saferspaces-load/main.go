@@ -46,8 +46,10 @@ type options struct {
 	settle   time.Duration // how long to watch memory fall back after the sign-in storm
 	regUsers []int         // platform sizes for the registration scenario
 	only     string        // run only scenarios whose name contains this
-	out      string        // also write the table here
-	cpuprof  string        // write a CPU profile of the whole run here
+	// startProfile, if set, is called once the baselines are measured.
+	startProfile func() error
+	out          string // also write the table here
+	cpuprof      string // write a CPU profile of the scenarios here
 }
 
 func main() {
@@ -61,7 +63,7 @@ func main() {
 	flag.StringVar(&regUsers, "registration-users", "1000,10000", "platform sizes (users) at which registration is measured")
 	flag.StringVar(&o.only, "only", "", "run only the scenarios whose name contains this text")
 	flag.StringVar(&o.out, "o", "", "also write the Markdown table to this file")
-	flag.StringVar(&o.cpuprof, "cpuprofile", "", "write a CPU profile (server and clients) to this file")
+	flag.StringVar(&o.cpuprof, "cpuprofile", "", "write a CPU profile (server and clients) of the scenarios, not the baselines, to this file")
 	flag.Parse()
 	if flag.NArg() > 0 {
 		fmt.Fprintf(os.Stderr, "saferspaces-load: unexpected argument %q (flags only, see -h)\n", flag.Arg(0))
@@ -81,10 +83,7 @@ func main() {
 			fmt.Fprintln(os.Stderr, "saferspaces-load: -cpuprofile:", err)
 			os.Exit(2)
 		}
-		if err := pprof.StartCPUProfile(f); err != nil {
-			fmt.Fprintln(os.Stderr, "saferspaces-load: -cpuprofile:", err)
-			os.Exit(2)
-		}
+		o.startProfile = func() error { return pprof.StartCPUProfile(f) }
 		defer func() { pprof.StopCPUProfile(); f.Close() }()
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
@@ -165,6 +164,16 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) error {
 		return err
 	}
 	report(row{scenario: tmpl.name, r: tmpl, unit: "req/s", base: "hello-world", ratio: tmpl.rate() / hello.rate()})
+	commits, err := bareCommits(ctx, dir, o.workers, o.duration)
+	if err != nil {
+		return err
+	}
+	report(row{scenario: commits.name, r: commits, unit: "commits/s"})
+	if o.startProfile != nil {
+		if err := o.startProfile(); err != nil {
+			return fmt.Errorf("-cpuprofile: %w", err)
+		}
+	}
 
 	page := func(name string, url func(w, i int) string) {
 		if !want(name) {
@@ -181,27 +190,24 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) error {
 	page("GET module page", func(w, i int) string { return p.base + paths.Module(mods[(w+i)%len(mods)].ID) })
 
 	logf("writes")
-	commits, err := bareCommits(ctx, dir, o.workers, o.duration)
-	if err != nil {
-		return err
-	}
-	report(row{scenario: commits.name, r: commits, unit: "commits/s"})
 	if want("POST lesson complete") {
 		r := closedLoop("POST lesson complete", o.workers, o.duration, func(w, i int) (int, int64, error) {
 			return post(clients[w].c, lessonURL(w, i)+"/complete", nil)
 		})
 		report(row{scenario: r.name, r: r, unit: "req/s", base: "bare commits", ratio: r.rate() / commits.rate()})
 	}
-	if want("self-check") {
-		r := closedLoop("self-check: GET the paper, POST the answers", o.workers, o.duration, func(w, i int) (int, int64, error) {
+	if name := "self-check: GET the paper, POST the answers"; want(name) {
+		r := closedLoop(name, o.workers, o.duration, func(w, i int) (int, int64, error) {
 			m := mods[(w+i)%len(mods)]
 			return clients[w].submitCheck(p, m, i%3 != 0)
 		})
 		report(row{scenario: r.name, r: r, unit: "req/s", base: "bare commits", ratio: r.rate() / commits.rate()})
+	}
+	if name := "POST self-check answers"; want(name) {
 		// The write alone: the paper of an attempt follows from the attempts before it, so a
 		// submission that answers every question of the pool is graded on the paper without the
 		// form being read first (the answers to questions not drawn are ignored).
-		r = closedLoop("POST self-check answers", o.workers, o.duration, func(w, i int) (int, int64, error) {
+		r := closedLoop(name, o.workers, o.duration, func(w, i int) (int, int64, error) {
 			m := mods[(w+i)%len(mods)]
 			return post(clients[w].c, p.base+paths.Check(m.ID), answers(m.Check, i%3 != 0))
 		})
