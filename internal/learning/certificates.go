@@ -120,24 +120,24 @@ func (s *Service) BackfillTitles(ctx context.Context) (int, error) {
 // Path is the public verification page of the certificate.
 func (c *Certificate) Path() string { return paths.Certificate(c.Code) }
 
-// issue issues whatever certificates the learner's records (rec, as read in tx) now earn and has not got yet: one for
-// every complete module and one for the programme once every module is complete. It runs inside
+// issue writes the learner's summary of the outcome and issues whatever certificates its records
+// now earn and the learner has not got yet: one for every complete module and one for the programme once every module is complete. It runs inside
 // the transaction of the change that may have completed something, so a completion and its
 // certificate are committed together. Issuing also covers modules completed earlier under other
 // content, which is harmless: a certificate once issued is never taken back.
-func (s *Service) issue(ctx context.Context, tx *sql.Tx, rec *records, userID, attemptID int64, now time.Time) ([]Certificate, error) {
-	mods, pr := s.programme(rec)
+func (s *Service) issue(ctx context.Context, tx *sql.Tx, o *outcome, attemptID int64, now time.Time) ([]Certificate, error) {
+	userID := o.userID
 	// The learner's summary changes with every record; it is written with them.
-	if err := s.writeSummary(ctx, tx, summaryOf(userID, rec, mods, pr), mods); err != nil {
+	if err := s.writeSummary(ctx, tx, summaryOf(userID, o.after, o.mods, o.pr), o.mods); err != nil {
 		return nil, err
 	}
 	var want []string
-	for _, p := range mods {
+	for _, p := range o.mods {
 		if p.Complete && p.Certificate == nil {
 			want = append(want, p.Module.ID)
 		}
 	}
-	if pr.Complete && pr.Certificate == nil {
+	if o.pr.Complete && o.pr.Certificate == nil {
 		want = append(want, ProgrammeID)
 	}
 	var issued []Certificate

@@ -127,10 +127,6 @@ func (s *Service) SubmitCheck(ctx context.Context, userID int64, moduleID string
 		return Result{}, err
 	}
 	answers = cleanAnswers(m.Check, answers)
-	js, err := json.Marshal(answers)
-	if err != nil {
-		return Result{}, err
-	}
 	key, err := s.paperKey(ctx) // before the transaction: making the key writes on its own
 	if err != nil {
 		return Result{}, err
@@ -154,16 +150,23 @@ func (s *Service) SubmitCheck(ctx context.Context, userID int64, moduleID string
 	if err != nil {
 		return Result{}, err
 	}
+	// Everything but the writes is worked out before the shared transaction (see outcome).
+	answers = onPaper(paper, answers)
+	js, err := json.Marshal(answers)
+	if err != nil {
+		return Result{}, err
+	}
+	shown, err := json.Marshal(paper)
+	if err != nil {
+		return Result{}, err
+	}
 	now := s.now()
-	var res Result
+	res := Grade(m.Check, paper, answers)
+	res.Module, res.At = m, now.UTC().Truncate(time.Second)
+	o := s.outcomeOf(userID, before, before.clone().withAttempt(moduleID, res.Score, res.Passed, now.Unix()), m,
+		[]Event{{Kind: CheckAttempted, UserID: userID, At: res.At, Module: m, Score: res.Score, Passed: res.Passed}})
 	// One commit, shared with other learners' actions of the moment (sqlite.DB.GroupTx).
 	err = s.db.GroupTx(ctx, func(tx *sql.Tx) error {
-		res = Grade(m.Check, paper, answers)
-		res.Module, res.At = m, now.UTC().Truncate(time.Second)
-		shown, err := json.Marshal(paper)
-		if err != nil {
-			return err
-		}
 		r, err := tx.ExecContext(ctx, `INSERT INTO check_attempts(user_id, module_id, score, passed, answers, shown, submitted_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?)`, userID, moduleID, res.Score, res.Passed, string(js), string(shown), now.Unix())
 		if err != nil {
@@ -172,24 +175,20 @@ func (s *Service) SubmitCheck(ctx context.Context, userID int64, moduleID string
 		if res.AttemptID, err = r.LastInsertId(); err != nil {
 			return err
 		}
+		o.events[0].AttemptID = res.AttemptID
 		if _, err := tx.ExecContext(ctx, `DELETE FROM check_drafts WHERE user_id = ? AND module_id = ?`, userID, moduleID); err != nil {
 			return err
 		}
-		after := before.clone().withAttempt(moduleID, res.Score, res.Passed, now.Unix())
 		if res.Passed {
-			if res.Issued, err = s.issue(ctx, tx, after, userID, res.AttemptID, now); err != nil {
+			if res.Issued, err = s.issue(ctx, tx, o, res.AttemptID, now); err != nil {
 				return err
 			}
-		} else {
+		} else if err := s.writeSummary(ctx, tx, summaryOf(userID, o.after, o.mods, o.pr), o.mods); err != nil {
 			// A failed attempt completes nothing, but it changes the learner's summary (issue
 			// writes it for passed ones).
-			mods, pr := s.programme(after)
-			if err := s.writeSummary(ctx, tx, summaryOf(userID, after, mods, pr), mods); err != nil {
-				return err
-			}
+			return err
 		}
-		return s.record(ctx, tx, s.changes(before, after, m, []Event{{Kind: CheckAttempted, UserID: userID, At: res.At,
-			Module: m, AttemptID: res.AttemptID, Score: res.Score, Passed: res.Passed}}))
+		return s.record(ctx, tx, o.events)
 	})
 	if err != nil {
 		return Result{}, fmt.Errorf("submit self-check %s: %w", moduleID, err)

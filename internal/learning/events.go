@@ -49,10 +49,17 @@ func (s *Service) RecordWith(r Recorder) { s.recorder = r }
 
 // changes lists the events that one change (a new lesson completion or a new attempt) caused,
 // comparing the learner's records before and after it by the progress rule (Units): the module
-// moved forward, or was completed, and the programme was completed.
-func (s *Service) changes(before, after *records, m *content.Module, first []Event) []Event {
+// moved forward, or was completed, and the programme was completed. after is the outcome's
+// progress (mods in content order, pr), computed once by the caller.
+func (s *Service) changes(before *records, mods []ModuleProgress, pr Programme, m *content.Module, first []Event) []Event {
 	events := first
-	b, a := progress(before, m), progress(after, m)
+	b := progress(before, m)
+	var a ModuleProgress
+	for _, p := range mods {
+		if p.Module.ID == m.ID {
+			a = p
+		}
+	}
 	at := first[0].At
 	switch {
 	case a.Complete && !b.Complete:
@@ -60,12 +67,35 @@ func (s *Service) changes(before, after *records, m *content.Module, first []Eve
 	case a.UnitsDone > b.UnitsDone:
 		events = append(events, Event{Kind: ModuleProgressed, UserID: first[0].UserID, At: at, Module: m, Percent: a.Percent})
 	}
-	_, pb := s.programme(before)
-	_, pa := s.programme(after)
-	if pa.Complete && !pb.Complete {
-		events = append(events, Event{Kind: ProgrammeCompleted, UserID: first[0].UserID, At: at})
+	if pr.Complete {
+		if _, pb := s.programme(before); !pb.Complete {
+			events = append(events, Event{Kind: ProgrammeCompleted, UserID: first[0].UserID, At: at})
+		}
 	}
 	return events
+}
+
+// outcome is what one learner's write changes, worked out before its write transaction from the
+// records read under the learner's lock (userLocks): the records after it, the progress they
+// make and the learning events the change causes. What is computed here is work the shared
+// commit (sqlite.DB.GroupTx) does not wait for; the transaction only writes it.
+type outcome struct {
+	userID int64
+	after  *records
+	mods   []ModuleProgress // in content order
+	pr     Programme
+	events []Event // nil when the change records nothing
+}
+
+// outcomeOf computes the outcome of a change from before to after that caused first (nil: no
+// event, e.g. a lesson that was done before).
+func (s *Service) outcomeOf(userID int64, before, after *records, m *content.Module, first []Event) *outcome {
+	o := &outcome{userID: userID, after: after}
+	o.mods, o.pr = s.programme(after)
+	if len(first) > 0 {
+		o.events = s.changes(before, o.mods, o.pr, m, first)
+	}
+	return o
 }
 
 // record hands the events to the recorder, if there is one.

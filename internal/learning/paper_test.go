@@ -2,6 +2,7 @@ package learning_test
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -192,5 +193,46 @@ func TestFeedbackHidesTheKeyUntilPassed(t *testing.T) {
 	}
 	if !full.Key || n != 7 {
 		t.Errorf("the key shows %d choices, want all 7", n)
+	}
+}
+
+// Answers to pool questions the paper did not show (a hand-made request sends them) are neither
+// graded nor stored: the attempt keeps what the learner was asked.
+func TestAnswersOffThePaperAreNotStored(t *testing.T) {
+	f := poolFixture(t, 12, 8)
+	ctx := context.Background()
+	sheet, err := f.svc.Sheet(ctx, f.user, "pool")
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := map[string][]string{}
+	for i := range 12 {
+		all[fmt.Sprintf("p%d", i+1)] = []string{"b"} // wrong: would lower the score if graded
+	}
+	for q, v := range answer(sheet, 8) {
+		all[q] = v
+	}
+	res, err := f.svc.SubmitCheck(ctx, f.user, "pool", all)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := f.svc.Attempt(ctx, f.user, "pool", res.AttemptID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stored, shown []string
+	for q := range a.Answers {
+		stored = append(stored, q)
+	}
+	for _, q := range sheet.Questions {
+		shown = append(shown, q.ID)
+	}
+	slices.Sort(stored)
+	slices.Sort(shown)
+	if !slices.Equal(stored, shown) {
+		t.Errorf("stored answers to %v, want those to the paper's %v", stored, shown)
+	}
+	if res.Score != 100 {
+		t.Errorf("score %d, want 100 (graded on the paper only)", res.Score)
 	}
 }

@@ -239,6 +239,24 @@ func (s *Service) CompleteLesson(ctx context.Context, userID int64, moduleID, le
 		return nil, fmt.Errorf("complete lesson %s/%s: %w", moduleID, lessonID, err)
 	}
 	now := s.now()
+	m, next := s.cat.Module(moduleID), l.Next()
+	// The outcome if the lesson is new and the next lesson's visit gets written, as the records
+	// read say; the transaction finds out what really happened and works it out again if not.
+	plan := func(completed, visited bool) *outcome {
+		after := before.clone()
+		var first []Event
+		if completed {
+			after.withCompletion(moduleID, lessonID, now.Unix())
+			first = []Event{{Kind: LessonCompleted, UserID: userID, At: sqlite.Time(now.Unix()), Module: m, Lesson: l}}
+		}
+		if visited {
+			after.withVisit(moduleID, next.ID, now.Unix())
+		}
+		return s.outcomeOf(userID, before, after, m, first)
+	}
+	_, doneBefore := before.done[moduleID][lessonID]
+	expectVisit := next != nil && before.visitWritten(moduleID, next.ID, now.Unix())
+	expected := plan(!doneBefore, expectVisit)
 	var issued []Certificate
 	// One commit, shared with other learners' actions of the moment (sqlite.DB.GroupTx).
 	err = s.db.GroupTx(ctx, func(tx *sql.Tx) error {
@@ -247,30 +265,21 @@ func (s *Service) CompleteLesson(ctx context.Context, userID int64, moduleID, le
 		if err != nil {
 			return err
 		}
-		after := before.clone()
-		completed, _ := res.RowsAffected()
-		if completed > 0 {
-			after.withCompletion(moduleID, lessonID, now.Unix())
-		}
-		if next := l.Next(); next != nil {
-			visited, err := upsertVisit(ctx, tx, userID, moduleID, next.ID, now)
-			if err != nil {
+		n, _ := res.RowsAffected()
+		completed, visited := n > 0, false
+		if next != nil {
+			if visited, err = upsertVisit(ctx, tx, userID, moduleID, next.ID, now); err != nil {
 				return err
 			}
-			if visited {
-				after.withVisit(moduleID, next.ID, now.Unix())
-			}
 		}
-		if issued, err = s.issue(ctx, tx, after, userID, 0, now); err != nil {
+		o := expected
+		if completed == doneBefore || visited != expectVisit {
+			o = plan(completed, visited) // someone else wrote in between (a command, not this learner)
+		}
+		if issued, err = s.issue(ctx, tx, o, 0, now); err != nil {
 			return err
 		}
-		if completed == 0 {
-			return nil // done before: nothing new to record
-		}
-		m := s.cat.Module(moduleID)
-		at := sqlite.Time(now.Unix())
-		return s.record(ctx, tx, s.changes(before, after, m,
-			[]Event{{Kind: LessonCompleted, UserID: userID, At: at, Module: m, Lesson: m.Lesson(lessonID)}}))
+		return s.record(ctx, tx, o.events) // none when the lesson was done before
 	})
 	if err != nil {
 		return nil, fmt.Errorf("complete lesson %s/%s: %w", moduleID, lessonID, err)
@@ -280,6 +289,13 @@ func (s *Service) CompleteLesson(ctx context.Context, userID int64, moduleID, le
 
 // visitWriteGap is how long a repeated visit of the same lesson is not written again.
 const visitWriteGap = 60 // seconds
+
+// visitWritten reports whether a visit of lesson l of module m at unix second at is written
+// (upsertVisit's rule) to the records r.
+func (r *records) visitWritten(m, l string, at int64) bool {
+	v, ok := r.visits[m]
+	return !ok || v.lesson != l || at-v.at.Unix() >= visitWriteGap
+}
 
 // VisitLesson remembers the lesson a learner opened last in its module, for "continue where you
 // left off"; see OpenLesson.

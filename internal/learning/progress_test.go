@@ -2,6 +2,7 @@ package learning_test
 
 import (
 	"context"
+	"database/sql"
 	"sync"
 	"testing"
 	"time"
@@ -280,5 +281,57 @@ func TestOneLearnersWritesAtOnceKeepTheSummaryRight(t *testing.T) {
 	}
 	if n := f.count(t, `SELECT units_done FROM learner_progress WHERE user_id = ?`, f.user); n != 2 {
 		t.Errorf("the summary counts %d units done, want the 2 lessons", n)
+	}
+}
+
+// countingRecorder counts the events of each kind it is handed; it is safe for concurrent use.
+type countingRecorder struct {
+	mu    sync.Mutex
+	kinds map[learning.EventKind]int
+}
+
+func (r *countingRecorder) Record(_ context.Context, _ *sql.Tx, events []learning.Event) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, ev := range events {
+		r.kinds[ev.Kind]++
+	}
+	return nil
+}
+
+// The outcome of a completion is worked out from the records read before its transaction; a
+// writer that the learner's lock does not hold back (another process on the same database, here
+// a second service) can complete the lesson in between. The transaction finds that out: one
+// completion, one event, and a summary that agrees with the records.
+func TestCompletionWrittenInBetweenIsRecordedOnce(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	rec := &countingRecorder{kinds: map[learning.EventKind]int{}}
+	other := learning.New(f.db, f.svc.Catalog(), f.clock.Now)
+	f.svc.RecordWith(rec)
+	other.RecordWith(rec)
+	var wg sync.WaitGroup
+	errc := make(chan error, 40)
+	for i := range 40 {
+		svc := []*learning.Service{f.svc, other}[i%2]
+		wg.Go(func() {
+			if _, err := svc.CompleteLesson(ctx, f.user, "alpha", "one"); err != nil {
+				errc <- err
+			}
+		})
+	}
+	wg.Wait()
+	close(errc)
+	for err := range errc {
+		t.Error(err)
+	}
+	if n := rec.kinds[learning.LessonCompleted]; n != 1 {
+		t.Errorf("%d lesson-completed events, want 1", n)
+	}
+	if n := rec.kinds[learning.ModuleProgressed]; n != 1 {
+		t.Errorf("%d module-progressed events, want 1", n)
+	}
+	if n := f.count(t, `SELECT units_done FROM learner_progress WHERE user_id = ?`, f.user); n != 1 {
+		t.Errorf("the summary counts %d units done, want 1", n)
 	}
 }
