@@ -63,13 +63,14 @@ func summaryOf(userID int64, rec *records, mods []ModuleProgress, pr Programme) 
 // writeSummary stores a learner's summary, and their figures per module, inside tx.
 func (s *Service) writeSummary(ctx context.Context, tx *sql.Tx, sum Summary, mods []ModuleProgress) error {
 	if len(mods) > 0 {
-		q := `INSERT INTO learner_module_progress(user_id, module_id, percent, best, attempts) VALUES ` +
-			strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?), ", len(mods)), ", ") +
-			` ON CONFLICT (user_id, module_id) DO UPDATE SET percent = excluded.percent, best = excluded.best,
-				attempts = excluded.attempts`
-		args := make([]any, 0, 5*len(mods))
+		// A row that stays as it was is not written (most changes move one module, attempts
+		// none): every page written is part of the commit's wait for the disk.
+		q := `INSERT INTO learner_module_progress(user_id, module_id, percent) VALUES ` +
+			strings.TrimSuffix(strings.Repeat("(?, ?, ?), ", len(mods)), ", ") +
+			` ON CONFLICT (user_id, module_id) DO UPDATE SET percent = excluded.percent WHERE percent <> excluded.percent`
+		args := make([]any, 0, 3*len(mods))
 		for _, m := range mods {
-			args = append(args, sum.UserID, m.Module.ID, m.Percent, m.BestScore, m.Attempts)
+			args = append(args, sum.UserID, m.Module.ID, m.Percent)
 		}
 		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
 			return fmt.Errorf("write module progress: %w", err)

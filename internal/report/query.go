@@ -29,8 +29,10 @@ const (
 	memberJoin  = ` FROM cohort_members m JOIN users u ON u.id = m.user_id LEFT JOIN learner_progress p ON p.user_id = m.user_id`
 	memberWhere = ` WHERE m.cohort_id = :cohort AND u.status IN ('approved', 'disabled')`
 	memberFrom  = memberJoin + memberWhere
-	// moduleJoin brings the sorted module's figures in (learning keeps them per learner and module).
-	moduleJoin = ` LEFT JOIN learner_module_progress mp ON mp.user_id = m.user_id AND mp.module_id = :module`
+	// moduleJoin brings the sorted module's figures in: its percent (learning keeps it per learner
+	// and module) and the self-check's best score and attempts (check_stats, kept by triggers).
+	moduleJoin = ` LEFT JOIN learner_module_progress mp ON mp.user_id = m.user_id AND mp.module_id = :module` +
+		` LEFT JOIN check_stats cs ON cs.user_id = m.user_id AND cs.module_id = :module`
 )
 
 // The flags, as SQL over memberFrom: :cutoff is now − InactiveAfter, :due the due date (0: none).
@@ -98,7 +100,7 @@ func (q Query) order() string {
 	keys := map[string][]string{SortOrg: {"u.sort_org"}, SortPercent: {"coalesce(p.percent, 0)", "coalesce(p.modules_done, 0)"},
 		SortActivity: {sqlLast}}
 	if q.moduleSort() {
-		keys[q.Sort] = []string{"coalesce(mp.percent, 0)", "coalesce(mp.best, 0)", "coalesce(mp.attempts, 0)"}
+		keys[q.Sort] = []string{"coalesce(mp.percent, 0)", "coalesce(cs.best, 0)", "coalesce(cs.attempts, 0)"}
 	}
 	var terms []string
 	for _, k := range keys[q.Sort] {
