@@ -66,7 +66,7 @@ func (s *Service) Sheet(ctx context.Context, userID int64, moduleID string) (*Sh
 	if err != nil {
 		return nil, err
 	}
-	paper, err := s.paperFor(ctx, s.db.R, key, userID, m)
+	paper, _, err := s.paperFor(ctx, s.db.R, key, userID, m)
 	if err != nil {
 		return nil, err
 	}
@@ -135,7 +135,7 @@ func (s *Service) SubmitCheck(ctx context.Context, userID int64, moduleID string
 	defer unlock()
 	// The paper and the records are read under the learner's lock, before the write transaction
 	// (see userLocks): two submissions at once cannot both be graded on the same paper.
-	paper, err := s.paperFor(ctx, s.db.R, key, userID, m)
+	paper, so, err := s.paperFor(ctx, s.db.R, key, userID, m)
 	if err != nil {
 		return Result{}, err
 	}
@@ -193,6 +193,9 @@ func (s *Service) SubmitCheck(ctx context.Context, userID int64, moduleID string
 	if err != nil {
 		return Result{}, fmt.Errorf("submit self-check %s: %w", moduleID, err)
 	}
+	// The paper just stored is the last one now (check_stats' trigger: one more attempt, the
+	// latest time).
+	s.papers.put(memoKey{userID, m.ID}, so.attempts+1, max(so.lastAt, now.Unix()), paper)
 	return res, nil
 }
 

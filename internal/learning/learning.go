@@ -33,6 +33,8 @@ type Service struct {
 
 	keyMu sync.Mutex
 	key   []byte // seeds the self-check papers; see paperKey
+	// papers remembers each learner's last self-check paper (paper.go).
+	papers paperMemo
 
 	writers userLocks // each learner's writes, one at a time (locks.go)
 }

@@ -5,12 +5,15 @@ import (
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	mrand "math/rand/v2"
 	"slices"
 	"strconv"
+	"sync"
 
 	"saferspaces/internal/content"
 )
@@ -76,30 +79,101 @@ func draw(c *content.Check, seed [32]byte) Paper {
 // graded against that same paper, and the next attempt gets a new one. A draw that happens to
 // repeat the previous attempt's paper exactly is drawn again, so every attempt really is in a
 // new order wherever the pool allows one.
-func (s *Service) paperFor(ctx context.Context, q querier, key []byte, userID int64, m *content.Module) (Paper, error) {
-	var n int
-	var prev []byte
-	// The count from the sums (check_stats), the last paper by the covering index's order.
-	if err := q.QueryRowContext(ctx, `SELECT coalesce((SELECT attempts FROM check_stats WHERE user_id = ?1 AND module_id = ?2), 0),
-			(SELECT shown FROM check_attempts WHERE user_id = ?1 AND module_id = ?2 ORDER BY submitted_at DESC, id DESC LIMIT 1)`,
-		userID, m.ID).Scan(&n, &prev); err != nil {
-		return nil, fmt.Errorf("attempts so far: %w", err)
+func (s *Service) paperFor(ctx context.Context, q querier, key []byte, userID int64, m *content.Module) (Paper, sofar, error) {
+	var so sofar
+	err := q.QueryRowContext(ctx, `SELECT attempts, last_at FROM check_stats WHERE user_id = ? AND module_id = ?`,
+		userID, m.ID).Scan(&so.attempts, &so.lastAt)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return nil, so, fmt.Errorf("attempts so far: %w", err)
 	}
-	var last Paper
-	if len(prev) > 0 {
-		_ = json.Unmarshal(prev, &last) // an unreadable paper cannot be repeated either
+	n, lastAt := so.attempts, so.lastAt
+	mk := memoKey{userID, m.ID}
+	last, ok := s.papers.get(mk, n, lastAt)
+	if !ok && n > 0 {
+		// The last paper by the covering index's order.
+		var prev []byte
+		err := q.QueryRowContext(ctx, `SELECT shown FROM check_attempts WHERE user_id = ? AND module_id = ?
+			ORDER BY submitted_at DESC, id DESC LIMIT 1`, userID, m.ID).Scan(&prev)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return nil, so, fmt.Errorf("last paper: %w", err)
+		}
+		if len(prev) > 0 {
+			_ = json.Unmarshal(prev, &last) // an unreadable paper cannot be repeated either
+		}
+		s.papers.put(mk, n, lastAt, last)
 	}
+	return nextPaper(m.Check, key, userID, m.ID, n, last), so, nil
+}
+
+// sofar is a learner's attempts at a module before the next one: how many, and the time of the
+// newest (check_stats).
+type sofar struct {
+	attempts int
+	lastAt   int64
+}
+
+// nextPaper draws the paper of attempt number n+1 (n attempts so far), avoiding last.
+func nextPaper(c *content.Check, key []byte, userID int64, moduleID string, n int, last Paper) Paper {
 	var p Paper
 	for try := range 8 {
 		mac := hmac.New(sha256.New, key)
-		fmt.Fprintf(mac, "%d\x00%s\x00%d\x00%d", userID, m.ID, n, try)
+		fmt.Fprintf(mac, "%d\x00%s\x00%d\x00%d", userID, moduleID, n, try)
 		var seed [32]byte
 		copy(seed[:], mac.Sum(nil))
-		if p = draw(m.Check, seed); !p.equal(last) {
+		if p = draw(c, seed); !p.equal(last) {
 			break
 		}
 	}
-	return p, nil
+	return p
+}
+
+// paperMemo remembers each learner's last paper per module with the attempt count and time it
+// was the last of (check_stats' attempts and last_at): paperFor reads those two figures anyway,
+// and while they are unchanged the last paper is the one remembered — no need to read it from
+// the attempt's row (JSON, past the answers) on every form and every submission. Anything else
+// that adds or removes attempts changes the figures, and the paper is read again.
+type paperMemo struct {
+	mu sync.Mutex
+	m  map[memoKey]memo
+}
+
+type memoKey struct {
+	user   int64
+	module string
+}
+
+type memo struct {
+	attempts int
+	lastAt   int64
+	last     Paper
+}
+
+// memoSize bounds the memo: one entry per learner and module taken lately.
+const memoSize = 50_000
+
+func (pm *paperMemo) get(k memoKey, attempts int, lastAt int64) (Paper, bool) {
+	pm.mu.Lock()
+	defer pm.mu.Unlock()
+	e, ok := pm.m[k]
+	if !ok || e.attempts != attempts || e.lastAt != lastAt {
+		return nil, false
+	}
+	return e.last, true
+}
+
+func (pm *paperMemo) put(k memoKey, attempts int, lastAt int64, last Paper) {
+	pm.mu.Lock()
+	defer pm.mu.Unlock()
+	if pm.m == nil {
+		pm.m = make(map[memoKey]memo)
+	}
+	if _, ok := pm.m[k]; !ok && len(pm.m) >= memoSize {
+		for old := range pm.m { // one entry out, any one
+			delete(pm.m, old)
+			break
+		}
+	}
+	pm.m[k] = memo{attempts: attempts, lastAt: lastAt, last: last}
 }
 
 // paperKey is the secret that seeds the draws, made once per installation and kept in the

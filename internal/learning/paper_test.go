@@ -236,3 +236,57 @@ func TestAnswersOffThePaperAreNotStored(t *testing.T) {
 		t.Errorf("score %d, want 100 (graded on the paper only)", res.Score)
 	}
 }
+
+// The service remembers each learner's last paper (paperMemo); what it draws must be what a
+// service that remembers nothing draws from the database — after every attempt, also when
+// attempts are removed behind its back. One question with two choices makes two papers, so the
+// next draw often repeats the last paper and must be drawn again.
+func TestRememberedPaperAgreesWithTheDatabase(t *testing.T) {
+	check := `pass_mark: 50
+questions:
+  - id: p1
+    kind: single
+    lesson: one
+    text: {de: "Frage?", en: "Question?"}
+    choices:
+      - id: a
+        text: {de: "Ja", en: "Yes"}
+        correct: true
+        explanation: {de: "Erklärung a.", en: "Explanation a."}
+      - id: b
+        text: {de: "Nein", en: "No"}
+        explanation: {de: "Erklärung b.", en: "Explanation b."}
+`
+	db := testkit.OpenDB(t)
+	c := testkit.NewClock(time.Date(2026, 3, 2, 9, 30, 0, 0, time.UTC))
+	cat := testkit.Catalog(t, testkit.Module{ID: "pool", Lessons: []string{"one"}, Check: check})
+	f := &fixture{db: db, clock: c, svc: learning.New(db, cat, c.Now)}
+	f.user = addUser(t, db, "Jürgen Müßig", "juergen@example.org")
+	ctx := context.Background()
+	for i := range 30 {
+		warm, err := f.svc.Sheet(ctx, f.user, "pool")
+		if err != nil {
+			t.Fatal(err)
+		}
+		cold, err := learning.New(f.db, f.svc.Catalog(), f.clock.Now).Sheet(ctx, f.user, "pool")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if w, c := sheetOrder(warm), sheetOrder(cold); !slices.Equal(w, c) {
+			t.Fatalf("attempt %d: the service draws %v, the database says %v", i+1, w, c)
+		}
+		switch {
+		case i%7 == 6: // the newest attempt goes, out of band
+			if _, err := f.db.W.Exec(`DELETE FROM check_attempts WHERE id = (SELECT max(id) FROM check_attempts)`); err != nil {
+				t.Fatal(err)
+			}
+		default:
+			if _, err := f.svc.SubmitCheck(ctx, f.user, "pool", answer(warm, i%3)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if i%5 == 0 {
+			f.clock.Advance(time.Second)
+		}
+	}
+}
