@@ -128,7 +128,7 @@ func (c *Certificate) Path() string { return paths.Certificate(c.Code) }
 func (s *Service) issue(ctx context.Context, tx *sql.Tx, o *outcome, attemptID int64, now time.Time) ([]Certificate, error) {
 	userID := o.userID
 	// The learner's summary changes with every record; it is written with them.
-	if err := s.writeSummary(ctx, tx, summaryOf(userID, o.after, o.mods, o.pr), o.mods); err != nil {
+	if err := s.writeOutcome(ctx, tx, o); err != nil {
 		return nil, err
 	}
 	var want []string

@@ -95,6 +95,8 @@ func (s *Service) SaveDraft(ctx context.Context, userID int64, moduleID string, 
 	if err != nil {
 		return err
 	}
+	unlock := s.writers.lock(userID) // SubmitCheck reads whether there is a draft before it writes
+	defer unlock()
 	return s.saveDraft(ctx, s.db.W, userID, m, cleanAnswers(m.Check, answers))
 }
 
@@ -150,6 +152,11 @@ func (s *Service) SubmitCheck(ctx context.Context, userID int64, moduleID string
 	if err != nil {
 		return Result{}, err
 	}
+	var drafted bool
+	if err := s.db.R.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM check_drafts WHERE user_id = ? AND module_id = ?)`,
+		userID, moduleID).Scan(&drafted); err != nil {
+		return Result{}, fmt.Errorf("read draft: %w", err)
+	}
 	// Everything but the writes is worked out before the shared transaction (see outcome).
 	answers = onPaper(paper, answers)
 	js, err := json.Marshal(answers)
@@ -176,14 +183,16 @@ func (s *Service) SubmitCheck(ctx context.Context, userID int64, moduleID string
 			return err
 		}
 		o.events[0].AttemptID = res.AttemptID
-		if _, err := tx.ExecContext(ctx, `DELETE FROM check_drafts WHERE user_id = ? AND module_id = ?`, userID, moduleID); err != nil {
-			return err
+		if drafted { // the answers are submitted now
+			if _, err := tx.ExecContext(ctx, `DELETE FROM check_drafts WHERE user_id = ? AND module_id = ?`, userID, moduleID); err != nil {
+				return err
+			}
 		}
 		if res.Passed {
 			if res.Issued, err = s.issue(ctx, tx, o, res.AttemptID, now); err != nil {
 				return err
 			}
-		} else if err := s.writeSummary(ctx, tx, summaryOf(userID, o.after, o.mods, o.pr), o.mods); err != nil {
+		} else if err := s.writeOutcome(ctx, tx, o); err != nil {
 			// A failed attempt completes nothing, but it changes the learner's summary (issue
 			// writes it for passed ones).
 			return err

@@ -48,16 +48,15 @@ type Recorder interface {
 func (s *Service) RecordWith(r Recorder) { s.recorder = r }
 
 // changes lists the events that one change (a new lesson completion or a new attempt) caused,
-// comparing the learner's records before and after it by the progress rule (Units): the module
-// moved forward, or was completed, and the programme was completed. after is the outcome's
-// progress (mods in content order, pr), computed once by the caller.
-func (s *Service) changes(before *records, mods []ModuleProgress, pr Programme, m *content.Module, first []Event) []Event {
+// comparing the learner's progress before and after it by the progress rule (Units): the module
+// moved forward, or was completed, and the programme was completed. The progress is the
+// programme's (modules in content order), computed once by the caller.
+func changes(before, after []ModuleProgress, pb, pa Programme, m *content.Module, first []Event) []Event {
 	events := first
-	b := progress(before, m)
-	var a ModuleProgress
-	for _, p := range mods {
-		if p.Module.ID == m.ID {
-			a = p
+	var b, a ModuleProgress
+	for i := range after {
+		if after[i].Module.ID == m.ID {
+			b, a = before[i], after[i]
 		}
 	}
 	at := first[0].At
@@ -67,10 +66,8 @@ func (s *Service) changes(before *records, mods []ModuleProgress, pr Programme, 
 	case a.UnitsDone > b.UnitsDone:
 		events = append(events, Event{Kind: ModuleProgressed, UserID: first[0].UserID, At: at, Module: m, Percent: a.Percent})
 	}
-	if pr.Complete {
-		if _, pb := s.programme(before); !pb.Complete {
-			events = append(events, Event{Kind: ProgrammeCompleted, UserID: first[0].UserID, At: at})
-		}
+	if pa.Complete && !pb.Complete {
+		events = append(events, Event{Kind: ProgrammeCompleted, UserID: first[0].UserID, At: at})
 	}
 	return events
 }
@@ -78,13 +75,14 @@ func (s *Service) changes(before *records, mods []ModuleProgress, pr Programme, 
 // outcome is what one learner's write changes, worked out before its write transaction from the
 // records read under the learner's lock (userLocks): the records after it, the progress they
 // make and the learning events the change causes. What is computed here is work the shared
-// commit (sqlite.DB.GroupTx) does not wait for; the transaction only writes it.
+// commit (sqlite.DB.GroupTx) does not wait for; the transaction only writes.
 type outcome struct {
 	userID int64
 	after  *records
 	mods   []ModuleProgress // in content order
 	pr     Programme
-	events []Event // nil when the change records nothing
+	moved  []ModuleProgress // the modules whose percent the change moved
+	events []Event          // nil when the change records nothing
 }
 
 // outcomeOf computes the outcome of a change from before to after that caused first (nil: no
@@ -92,10 +90,23 @@ type outcome struct {
 func (s *Service) outcomeOf(userID int64, before, after *records, m *content.Module, first []Event) *outcome {
 	o := &outcome{userID: userID, after: after}
 	o.mods, o.pr = s.programme(after)
+	bmods, bpr := s.programme(before)
+	for i, p := range o.mods {
+		if p.Percent != bmods[i].Percent {
+			o.moved = append(o.moved, p)
+		}
+	}
 	if len(first) > 0 {
-		o.events = s.changes(before, o.mods, o.pr, m, first)
+		o.events = changes(bmods, o.mods, bpr, o.pr, m, first)
 	}
 	return o
+}
+
+// writeOutcome writes the learner's summary after the change, and the figures of the modules it
+// moved: a row that stays as it was is not written (every page written is part of the commit's
+// wait for the disk).
+func (s *Service) writeOutcome(ctx context.Context, tx *sql.Tx, o *outcome) error {
+	return s.writeSummary(ctx, tx, summaryOf(o.userID, o.after, o.mods, o.pr), o.moved)
 }
 
 // record hands the events to the recorder, if there is one.

@@ -60,11 +60,10 @@ func summaryOf(userID int64, rec *records, mods []ModuleProgress, pr Programme) 
 	return sum
 }
 
-// writeSummary stores a learner's summary, and their figures per module, inside tx.
+// writeSummary stores a learner's summary, and their figures in mods, inside tx. A module without
+// a row is at 0 %.
 func (s *Service) writeSummary(ctx context.Context, tx *sql.Tx, sum Summary, mods []ModuleProgress) error {
 	if len(mods) > 0 {
-		// A row that stays as it was is not written (most changes move one module, attempts
-		// none): every page written is part of the commit's wait for the disk.
 		q := `INSERT INTO learner_module_progress(user_id, module_id, percent) VALUES ` +
 			strings.TrimSuffix(strings.Repeat("(?, ?, ?), ", len(mods)), ", ") +
 			` ON CONFLICT (user_id, module_id) DO UPDATE SET percent = excluded.percent WHERE percent <> excluded.percent`
