@@ -121,10 +121,11 @@ func (s *Service) BackfillTitles(ctx context.Context) (int, error) {
 func (c *Certificate) Path() string { return paths.Certificate(c.Code) }
 
 // issue writes the learner's summary of the outcome and issues whatever certificates its records
-// now earn and the learner has not got yet: one for every complete module and one for the programme once every module is complete. It runs inside
-// the transaction of the change that may have completed something, so a completion and its
-// certificate are committed together. Issuing also covers modules completed earlier under other
-// content, which is harmless: a certificate once issued is never taken back.
+// now earn and the learner has not got yet: one for every complete module and one for the
+// programme once every module is complete. It runs inside the transaction of the change that may
+// have completed something, so a completion and its certificate are committed together. Issuing
+// also covers modules completed earlier under other content, which is harmless: a certificate
+// once issued is never taken back.
 func (s *Service) issue(ctx context.Context, tx *sql.Tx, o *outcome, attemptID int64, now time.Time) ([]Certificate, error) {
 	userID := o.userID
 	// The learner's summary changes with every record; it is written with them.

@@ -90,19 +90,6 @@ func Unanswered(check *content.Check, paper Paper, answers map[string][]string) 
 // cleanAnswers keeps only answers to the check's questions and bounds what is stored: more values
 // than a question has choices can only be wrong (a repeat or an unknown id), so one extra value
 // keeps it wrong on a later re-grade, and over-long values become "", which is never a valid id.
-// onPaper keeps the answers to the paper's questions: what an attempt stores. Answers to
-// questions of the pool that the paper did not show (only a hand-made request sends them) are
-// not graded, so they are not kept either.
-func onPaper(p Paper, answers map[string][]string) map[string][]string {
-	out := make(map[string][]string, len(p))
-	for _, q := range p {
-		if v, ok := answers[q.Question]; ok {
-			out[q.Question] = v
-		}
-	}
-	return out
-}
-
 func cleanAnswers(check *content.Check, answers map[string][]string) map[string][]string {
 	out := make(map[string][]string, len(check.Questions))
 	for _, q := range check.Questions {
@@ -120,6 +107,19 @@ func cleanAnswers(check *content.Check, answers map[string][]string) map[string]
 			}
 		}
 		out[q.ID] = kept
+	}
+	return out
+}
+
+// onPaper keeps the answers to the paper's questions: what an attempt stores. Answers to
+// questions of the pool that the paper did not show (only a hand-made request sends them) are
+// not graded, so they are not kept either.
+func onPaper(p Paper, answers map[string][]string) map[string][]string {
+	out := make(map[string][]string, len(p))
+	for _, q := range p {
+		if v, ok := answers[q.Question]; ok {
+			out[q.Question] = v
+		}
 	}
 	return out
 }
