@@ -210,6 +210,11 @@ func encode(st *Statement) (string, error) {
 	return strings.TrimSuffix(sb.String(), "\n"), nil
 }
 
+// unvoided selects a user's statements that no voiding statement names yet (the index on voids,
+// migration 00055, finds those; TestUnvoidedSearchesIndexes).
+const unvoided = `SELECT id FROM xapi_statements s WHERE user_id = ? AND voids IS NULL
+	AND NOT EXISTS (SELECT 1 FROM xapi_statements v WHERE v.voids = s.id) ORDER BY seq`
+
 // VoidUser adds a voiding statement for every statement about the user that is not voided yet;
 // account's erasure calls it in its transaction. The learner's statements themselves stay as they
 // were: they name no one, and the LRS learns from the voiding statements to disregard them.
@@ -219,8 +224,7 @@ func (s *Service) VoidUser(ctx context.Context, tx *sql.Tx, userID int64, now ti
 		return err
 	}
 	var ids []string
-	err = sqlite.Each(ctx, tx, `SELECT id FROM xapi_statements s WHERE user_id = ? AND voids IS NULL
-		AND NOT EXISTS (SELECT 1 FROM xapi_statements v WHERE v.voids = s.id) ORDER BY seq`, []any{userID},
+	err = sqlite.Each(ctx, tx, unvoided, []any{userID},
 		func(scan func(...any) error) error {
 			var id string
 			err := scan(&id)
