@@ -15,9 +15,15 @@ import (
 
 func poolFixture(t *testing.T, n, draw int) *fixture {
 	t.Helper()
+	return checkFixture(t, testkit.PoolCheckYAML(n, draw, "one"))
+}
+
+// checkFixture is a learner and a module "pool" with one lesson and the self-check check.
+func checkFixture(t *testing.T, check string) *fixture {
+	t.Helper()
 	db := testkit.OpenDB(t)
 	c := testkit.NewClock(time.Date(2026, 3, 2, 9, 30, 0, 0, time.UTC))
-	cat := testkit.Catalog(t, testkit.Module{ID: "pool", Lessons: []string{"one"}, Check: testkit.PoolCheckYAML(n, draw, "one")})
+	cat := testkit.Catalog(t, testkit.Module{ID: "pool", Lessons: []string{"one"}, Check: check})
 	f := &fixture{db: db, clock: c, svc: learning.New(db, cat, c.Now)}
 	f.user = addUser(t, db, "Jürgen Müßig", "juergen@example.org")
 	return f
@@ -257,11 +263,7 @@ questions:
         text: {de: "Nein", en: "No"}
         explanation: {de: "Erklärung b.", en: "Explanation b."}
 `
-	db := testkit.OpenDB(t)
-	c := testkit.NewClock(time.Date(2026, 3, 2, 9, 30, 0, 0, time.UTC))
-	cat := testkit.Catalog(t, testkit.Module{ID: "pool", Lessons: []string{"one"}, Check: check})
-	f := &fixture{db: db, clock: c, svc: learning.New(db, cat, c.Now)}
-	f.user = addUser(t, db, "Jürgen Müßig", "juergen@example.org")
+	f := checkFixture(t, check)
 	ctx := context.Background()
 	for i := range 30 {
 		warm, err := f.svc.Sheet(ctx, f.user, "pool")
