@@ -517,3 +517,45 @@ func TestCoverage(t *testing.T) {
 		t.Errorf("Tanja's coverage: her two learners, one not started, one started:\n%s", body)
 	}
 }
+
+// A trainer's messages to a cohort are limited like the public forms that cause mail: ten at
+// once, then one every six minutes; a refused one mails no one and says when to try again.
+// Another trainer's messages are counted apart.
+func TestCohortMessagesAreLimited(t *testing.T) {
+	w := newTrainerWorld(t)
+	tanja := w.as(w.tanja)
+	path := fmt.Sprintf("/trainer/cohorts/%d/message", w.nord)
+	count := map[int]int{}
+	for i := range 12 {
+		p := tanja.post(path, url.Values{"message": {fmt.Sprintf("Hinweis Nummer %d", i)}})
+		count[p.Status]++
+		if p.Status == http.StatusTooManyRequests && (p.Header.Get("Retry-After") == "" || !strings.Contains(p.Body, "<main")) {
+			t.Fatalf("429 without Retry-After or not a page:\n%s", p.Body)
+		}
+	}
+	if count[http.StatusSeeOther] != 10 || count[http.StatusTooManyRequests] != 2 {
+		t.Errorf("12 messages at once: %v, want 10 sent and 2 × 429", count)
+	}
+	messages := func(addr string) int {
+		n := 0
+		for _, m := range w.mails(addr) {
+			if strings.Contains(m.Body, "Hinweis Nummer") {
+				n++
+			}
+		}
+		return n
+	}
+	if got := messages("anna@example.org"); got != 10 {
+		t.Errorf("a member got %d messages, want 10", got)
+	}
+	if p := w.as(w.uwe).post(fmt.Sprintf("/trainer/cohorts/%d/message", w.sued), url.Values{"message": {"Hinweis Nummer 1"}}); p.Status != http.StatusSeeOther {
+		t.Errorf("another trainer's first message: %d", p.Status)
+	}
+	w.clock.Advance(6 * time.Minute)
+	if p := tanja.post(path, url.Values{"message": {"Hinweis Nummer 13"}}); p.Status != http.StatusSeeOther {
+		t.Errorf("a message six minutes later: %d", p.Status)
+	}
+	if got := messages("anna@example.org"); got != 11 {
+		t.Errorf("a member got %d messages, want 11", got)
+	}
+}

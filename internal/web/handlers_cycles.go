@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"strconv"
+	"time"
 
 	"saferspaces/internal/account"
 	"saferspaces/internal/errs"
@@ -117,6 +118,9 @@ func (s *Server) trainerMessage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	u := state(r).user
+	if !s.allow(w, r, func() (bool, time.Duration) { return s.limits.messageByUser.Allow(strconv.FormatInt(u.ID, 10)) }) {
+		return
+	}
 	text := r.PostFormValue("message")
 	n, err := s.Remind.Message(r.Context(), s.actor(r), u.Name, id, u.Role, text)
 	lang := state(r).lang

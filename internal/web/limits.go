@@ -11,14 +11,16 @@ import (
 	"saferspaces/internal/limits"
 )
 
-// formLimits are the limits on the public forms that cause mail (docs/security.md, "Abuse
-// limits"). A refused request gets the 429 page with Retry-After and changes nothing.
+// formLimits are the limits on the forms that cause mail: the public ones, and a trainer's message
+// to a cohort (docs/security.md, "Abuse limits"). A refused request gets the 429 page with
+// Retry-After and changes nothing.
 type formLimits struct {
 	registerByIP     *limits.Keyed // POST /register per client address
 	registerByTarget *limits.Keyed // POST /register per address typed
 	forgotByIP       *limits.Keyed // POST /password/forgot per client address
 	renewByIP        *limits.Keyed // POST /activation/new per client address
 	feedbackByIP     *limits.Keyed // POST /accessibility/feedback per client address
+	messageByUser    *limits.Keyed // POST /trainer/cohorts/{id}/message per trainer
 }
 
 func newFormLimits(now func() time.Time) formLimits {
@@ -29,6 +31,9 @@ func newFormLimits(now func() time.Time) formLimits {
 		forgotByIP:       limits.New(10, 6*time.Minute, now),
 		renewByIP:        limits.New(10, 6*time.Minute, now),
 		feedbackByIP:     limits.New(5, 12*time.Minute, now),
+		// One message mails the whole cohort: a trainer with many cohorts may write to each, but
+		// a taken-over account cannot turn the platform into a mailing machine.
+		messageByUser: limits.New(10, 6*time.Minute, now), // 10 at once, then 10 an hour
 	}
 }
 
@@ -46,7 +51,7 @@ func (s *Server) allow(w http.ResponseWriter, r *http.Request, checks ...func() 
 // mailCapReached reports (after answering 429) whether the mail the public forms may cause in an
 // hour, counted in the outbox, is used up.
 func (s *Server) mailCapReached(w http.ResponseWriter, r *http.Request) bool {
-	n, err := s.Outbox.QueuedSince(r.Context(), s.now().Add(-time.Hour))
+	n, err := s.Outbox.PublicSince(r.Context(), s.now().Add(-time.Hour))
 	if err != nil {
 		s.fail(w, r, err)
 		return true
