@@ -137,7 +137,7 @@ func (s *Service) Approve(ctx context.Context, act audit.Actor, userID, cohortID
 		if sso {
 			err = s.enqueue(ctx, tx, mailer.KindSSOApproved, u.Lang, mailer.Data{Name: u.Name, Email: u.Email, BaseURL: s.baseURL()}, "", "")
 		} else {
-			err = s.sendActivation(ctx, tx, u)
+			err = s.sendActivation(ctx, tx, u, false)
 		}
 		if err != nil {
 			return err
@@ -150,14 +150,15 @@ func (s *Service) Approve(ctx context.Context, act audit.Actor, userID, cohortID
 	return nil
 }
 
-// sendActivation issues a fresh activation token (voiding older ones) and queues its e-mail.
-func (s *Service) sendActivation(ctx context.Context, tx *sql.Tx, u *User) error {
+// sendActivation issues a fresh activation token (voiding older ones) and queues its e-mail;
+// public when the person asked for it on the public form.
+func (s *Service) sendActivation(ctx context.Context, tx *sql.Tx, u *User, public bool) error {
 	raw, err := s.IssueToken(ctx, tx, u.ID, PurposeActivation, ActivationTTL)
 	if err != nil {
 		return err
 	}
-	return s.enqueue(ctx, tx, mailer.KindActivation, u.Lang, mailer.Data{Name: u.Name, Email: u.Email,
-		Link: s.tokenLink(PurposeActivation, raw), BaseURL: s.baseURL()}, "", "")
+	return s.queueMail(ctx, tx, mailer.KindActivation, u.Lang, mailer.Data{Name: u.Name, Email: u.Email,
+		Link: s.tokenLink(PurposeActivation, raw), BaseURL: s.baseURL()}, "", "", public)
 }
 
 // joinableCohort is the name of the cohort people may join: it exists (else ErrNoSuchCohort)
@@ -217,7 +218,7 @@ func (s *Service) ResendCredential(ctx context.Context, act audit.Actor, userID 
 		if err != nil {
 			return err
 		}
-		if err := s.sendActivation(ctx, tx, u); err != nil {
+		if err := s.sendActivation(ctx, tx, u, false); err != nil {
 			return err
 		}
 		return audit.Log(ctx, tx, now, act, "credential.resent", u.ID, u.Email, "")

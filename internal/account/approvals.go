@@ -24,7 +24,7 @@ func (s *Service) approveByDomain(ctx context.Context, tx *sql.Tx, userID, cohor
 	if err != nil {
 		return err
 	}
-	if err := s.sendActivation(ctx, tx, u); err != nil {
+	if err := s.sendActivation(ctx, tx, u, true); err != nil { // caused by the public form
 		return err
 	}
 	return audit.Record(ctx, tx, audit.Event{At: now, ActorID: userID, Actor: u.Email, Action: "registration.auto_approved",
@@ -75,7 +75,7 @@ func (s *Service) approveIn(ctx context.Context, tx *sql.Tx, act audit.Actor, us
 			return err
 		}
 	}
-	if err := s.sendActivation(ctx, tx, u); err != nil {
+	if err := s.sendActivation(ctx, tx, u, false); err != nil {
 		return err
 	}
 	return audit.Log(ctx, tx, now, act, "registration.approved", u.ID, u.Email, detail)

@@ -112,7 +112,7 @@ func (s *Service) RequestReset(ctx context.Context, email, ip string) error {
 		if err != nil {
 			return err
 		}
-		if err := s.enqueue(ctx, tx, mailer.KindPasswordReset, u.Lang, mailer.Data{Name: u.Name, Email: u.Email,
+		if err := s.enqueuePublic(ctx, tx, mailer.KindPasswordReset, u.Lang, mailer.Data{Name: u.Name, Email: u.Email,
 			Link: s.tokenLink(PurposeReset, raw), BaseURL: s.baseURL()}, "", ""); err != nil {
 			return err
 		}
@@ -245,7 +245,7 @@ func (s *Service) RequestActivation(ctx context.Context, email, ip string) error
 		if recent, err := linkSentRecently(ctx, tx, u.ID, PurposeActivation, false, ev); err != nil || recent {
 			return err
 		}
-		if err := s.sendActivation(ctx, tx, u); err != nil {
+		if err := s.sendActivation(ctx, tx, u, true); err != nil {
 			return err
 		}
 		ev.Detail = "activation link sent"

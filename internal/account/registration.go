@@ -99,7 +99,7 @@ func (s *Service) Register(ctx context.Context, r Registration) error {
 		}
 
 		data := mailer.Data{Name: r.Name, Email: r.Email, Organisation: r.Organisation, Position: r.Position, BaseURL: s.baseURL()}
-		if err := s.enqueue(ctx, tx, mailer.KindRegistrationReceived, r.Lang, data, "", ""); err != nil {
+		if err := s.enqueuePublic(ctx, tx, mailer.KindRegistrationReceived, r.Lang, data, "", ""); err != nil {
 			return err
 		}
 		admins, err := approvedAdmins(ctx, tx)
@@ -107,7 +107,7 @@ func (s *Service) Register(ctx context.Context, r Registration) error {
 			return err
 		}
 		for _, a := range admins {
-			if err := s.enqueue(ctx, tx, mailer.KindRegistrationNew, a.Lang, data, a.Email, a.Name); err != nil {
+			if err := s.enqueuePublic(ctx, tx, mailer.KindRegistrationNew, a.Lang, data, a.Email, a.Name); err != nil {
 				return err
 			}
 		}
@@ -140,6 +140,16 @@ func (s *Service) baseURL() string { return strings.TrimRight(s.link(""), "/") }
 // enqueue composes an e-mail and puts it into the outbox inside tx. to/toName override the
 // recipient (used for mails about someone else, such as the admins' "new registration").
 func (s *Service) enqueue(ctx context.Context, tx *sql.Tx, kind mailer.Kind, lang string, d mailer.Data, to, toName string) error {
+	return s.queueMail(ctx, tx, kind, lang, d, to, toName, false)
+}
+
+// enqueuePublic is enqueue for the mail of a public form (a registration, a requested link): it
+// counts against the hourly cap on such mail (mail.Message.Public).
+func (s *Service) enqueuePublic(ctx context.Context, tx *sql.Tx, kind mailer.Kind, lang string, d mailer.Data, to, toName string) error {
+	return s.queueMail(ctx, tx, kind, lang, d, to, toName, true)
+}
+
+func (s *Service) queueMail(ctx context.Context, tx *sql.Tx, kind mailer.Kind, lang string, d mailer.Data, to, toName string, public bool) error {
 	d.Contact = s.contact
 	m, err := mailer.Compose(kind, i18n.OrDefault(lang), d)
 	if err != nil {
@@ -148,6 +158,7 @@ func (s *Service) enqueue(ctx context.Context, tx *sql.Tx, kind mailer.Kind, lan
 	if to != "" {
 		m.To, m.ToName = to, strings.Join(strings.Fields(toName), " ")
 	}
+	m.Public = public
 	if _, err := mailer.Enqueue(ctx, tx, m, s.now()); err != nil {
 		return fmt.Errorf("queue %s mail: %w", kind, err)
 	}

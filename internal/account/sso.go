@@ -202,12 +202,12 @@ func (s *Service) RegisterSSO(ctx context.Context, r Registration, id Identity) 
 					return err
 				}
 			}
-			if err := s.enqueue(ctx, tx, mailer.KindSSOApproved, r.Lang, data, "", ""); err != nil {
+			if err := s.enqueuePublic(ctx, tx, mailer.KindSSOApproved, r.Lang, data, "", ""); err != nil {
 				return err
 			}
 			detail += "; approved at once: domain on the auto-approve list"
 		} else {
-			if err := s.enqueue(ctx, tx, mailer.KindRegistrationReceived, r.Lang, data, "", ""); err != nil {
+			if err := s.enqueuePublic(ctx, tx, mailer.KindRegistrationReceived, r.Lang, data, "", ""); err != nil {
 				return err
 			}
 			admins, err := approvedAdmins(ctx, tx)
@@ -215,7 +215,7 @@ func (s *Service) RegisterSSO(ctx context.Context, r Registration, id Identity) 
 				return err
 			}
 			for _, a := range admins {
-				if err := s.enqueue(ctx, tx, mailer.KindRegistrationNew, a.Lang, data, a.Email, a.Name); err != nil {
+				if err := s.enqueuePublic(ctx, tx, mailer.KindRegistrationNew, a.Lang, data, a.Email, a.Name); err != nil {
 					return err
 				}
 			}

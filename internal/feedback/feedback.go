@@ -153,7 +153,7 @@ func (s *Service) Submit(ctx context.Context, act audit.Actor, in Input) (*Feedb
 			if err != nil {
 				return err
 			}
-			m.To, m.ToName = r.addr, strings.Join(strings.Fields(r.name), " ")
+			m.To, m.ToName, m.Public = r.addr, strings.Join(strings.Fields(r.name), " "), true
 			if _, err := mailer.Enqueue(ctx, tx, m, now); err != nil {
 				return err
 			}

@@ -1,7 +1,7 @@
 // Package limits keeps per-key token buckets (golang.org/x/time/rate) for the public forms that
 // cause mail: per client address and per target address. The buckets live in memory: a restart
 // refills them, which costs an attacker nothing they could not get by waiting, while the limit that
-// must hold across restarts — the hourly cap on mail — is counted in the outbox (mail.QueuedSince).
+// must hold across restarts — the hourly cap on mail — is counted in the outbox (mail.Outbox.PublicSince).
 package limits
 
 import (

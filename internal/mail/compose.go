@@ -48,6 +48,10 @@ type Message struct {
 	Subject    string
 	Body       string
 	MessageKey string // random part of the Message-ID, made by Enqueue
+	// Public is set for mail that a public form causes (registration, password reset, a new
+	// activation link, accessibility feedback, a first sign-in through the identity provider):
+	// only such mail counts against the hourly cap (Outbox.PublicSince, --mail-hourly-cap).
+	Public bool
 }
 
 // Data fills the templates. Name and Email are the recipient's, except for KindRegistrationNew,

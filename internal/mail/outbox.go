@@ -45,10 +45,10 @@ func Enqueue(ctx context.Context, tx *sql.Tx, m Message, now time.Time) (int64, 
 		return 0, err
 	}
 	res, err := tx.ExecContext(ctx, `INSERT INTO mail_outbox
-		(to_addr, to_name, lang, kind, subject, body, status, attempts, next_attempt_at, created_at, message_key)
-		VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)`,
+		(to_addr, to_name, lang, kind, subject, body, status, attempts, next_attempt_at, created_at, message_key, from_public_form)
+		VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?)`,
 		m.To, m.ToName, i18n.OrDefault(string(m.Lang)), m.Kind, m.Subject, m.Body, StatusPending, now.Unix(), now.Unix(),
-		newMessageKey())
+		newMessageKey(), m.Public)
 	if err != nil {
 		return 0, fmt.Errorf("enqueue mail: %w", err)
 	}
@@ -351,11 +351,12 @@ func (o *Outbox) Purge(ctx context.Context, before time.Time, dryRun bool) (Purg
 	return p, nil
 }
 
-// QueuedSince counts the mails queued since since, whatever their status: the measure of the
-// hourly cap on mail that the public forms may cause.
-func (o *Outbox) QueuedSince(ctx context.Context, since time.Time) (int, error) {
+// PublicSince counts the mails that public forms caused (Message.Public) queued since since,
+// whatever their status: the measure of the hourly cap on them. Mail that staff cause (approvals,
+// reminders, cohort messages, certificates) does not count: it must not close the public forms.
+func (o *Outbox) PublicSince(ctx context.Context, since time.Time) (int, error) {
 	var n int
-	err := o.db.R.QueryRowContext(ctx, `SELECT count(*) FROM mail_outbox WHERE created_at >= ?`, since.Unix()).Scan(&n)
+	err := o.db.R.QueryRowContext(ctx, `SELECT count(*) FROM mail_outbox WHERE from_public_form = 1 AND created_at >= ?`, since.Unix()).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("count mail: %w", err)
 	}
