@@ -173,7 +173,7 @@ func (s *Service) SubmitCheck(ctx context.Context, userID int64, moduleID string
 	o := s.outcomeOf(userID, before, before.clone().withAttempt(moduleID, res.Score, res.Passed, now.Unix()), m,
 		[]Event{{Kind: CheckAttempted, UserID: userID, At: res.At, Module: m, Score: res.Score, Passed: res.Passed}})
 	// One commit, shared with other learners' actions of the moment (sqlite.DB.GroupTx).
-	err = s.db.GroupTx(ctx, func(tx *sql.Tx) error {
+	err = s.db.GroupTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		r, err := tx.ExecContext(ctx, `INSERT INTO check_attempts(user_id, module_id, score, passed, answers, shown, submitted_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?)`, userID, moduleID, res.Score, res.Passed, string(js), string(shown), now.Unix())
 		if err != nil {

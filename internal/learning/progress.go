@@ -259,7 +259,7 @@ func (s *Service) CompleteLesson(ctx context.Context, userID int64, moduleID, le
 	expected := plan(!doneBefore, expectVisit)
 	var issued []Certificate
 	// One commit, shared with other learners' actions of the moment (sqlite.DB.GroupTx).
-	err = s.db.GroupTx(ctx, func(tx *sql.Tx) error {
+	err = s.db.GroupTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO lesson_completions(user_id, module_id, lesson_id, completed_at)
 			VALUES (?, ?, ?, ?)`, userID, moduleID, lessonID, now.Unix())
 		if err != nil {

@@ -24,7 +24,7 @@ var ErrClosed = errors.New("database closed")
 
 type groupReq struct {
 	ctx  context.Context
-	fn   func(tx *sql.Tx) error
+	fn   func(ctx context.Context, tx *sql.Tx) error
 	done chan error
 }
 
@@ -48,8 +48,12 @@ func newCommitter() *committer {
 // GroupTx runs fn in a write transaction that it may share with other GroupTx calls made at the
 // same time. fn runs in a savepoint of its own: an error (or a panic) rolls back fn's writes
 // alone and is returned to this caller only. GroupTx returns after the commit that made fn's
-// writes durable, or with the commit's error. fn must not use any transaction but tx.
-func (db *DB) GroupTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+// writes durable, or with the commit's error. fn must not use any transaction but tx, and must
+// run its statements with the context it is given, not ctx: that one carries ctx's values but
+// is never cancelled. A statement cancelled half-way makes SQLite roll back the whole shared
+// transaction, so a learner who closes the tab would otherwise fail everyone else's writes of
+// the moment. A caller whose ctx has ended before its turn is not run at all.
+func (db *DB) GroupTx(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx) error) error {
 	c := db.group
 	c.start.Do(func() {
 		c.wg.Add(1)
@@ -125,7 +129,7 @@ func (c *committer) commit(db *DB, batch []*groupReq) {
 			fail(fmt.Errorf("savepoint: %w", err))
 			return
 		}
-		if answers[i] = runGuarded(r.fn, tx); answers[i] != nil {
+		if answers[i] = runGuarded(context.WithoutCancel(r.ctx), r.fn, tx); answers[i] != nil {
 			if _, err := tx.ExecContext(ctx, "ROLLBACK TO action"); err != nil {
 				tx.Rollback()
 				fail(fmt.Errorf("roll back one action: %w", err))
@@ -150,13 +154,13 @@ func (c *committer) commit(db *DB, batch []*groupReq) {
 
 // runGuarded runs fn, turning a panic into an error: fn runs on the committer's goroutine, where
 // a panic would end the process instead of one request.
-func runGuarded(fn func(*sql.Tx) error, tx *sql.Tx) (err error) {
+func runGuarded(ctx context.Context, fn func(context.Context, *sql.Tx) error, tx *sql.Tx) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			err = fmt.Errorf("panic in a grouped write: %v", p)
 		}
 	}()
-	return fn(tx)
+	return fn(ctx, tx)
 }
 
 // stop ends the committer; requests still queued are answered with ErrClosed.
