@@ -116,7 +116,16 @@ func (s *Service) eraseTx(ctx context.Context, tx *sql.Tx, act audit.Actor, u *U
 	if err := audit.Pseudonymise(ctx, tx, u.ID, u.Email, typed, pseudonym); err != nil {
 		return err
 	}
-	return audit.Log(ctx, tx, now, act, action, u.ID, pseudonym, "")
+	if !deleteRow {
+		return audit.Log(ctx, tx, now, act, action, u.ID, pseudonym, "")
+	}
+	// A deleted row's id goes to the next person who registers (SQLite reuses the highest id):
+	// the lines about the applicant keep "applicant #ID" as text but no longer point at the id,
+	// or they would show in that person's data export and on their audit trail.
+	if err := audit.Unlink(ctx, tx, u.ID); err != nil {
+		return err
+	}
+	return audit.Log(ctx, tx, now, act, action, 0, pseudonym, "")
 }
 
 // scrub moves the write-ahead log into the database and truncates it right after an erasure:

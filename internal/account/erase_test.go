@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"saferspaces/internal/account"
 	"saferspaces/internal/audit"
@@ -119,5 +120,52 @@ func TestEraseKeepsLastAdmin(t *testing.T) {
 	}
 	if err := g.svc.Erase(t.Context(), audit.CLI, admin); !errors.Is(err, account.ErrLastAdmin) {
 		t.Errorf("erasing the remaining admin: err = %v", err)
+	}
+}
+
+// A purged applicant's row id is given to the next person who registers (SQLite reuses the
+// highest id); the audit lines about the applicant stay as "applicant #ID" text but must not show
+// in the newcomer's data export.
+func TestPurgedApplicantsLinesStayOutOfTheNextExport(t *testing.T) {
+	g := newGate(t)
+	admin := g.user("admin@example.org", account.RoleAdmin, account.StatusApproved, "de")
+	if err := g.register("erste@stadt.example", func(r *account.Registration) { r.IP = "203.0.113.66" }); err != nil {
+		t.Fatal(err)
+	}
+	var first int64
+	if err := g.db.R.QueryRow(`SELECT id FROM users WHERE email = 'erste@stadt.example'`).Scan(&first); err != nil {
+		t.Fatal(err)
+	}
+	if err := g.svc.Reject(t.Context(), audit.Actor{ID: admin, Email: "admin@example.org"}, first, "keine Behörde"); err != nil {
+		t.Fatal(err)
+	}
+	g.clock.Advance(24 * time.Hour)
+	if n, _, err := g.svc.PurgeApplicants(t.Context(), g.clock.Now(), time.Time{}, false); err != nil || n != 1 {
+		t.Fatalf("purge: %d, %v", n, err)
+	}
+	if err := g.register("zweite@stadt.example", func(r *account.Registration) { r.IP = "198.51.100.2" }); err != nil {
+		t.Fatal(err)
+	}
+	var second int64
+	if err := g.db.R.QueryRow(`SELECT id FROM users WHERE email = 'zweite@stadt.example'`).Scan(&second); err != nil {
+		t.Fatal(err)
+	}
+	if second != first {
+		t.Logf("the id was not reused (%d, then %d): the test shows nothing on this SQLite", first, second)
+	}
+	exp, err := g.svc.ExportUser(t.Context(), second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range exp.SecurityEvents {
+		if strings.Contains(fmt.Sprint(e), "203.0.113.66") || strings.Contains(fmt.Sprint(e), "applicant #") || strings.Contains(fmt.Sprint(e), "rejected") {
+			t.Errorf("the newcomer's export shows the purged applicant's line: %+v", e)
+		}
+	}
+	if len(exp.SecurityEvents) == 0 {
+		t.Error("the newcomer's export lacks their own registration")
+	}
+	if n := g.count(`SELECT count(*) FROM audit_log WHERE target = ? OR actor = ?`, fmt.Sprintf("applicant #%d", first), fmt.Sprintf("applicant #%d", first)); n == 0 {
+		t.Error("the audit log lost the purged applicant's lines")
 	}
 }

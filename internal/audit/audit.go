@@ -122,6 +122,16 @@ func Pseudonymise(ctx context.Context, db Execer, userID int64, email, typed, ps
 	return err
 }
 
+// Unlink takes userID off every line that names it as actor or target (the text stays): for a
+// users row that is deleted, whose id may be given to someone else.
+func Unlink(ctx context.Context, db Execer, userID int64) error {
+	if _, err := db.ExecContext(ctx, `UPDATE audit_log SET actor_id = NULL WHERE actor_id = ?`, userID); err != nil {
+		return err
+	}
+	_, err := db.ExecContext(ctx, `UPDATE audit_log SET target_id = NULL WHERE target_id = ?`, userID)
+	return err
+}
+
 func escapeLike(s string) string {
 	out := make([]rune, 0, len(s))
 	for _, r := range s {
