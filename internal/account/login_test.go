@@ -88,9 +88,13 @@ func TestThrottlingPerAccountBacksOffExponentially(t *testing.T) {
 			t.Fatalf("failure %d: %s", i+1, got)
 		}
 	}
-	// The sixth attempt is refused even with the right password, from any address.
+	// The sixth attempt is refused even with the right password, from any address, and however
+	// the address is capitalised (the account's lookup ignores case, so the count must too).
 	if got := authenticate(e, u.Email, goodPassword, "203.0.113.50"); got != "throttled" {
 		t.Fatalf("6th attempt: %s", got)
+	}
+	if got := authenticate(e, "Erika.Muster@Stadt.example", goodPassword, "203.0.113.51"); got != "throttled" {
+		t.Fatalf("6th attempt with other capitals: %s", got)
 	}
 	e.clock.Advance(29 * time.Second)
 	if got := authenticate(e, u.Email, goodPassword, "192.0.2.1"); got != "throttled" {

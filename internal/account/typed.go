@@ -8,6 +8,7 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"fmt"
+	"strings"
 
 	"saferspaces/internal/sqlite"
 )
@@ -61,7 +62,9 @@ func (s *Service) key(ctx context.Context, tx *sql.Tx) ([]byte, error) {
 }
 
 // typedHash is the stored form of an address as typed: "typed:" and 24 hex digits of
-// HMAC-SHA256 over the normalised text.
+// HMAC-SHA256 over the normalised text, in lower case: accounts are found whatever the case of
+// the address, so the sign-in failures counted under this key must not split by case either
+// (Erika@ and erika@ would each get a fresh allowance).
 func (s *Service) typedHash(ctx context.Context, typed string) (string, error) {
 	return s.typedHashIn(ctx, nil, typed)
 }
@@ -73,7 +76,7 @@ func (s *Service) typedHashIn(ctx context.Context, tx *sql.Tx, typed string) (st
 		return "", err
 	}
 	m := hmac.New(sha256.New, k)
-	m.Write([]byte(normalEmail(typed)))
+	m.Write([]byte(strings.ToLower(normalEmail(typed))))
 	return "typed:" + hex.EncodeToString(m.Sum(nil))[:24], nil
 }
 
