@@ -215,7 +215,7 @@ func (s *Service) RegisterSSO(ctx context.Context, r Registration, id Identity) 
 				return err
 			}
 			for _, a := range admins {
-				if err := s.enqueuePublic(ctx, tx, mailer.KindRegistrationNew, a.Lang, data, a.Email, a.Name); err != nil {
+				if err := s.enqueue(ctx, tx, mailer.KindRegistrationNew, a.Lang, data, a.Email, a.Name); err != nil { // to the admins: not counted (see Register)
 					return err
 				}
 			}
