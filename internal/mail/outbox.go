@@ -213,6 +213,32 @@ func (o *Outbox) Backlog(ctx context.Context) (pending int, oldest time.Duration
 	return pending, oldest, nil
 }
 
+// Stuck reports whether delivery has stopped: mail has waited for longer than after, nothing
+// made since the oldest of it was delivered within after, and the waiting mail is either not
+// tried yet (the worker is not running) or for more than one recipient (the SMTP server or
+// the network refuses everything). One recipient whose mailbox keeps answering "try later" is
+// retried for hours by design; while other mail goes out that is not the outbox standing still.
+func (o *Outbox) Stuck(ctx context.Context, after time.Duration) (bool, error) {
+	cutoff := o.now().Add(-after).Unix()
+	var recipients, untried int
+	var oldest sql.NullInt64
+	err := o.db.R.QueryRowContext(ctx, `SELECT count(DISTINCT to_addr), coalesce(sum(attempts = 0), 0), min(created_at)
+		FROM mail_outbox WHERE status = ? AND created_at <= ?`, StatusPending, cutoff).Scan(&recipients, &untried, &oldest)
+	if err != nil {
+		return false, fmt.Errorf("mail backlog: %w", err)
+	}
+	if !oldest.Valid {
+		return false, nil
+	}
+	var moving bool
+	err = o.db.R.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM mail_outbox WHERE created_at >= ? AND sent_at >= ?)`,
+		oldest.Int64, cutoff).Scan(&moving)
+	if err != nil {
+		return false, fmt.Errorf("mail backlog: %w", err)
+	}
+	return !moving && (untried > 0 || recipients > 1), nil
+}
+
 // record stores the outcome of one attempt.
 func (o *Outbox) record(ctx context.Context, q queued, sendErr error) error {
 	now := o.now()

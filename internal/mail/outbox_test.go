@@ -3,8 +3,10 @@ package mail_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -212,5 +214,63 @@ func TestUnbuildableMailFailsAtOnce(t *testing.T) {
 	}
 	if n, _, err := ob.Backlog(t.Context()); err != nil || n != 0 {
 		t.Fatalf("backlog %d, %v: a failed mail is not waiting", n, err)
+	}
+}
+
+// Stuck tells an outbox that stands still (worker stopped, SMTP refusing everyone) from one
+// mailbox that keeps answering "try later" while the rest of the mail goes out.
+func TestStuckIsTheOutboxNotOneMailbox(t *testing.T) {
+	db := testkit.OpenDB(t)
+	clk := newClock()
+	var refuse sync.Map // recipients the server answers "452" for
+	var all atomic.Bool // the server refuses everyone
+	sender := senderFunc(func(_ context.Context, m mail.Message, _ int64) error {
+		if _, ok := refuse.Load(m.To); ok || all.Load() {
+			return errors.New("452 4.2.2 mailbox full, try later")
+		}
+		return nil
+	})
+	ob := mail.NewOutbox(db, sender, testkit.Logger(io.Discard), clk.Now)
+	stuck := func() bool {
+		t.Helper()
+		s, err := ob.Stuck(t.Context(), 30*time.Minute)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	// Not tried for 31 minutes: the worker does not run.
+	enqueue(t, db, activation(t, "voll@example.org", "https://s.example/activate/x"), clk.Now())
+	clk.Advance(31 * time.Minute)
+	if !stuck() {
+		t.Error("mail never tried for 31 minutes: not stuck")
+	}
+	// One full mailbox, retried for an hour while 40 other mails go out: not stuck.
+	refuse.Store("voll@example.org", true)
+	for i := range 40 {
+		enqueue(t, db, activation(t, fmt.Sprintf("p%d@example.org", i), "https://s.example/activate/y"), clk.Now())
+		if _, err := ob.DeliverDue(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		clk.Advance(90 * time.Second)
+	}
+	if stuck() {
+		t.Error("one refusing mailbox among mail that goes out: stuck")
+	}
+	// Nothing else to send for an hour: still only that one mailbox.
+	clk.Advance(time.Hour)
+	ob.DeliverDue(t.Context())
+	if stuck() {
+		t.Error("one refusing mailbox on a quiet platform: stuck")
+	}
+	// The server refuses everyone: mail to other recipients waits too.
+	all.Store(true)
+	enqueue(t, db, activation(t, "zweite@example.org", "https://s.example/activate/z"), clk.Now())
+	enqueue(t, db, activation(t, "dritte@example.org", "https://s.example/activate/w"), clk.Now())
+	ob.DeliverDue(t.Context())
+	clk.Advance(31 * time.Minute)
+	ob.DeliverDue(t.Context())
+	if !stuck() {
+		t.Error("two recipients refused for 31 minutes, nothing delivered: not stuck")
 	}
 }

@@ -12,8 +12,9 @@ import (
 // Readiness: /healthz says the process is alive and its database answers (liveness: restart me
 // if not). /readyz says whether the platform can do its work: the database accepts writes (a full
 // disk makes every sign-in and every completed lesson fail) and the mail outbox is moving (mail
-// waiting longer than mailStuckAfter means SMTP is down or the worker stopped). Monitoring
-// alerts on it; a load balancer may take the instance out of rotation.
+// waiting longer than mailStuckAfter while nothing goes out means SMTP is down or the worker
+// stopped; one mailbox that keeps answering "try later" does not count, see Outbox.Stuck).
+// Monitoring alerts on it; a load balancer may take the instance out of rotation.
 const (
 	mailStuckAfter = 30 * time.Minute
 	// readinessTTL is how long an answer is reused: the write check costs a commit, and the
@@ -74,12 +75,17 @@ func (s *Server) checkReady(ctx context.Context) (bool, string) {
 			line(true, "database: ok, accepts writes")
 		}
 	}
-	pending, oldest, err := s.Outbox.Backlog(ctx)
+	stuck, err := s.Outbox.Stuck(ctx, mailStuckAfter)
+	var pending int
+	var oldest time.Duration
+	if err == nil && stuck {
+		pending, oldest, err = s.Outbox.Backlog(ctx)
+	}
 	switch {
 	case err != nil:
 		s.log.Error("readyz: mail outbox", "err", err)
 		line(false, "mail outbox: unreadable")
-	case oldest >= mailStuckAfter:
+	case stuck:
 		// The endpoint is public: it says that mail is stuck, not how much of it there is (the
 		// log and the metrics endpoint, on its own address, have the figures).
 		s.log.Warn("readyz: mail outbox stuck", "waiting", pending, "oldest", oldest.Round(time.Minute).String())
