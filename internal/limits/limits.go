@@ -33,6 +33,14 @@ func New(burst int, every time.Duration, now func() time.Time) *Keyed {
 // Allow takes one event from key's bucket, reporting whether there was one, and if not how
 // long until there is.
 func (k *Keyed) Allow(key string) (bool, time.Duration) {
+	ok, wait, _ := k.Take(key)
+	return ok, wait
+}
+
+// Take is Allow that can be undone: when the event turns out not to have happened (the form was
+// refused before it stored or mailed anything), undo gives the event back to key's bucket, as far
+// as later events allow. undo is nil when there was no event to take.
+func (k *Keyed) Take(key string) (ok bool, wait time.Duration, undo func()) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	now := k.now()
@@ -47,9 +55,13 @@ func (k *Keyed) Allow(key string) (bool, time.Duration) {
 	r := b.ReserveN(now, 1)
 	if d := r.DelayFrom(now); d > 0 {
 		r.CancelAt(now)
-		return false, d
+		return false, d, nil
 	}
-	return true, 0
+	return true, 0, func() {
+		k.mu.Lock()
+		defer k.mu.Unlock()
+		r.CancelAt(k.now())
+	}
 }
 
 // sweep drops the buckets that are full again (their keys have been quiet long enough); if that

@@ -13,6 +13,8 @@ import (
 
 	"saferspaces/internal/account"
 	"saferspaces/internal/app"
+	"saferspaces/internal/audit"
+	"saferspaces/internal/i18n"
 )
 
 // 30 registrations from one client address, all for one victim's address: only the first is
@@ -329,5 +331,29 @@ func TestExportIsCompleteAndSnakeCase(t *testing.T) {
 	if len(doc["sessions"].([]any)) != 1 || len(doc["mails"].([]any)) != 1 || len(doc["remembered_browsers"].([]any)) != 1 ||
 		len(doc["security_events"].([]any)) < 2 || len(doc["declaration_acceptances"].([]any)) != 1 {
 		t.Errorf("export sections: %s", p.Body)
+	}
+}
+
+// Registrations refused before anything is stored or mailed (here: against an outdated
+// declaration) do not use up the address's allowance: three of them, sent by anyone, must not
+// keep the address's owner from registering for hours.
+func TestRefusedRegistrationsLeaveTheAddressFree(t *testing.T) {
+	h := newHarness(t, func(p *app.Parts) { p.Config.TrustedProxies = "127.0.0.1" })
+	if _, err := h.acc.PublishDeclaration(t.Context(), audit.CLI, map[i18n.Lang]string{"de": "Zweite Fassung", "en": "Second version"}); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 4 {
+		p := h.browser().postWith("/register", regForm("opfer@stadt.example"), http.Header{"X-Forwarded-For": {fmt.Sprintf("198.51.100.%d", i+1)}})
+		if p.Status != http.StatusConflict {
+			t.Fatalf("registration against the old declaration: %d", p.Status)
+		}
+	}
+	form := regForm("opfer@stadt.example")
+	form.Set("declaration_version", "3")
+	if p := h.browser().postWith("/register", form, http.Header{"X-Forwarded-For": {"203.0.113.7"}}); p.Status != http.StatusSeeOther {
+		t.Errorf("the owner's own registration afterwards: %d (Retry-After %q), want 303", p.Status, p.Header.Get("Retry-After"))
+	}
+	if n := h.count(`SELECT count(*) FROM users WHERE email = 'opfer@stadt.example'`); n != 1 {
+		t.Errorf("%d applicants stored", n)
 	}
 }

@@ -148,13 +148,26 @@ func (s *Server) registerPost(w http.ResponseWriter, r *http.Request) {
 	// client address, per address typed (a victim's mailbox), and the hourly cap on the mail that
 	// public forms cause.
 	if err == nil {
+		var giveBack func()
 		if !s.allow(w, r,
 			func() (bool, time.Duration) { return s.limits.registerByIP.Allow(reg.IP) },
-			func() (bool, time.Duration) { return s.limits.registerByTarget.Allow(targetKey(f.Email)) },
-		) || s.mailCapReached(w, r) {
+			func() (ok bool, wait time.Duration) {
+				ok, wait, giveBack = s.limits.registerByTarget.Take(targetKey(f.Email))
+				return ok, wait
+			},
+		) {
 			return
 		}
-		err = s.acc.Register(r.Context(), reg)
+		if s.mailCapReached(w, r) {
+			giveBack()
+			return
+		}
+		// A registration refused before anything was stored or mailed (a declaration changed
+		// meanwhile, a wrong cohort code) gives the address's event back: otherwise three such
+		// requests by anyone would keep the address's owner from registering for hours.
+		if err = s.acc.Register(r.Context(), reg); err != nil {
+			giveBack()
+		}
 	}
 	if s.registerRefused(w, r, f, err) {
 		return
