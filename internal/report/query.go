@@ -119,8 +119,10 @@ func (s *Service) sqlFigures(ctx context.Context, c account.Cohort, q Query, now
 	return f, members, matches, err
 }
 
-// sqlFiguresKey is sqlFigures that also returns the sum of the members' ids, which with their
-// number tells whether the membership changed.
+// sqlFiguresKey is sqlFigures that also returns a fingerprint of the membership: the sum of a
+// multiplicative hash of each member's id (Knuth's, modulo a prime below 2³²), which with the
+// number of members tells whether the membership changed. A plain sum of ids did not: 5 and 10
+// swapped for 7 and 8 kept it. Ids stay far below 2³¹, so the products fit in 64 bits.
 func (s *Service) sqlFiguresKey(ctx context.Context, c account.Cohort, q Query, now time.Time) (sums, int, int, int64, error) {
 	cond, fargs := q.filter()
 	match := "1"
@@ -132,7 +134,7 @@ func (s *Service) sqlFiguresKey(ctx context.Context, c account.Cohort, q Query, 
 	var ids int64
 	err := s.db.R.QueryRowContext(ctx, `SELECT count(*), coalesce(sum(coalesce(p.percent, 0)), 0),
 			coalesce(sum(`+sqlInactive+`), 0), coalesce(sum(`+sqlOverdue+`), 0), coalesce(sum(coalesce(p.complete, 0)), 0),
-			coalesce(sum(CASE WHEN `+match+` THEN 1 ELSE 0 END), 0), coalesce(sum(m.user_id), 0)`+memberFrom,
+			coalesce(sum(CASE WHEN `+match+` THEN 1 ELSE 0 END), 0), coalesce(sum((m.user_id * 2654435761) % 4294967291), 0)`+memberFrom,
 		append(s.args(c, now), fargs...)...).Scan(&members, &total, &f.inactive, &f.overdue, &f.completed, &matches, &ids)
 	if err != nil {
 		return sums{}, 0, 0, 0, fmt.Errorf("cohort figures: %w", err)
@@ -168,8 +170,8 @@ func (s *Service) sqlRows(ctx context.Context, c account.Cohort, q Query, now ti
 
 // timelineKey is what the completions of a cohort depend on: its members and the certificates.
 type timelineKey struct {
-	cohort, memberIDs, lastCertificate int64
-	members                            int
+	cohort, membership, lastCertificate int64
+	members                             int
 }
 
 // timelineCache keeps each cohort's completion counts until a certificate is issued or the
@@ -186,8 +188,8 @@ type cachedCounts struct {
 }
 
 // cachedTimeline is sqlTimeline, answered from the cache when nothing it depends on changed.
-func (s *Service) cachedTimeline(ctx context.Context, c account.Cohort, now time.Time, members int, memberIDs int64) ([]learning.Count, error) {
-	key := timelineKey{cohort: c.ID, memberIDs: memberIDs, members: members}
+func (s *Service) cachedTimeline(ctx context.Context, c account.Cohort, now time.Time, members int, membership int64) ([]learning.Count, error) {
+	key := timelineKey{cohort: c.ID, membership: membership, members: members}
 	if err := s.db.R.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) FROM certificates`).Scan(&key.lastCertificate); err != nil {
 		return nil, fmt.Errorf("cohort timeline: %w", err)
 	}

@@ -193,7 +193,7 @@ func (r *Report) paging(matches int) (offset int) {
 
 // sqlPage fills the report from the summaries, in SQL: figures, one page of rows, the timeline.
 func (s *Service) sqlPage(ctx context.Context, r *Report) ([]row, error) {
-	f, members, matches, memberIDs, err := s.sqlFiguresKey(ctx, r.Cohort, r.Query, r.At)
+	f, members, matches, membership, err := s.sqlFiguresKey(ctx, r.Cohort, r.Query, r.At)
 	if err != nil {
 		return nil, err
 	}
@@ -207,7 +207,7 @@ func (s *Service) sqlPage(ctx context.Context, r *Report) ([]row, error) {
 	if err != nil {
 		return nil, err
 	}
-	counts, err := s.cachedTimeline(ctx, r.Cohort, r.At, members, memberIDs)
+	counts, err := s.cachedTimeline(ctx, r.Cohort, r.At, members, membership)
 	if err != nil {
 		return nil, err
 	}

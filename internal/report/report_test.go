@@ -2,6 +2,7 @@ package report_test
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -375,5 +376,44 @@ func TestSortByModule(t *testing.T) {
 	r, err = w.svc.Report(context.Background(), w.nord, w.trainerT, "trainer", report.Query{Sort: "m.nonsense"})
 	if err != nil || r.Query.Sort != report.SortName {
 		t.Errorf("an unknown module falls back to the name: %q, %v", r.Query.Sort, err)
+	}
+}
+
+// The cached completions chart notices a change of members even when their number and the sum of
+// their ids stay the same (5 and 10 swapped for 7 and 8).
+func TestTimelineFollowsASwapOfMembers(t *testing.T) {
+	db := testkit.OpenDB(t)
+	f := fixture{t, db}
+	clock := testkit.NewClock(day(20, 12))
+	svc, learn := newService(t, db, clock.Now)
+	c := f.cohort("Nord", day(1, 9))
+	trainer := f.exec(`INSERT INTO users(id, email, name, organisation, role, status, created_at) VALUES (100, 't@example.org', 'Tanja Trainer', 'Land', 'trainer', 'approved', ?)`, day(1, 8).Unix())
+	f.leads(c, trainer)
+	for _, id := range []int64{5, 7, 8, 10} {
+		f.exec(`INSERT INTO users(id, email, name, organisation, role, status, created_at) VALUES (?, ?, ?, 'Amt', 'learner', 'approved', ?)`,
+			id, fmt.Sprintf("l%d@example.org", id), fmt.Sprintf("Lernende %d", id), day(1, 8).Unix())
+	}
+	f.cert(7, "alpha", day(3, 10))
+	f.member(c, 5, day(1, 10))
+	f.member(c, 10, day(1, 10))
+	if _, err := learn.RebuildSummaries(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	total := func() int {
+		t.Helper()
+		r, err := svc.Report(t.Context(), c, trainer, "trainer", report.Query{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r.Timeline.Total
+	}
+	if got := total(); got != 0 {
+		t.Fatalf("members 5 and 10: %d completions, want 0", got)
+	}
+	f.exec(`DELETE FROM cohort_members WHERE cohort_id = ? AND user_id IN (5, 10)`, c)
+	f.member(c, 7, day(1, 10))
+	f.member(c, 8, day(1, 10))
+	if got := total(); got != 1 {
+		t.Errorf("members 7 and 8 (7 with a certificate): %d completions, want 1 — the chart of the old members", got)
 	}
 }
