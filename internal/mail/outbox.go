@@ -171,15 +171,23 @@ func (o *Outbox) DeliverDue(ctx context.Context) (sent int, err error) {
 // worker died after sending it and before recording it — at least once, never lost.
 const claimLease = 15 * time.Minute
 
-// claim takes the oldest due mail in one statement: its next attempt moves past the lease, so no
-// other worker finds it due, and it is returned; nil when nothing is due.
+// bulkKinds are the mails sent to many people at once — a cohort's reminders, a trainer's
+// message, retention's warnings — which may queue by the thousand; the rest (activation, password
+// reset, registration, certificates) goes out before them.
+var bulkKinds = []Kind{KindReminder, KindCohortMessage, KindInactivityWarning}
+
+// claim takes the oldest due mail in one statement, mail to one person before bulk mail (a
+// password reset must not wait behind a cohort's thousand reminders: its link expires in an
+// hour): its next attempt moves past the lease, so no other worker finds it due, and it is
+// returned; nil when nothing is due.
 func (o *Outbox) claim(ctx context.Context, now time.Time) (*queued, error) {
 	var q queued
 	m := &q.msg
 	err := o.db.W.QueryRowContext(ctx, `UPDATE mail_outbox SET next_attempt_at = ?
-		WHERE id = (SELECT id FROM mail_outbox WHERE status = ? AND next_attempt_at <= ? ORDER BY id LIMIT 1)
+		WHERE id = (SELECT id FROM mail_outbox WHERE status = ? AND next_attempt_at <= ?
+			ORDER BY kind IN (?, ?, ?), id LIMIT 1)
 		RETURNING id, attempts, to_addr, to_name, lang, kind, subject, body, message_key`,
-		now.Add(claimLease).Unix(), StatusPending, now.Unix()).Scan(&q.id, &q.attempts, &m.To, &m.ToName, &m.Lang, &m.Kind, &m.Subject, &m.Body, &m.MessageKey)
+		now.Add(claimLease).Unix(), StatusPending, now.Unix(), bulkKinds[0], bulkKinds[1], bulkKinds[2]).Scan(&q.id, &q.attempts, &m.To, &m.ToName, &m.Lang, &m.Kind, &m.Subject, &m.Body, &m.MessageKey)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}

@@ -274,3 +274,35 @@ func TestStuckIsTheOutboxNotOneMailbox(t *testing.T) {
 		t.Error("two recipients refused for 31 minutes, nothing delivered: not stuck")
 	}
 }
+
+// Mail to one person goes out before bulk mail queued earlier: a password reset does not wait
+// behind a cohort's reminders (its link would expire first); each kind keeps its own order.
+func TestOneToOneMailBeforeBulkMail(t *testing.T) {
+	db := testkit.OpenDB(t)
+	clk := newClock()
+	var kinds []string
+	ob := mail.NewOutbox(db, senderFunc(func(_ context.Context, m mail.Message, _ int64) error {
+		kinds = append(kinds, m.Kind)
+		return nil
+	}), testkit.Logger(io.Discard), clk.Now)
+	for i := range 30 {
+		m, err := mail.Compose(mail.KindReminder, "de", mail.Data{Name: "Lernende", Email: fmt.Sprintf("l%d@example.org", i),
+			Cohort: "Nord", BaseURL: "https://s.example"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		enqueue(t, db, m, clk.Now())
+	}
+	reset, err := mail.Compose(mail.KindPasswordReset, "de", mail.Data{Name: "Erika", Email: "erika@example.org",
+		Link: "https://s.example/reset/x", BaseURL: "https://s.example"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	enqueue(t, db, reset, clk.Now())
+	if sent, err := ob.DeliverDue(t.Context()); err != nil || sent != 31 {
+		t.Fatalf("DeliverDue = %d, %v", sent, err)
+	}
+	if kinds[0] != string(mail.KindPasswordReset) {
+		t.Errorf("sent first: %s, want the password reset before 30 reminders queued earlier", kinds[0])
+	}
+}
