@@ -171,6 +171,21 @@ func TestThrottlingPerAddress(t *testing.T) {
 	if got := authenticate(e, u.Email, goodPassword, ip); got != "ok" {
 		t.Fatalf("15 minutes later: %s", got)
 	}
+	// An IPv6 client counts by its /64: a new address of the prefix for every guess is no way out.
+	for i := range 50 {
+		if got := authenticate(e, fmt.Sprintf("probe%d@stadt.example", i%10), "irgendein Passwort", fmt.Sprintf("2001:db8:7:7::%x", i+1)); got != "invalid" {
+			t.Fatalf("IPv6 failure %d: %s", i+1, got)
+		}
+		if i%10 == 9 {
+			e.clock.Advance(31 * time.Second)
+		}
+	}
+	if got := authenticate(e, u.Email, goodPassword, "2001:db8:7:7::ffff"); got != "throttled" {
+		t.Fatalf("51st attempt from the /64: %s", got)
+	}
+	if got := authenticate(e, u.Email, goodPassword, "2001:db8:7:8::1"); got != "ok" {
+		t.Fatalf("another /64: %s", got)
+	}
 }
 
 // A burst of parallel guesses is counted as it comes in, not after the slow password checks:

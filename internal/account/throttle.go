@@ -9,6 +9,7 @@ import (
 
 	"saferspaces/internal/audit"
 	"saferspaces/internal/errs"
+	"saferspaces/internal/limits"
 )
 
 // Sign-in throttling, counted from login_failures (failed attempts only; refused attempts while
@@ -72,8 +73,9 @@ func backoff(n int) time.Duration {
 // behind NAT) never add up to the address's cap.
 type attempt struct {
 	s         *Service
-	key       string // typedHash of the address typed
-	ip        string
+	key       string    // typedHash of the address typed
+	ip        string    // the client's address, for the audit log
+	network   string    // what the per-address cap counts (limits.Network: an IPv6 address's /64)
 	device    []byte    // hash of a trusted device of the account typed; nil for none
 	now       time.Time // when the attempt got its slot
 	release   func()    // the hashing slot; nil once given back
@@ -103,7 +105,7 @@ func (s *Service) newAttempt(ctx context.Context, email, ip, device string) (*at
 	if err != nil {
 		return nil, err
 	}
-	a := &attempt{s: s, key: key, ip: clipBytes(ip, 64)}
+	a := &attempt{s: s, key: key, ip: clipBytes(ip, 64), network: clipBytes(limits.Network(ip), 64)}
 	if a.device, err = trustedDevice(ctx, s.db.R, device, email, s.now()); err != nil {
 		return nil, err
 	}
@@ -125,7 +127,7 @@ func (s *Service) startAttempt(ctx context.Context, a *attempt) (wait time.Durat
 	s.attempts.mu.Lock()
 	defer s.attempts.mu.Unlock()
 	now := s.now()
-	wait, err = throttleWaitIn(ctx, s.db.R, a, now, s.attempts.byKey[a.counter()], s.attempts.byIP[a.ip])
+	wait, err = throttleWaitIn(ctx, s.db.R, a, now, s.attempts.byKey[a.counter()], s.attempts.byIP[a.network])
 	if err != nil || wait > 0 {
 		release()
 		return wait, err
@@ -134,7 +136,7 @@ func (s *Service) startAttempt(ctx context.Context, a *attempt) (wait time.Durat
 		s.attempts.byKey, s.attempts.byIP = map[string]int{}, map[string]int{}
 	}
 	s.attempts.byKey[a.counter()]++
-	s.attempts.byIP[a.ip]++
+	s.attempts.byIP[a.network]++
 	a.now, a.release = now, release
 	return 0, nil
 }
@@ -171,8 +173,8 @@ func (a *attempt) forget() {
 	if in.byKey[a.counter()]--; in.byKey[a.counter()] <= 0 {
 		delete(in.byKey, a.counter())
 	}
-	if in.byIP[a.ip]--; in.byIP[a.ip] <= 0 {
-		delete(in.byIP, a.ip)
+	if in.byIP[a.network]--; in.byIP[a.network] <= 0 {
+		delete(in.byIP, a.network)
 	}
 }
 
@@ -181,7 +183,7 @@ func (a *attempt) forget() {
 func (s *Service) throttleWait(ctx context.Context, a *attempt, now time.Time) (time.Duration, error) {
 	s.attempts.mu.Lock()
 	defer s.attempts.mu.Unlock()
-	return throttleWaitIn(ctx, s.db.R, a, now, s.attempts.byKey[a.counter()], s.attempts.byIP[a.ip])
+	return throttleWaitIn(ctx, s.db.R, a, now, s.attempts.byKey[a.counter()], s.attempts.byIP[a.network])
 }
 
 // fail stores the attempt as a failed sign-in and stops counting it as in flight, in one step
@@ -218,7 +220,7 @@ func throttleWaitIn(ctx context.Context, q querier, a *attempt, now time.Time, p
 	var ipFailures int
 	var ipOldest int64
 	err := q.QueryRowContext(ctx, `SELECT count(*), coalesce(min(at), 0) FROM login_failures WHERE ip = ? AND at > ?`,
-		a.ip, t-int64(ipWindow/time.Second)).Scan(&ipFailures, &ipOldest)
+		a.network, t-int64(ipWindow/time.Second)).Scan(&ipFailures, &ipOldest)
 	if err != nil {
 		return 0, fmt.Errorf("throttle by address: %w", err)
 	}
@@ -271,11 +273,11 @@ func throttleWaitIn(ctx context.Context, q querier, a *attempt, now time.Time, p
 func (s *Service) recordFailure(ctx context.Context, a *attempt, actor string, u *User, reason string) error {
 	return s.db.Tx(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO login_failures(email, ip, at, device) VALUES(?, ?, ?, ?)`,
-			a.key, a.ip, a.now.Unix(), a.device); err != nil {
+			a.key, a.network, a.now.Unix(), a.device); err != nil {
 			return fmt.Errorf("record failed sign-in: %w", err)
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM login_failures WHERE (email = ? OR ip = ?) AND at <= ?`,
-			a.key, a.ip, a.now.Add(-failureRetention).Unix()); err != nil {
+			a.key, a.network, a.now.Add(-failureRetention).Unix()); err != nil {
 			return fmt.Errorf("prune failed sign-ins: %w", err)
 		}
 		if a.device != nil {

@@ -5,6 +5,7 @@
 package limits
 
 import (
+	"net/netip"
 	"sync"
 	"time"
 
@@ -75,4 +76,20 @@ func (k *Keyed) sweep(now time.Time) {
 	if len(k.buckets) >= maxKeys {
 		k.buckets = map[string]*rate.Limiter{}
 	}
+}
+
+// Network is what a per-address limit counts for a client address: an IPv4 address itself, an
+// IPv6 address's /64 prefix. One IPv6 household or office gets a whole /64 and may pick any of its
+// 2⁶⁴ addresses for each request; counted one by one they would make every limit per address
+// meaningless. Text that is not an address is returned as it is.
+func Network(ip string) string {
+	a, err := netip.ParseAddr(ip)
+	if err != nil {
+		return ip
+	}
+	a = a.Unmap()
+	if a.Is4() {
+		return a.String()
+	}
+	return netip.PrefixFrom(a.WithZone(""), 64).Masked().String()
 }

@@ -32,3 +32,18 @@ func TestKeyedBuckets(t *testing.T) {
 		t.Error("two events after one interval")
 	}
 }
+
+func TestNetwork(t *testing.T) {
+	for in, want := range map[string]string{
+		"192.0.2.7":                     "192.0.2.7",
+		"::ffff:192.0.2.7":              "192.0.2.7",
+		"2001:db8:1:2:aaaa:bbbb:cccc:1": "2001:db8:1:2::/64",
+		"2001:db8:1:2::1":               "2001:db8:1:2::/64",
+		"fe80::1%eth0":                  "fe80::/64",
+		"not an address":                "not an address",
+	} {
+		if got := limits.Network(in); got != want {
+			t.Errorf("Network(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

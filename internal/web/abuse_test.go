@@ -357,3 +357,23 @@ func TestRefusedRegistrationsLeaveTheAddressFree(t *testing.T) {
 		t.Errorf("%d applicants stored", n)
 	}
 }
+
+// An IPv6 client may use any address of its /64 for each request; the per-address limits count
+// the /64, so "forgot password" from one office's prefix stops after ten, while another prefix
+// is not affected.
+func TestLimitsCountAnIPv6ClientByItsPrefix(t *testing.T) {
+	h := newHarness(t, func(p *app.Parts) { p.Config.TrustedProxies = "127.0.0.1" })
+	count := map[int]int{}
+	for i := range 15 {
+		p := h.browser().postWith("/password/forgot", url.Values{"email": {fmt.Sprintf("x%d@stadt.example", i)}},
+			http.Header{"X-Forwarded-For": {fmt.Sprintf("2001:db8:1:2::%x", i+1)}})
+		count[p.Status]++
+	}
+	if count[http.StatusOK] != 10 || count[http.StatusTooManyRequests] != 5 {
+		t.Errorf("15 requests from 15 addresses of one /64: %v, want 10 answered and 5 × 429", count)
+	}
+	if p := h.browser().postWith("/password/forgot", url.Values{"email": {"y@stadt.example"}},
+		http.Header{"X-Forwarded-For": {"2001:db8:1:3::1"}}); p.Status != http.StatusOK {
+		t.Errorf("another /64: %d", p.Status)
+	}
+}

@@ -285,7 +285,7 @@ func (s *Server) forgotPost(w http.ResponseWriter, r *http.Request) {
 		s.page(w, r, http.StatusUnprocessableEntity, "forgot", &forgotData{Base: s.base(r, "auth.forgot.title"), Form: f, Errors: fe})
 		return
 	}
-	if !s.allow(w, r, func() (bool, time.Duration) { return s.limits.forgotByIP.Allow(clientIP(r)) }) || s.mailCapReached(w, r) {
+	if !s.allow(w, r, func() (bool, time.Duration) { return s.limits.forgotByIP.Allow(network(r)) }) || s.mailCapReached(w, r) {
 		return
 	}
 	if err := s.acc.RequestReset(r.Context(), f.Email, clientIP(r)); err != nil {

@@ -42,7 +42,7 @@ func (s *Server) renderLegal(w http.ResponseWriter, r *http.Request, status int,
 // feedbackPost stores accessibility feedback and mails it to the contact address. It is limited
 // per client address and by the hourly mail cap, like every public form that causes mail.
 func (s *Server) feedbackPost(w http.ResponseWriter, r *http.Request) {
-	if !s.allow(w, r, func() (bool, time.Duration) { return s.limits.feedbackByIP.Allow(clientIP(r)) }) || s.mailCapReached(w, r) {
+	if !s.allow(w, r, func() (bool, time.Duration) { return s.limits.feedbackByIP.Allow(network(r)) }) || s.mailCapReached(w, r) {
 		return
 	}
 	f := feedbackForm{Message: r.PostFormValue("message"), Email: strings.TrimSpace(r.PostFormValue("email"))}
@@ -133,7 +133,7 @@ func (s *Server) renew(w http.ResponseWriter, r *http.Request) {
 // renewPost sends a new activation link if the address belongs to an approved account that has
 // not set its password, and answers with the same page for every address.
 func (s *Server) renewPost(w http.ResponseWriter, r *http.Request) {
-	if !s.allow(w, r, func() (bool, time.Duration) { return s.limits.renewByIP.Allow(clientIP(r)) }) || s.mailCapReached(w, r) {
+	if !s.allow(w, r, func() (bool, time.Duration) { return s.limits.renewByIP.Allow(network(r)) }) || s.mailCapReached(w, r) {
 		return
 	}
 	f := forgotForm{Email: strings.TrimSpace(r.PostFormValue("email"))}

@@ -13,6 +13,7 @@ import (
 	"saferspaces/internal/account"
 	"saferspaces/internal/errs"
 	"saferspaces/internal/i18n"
+	"saferspaces/internal/limits"
 	"saferspaces/internal/paths"
 )
 
@@ -150,7 +151,7 @@ func (s *Server) registerPost(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		var giveBack func()
 		if !s.allow(w, r,
-			func() (bool, time.Duration) { return s.limits.registerByIP.Allow(reg.IP) },
+			func() (bool, time.Duration) { return s.limits.registerByIP.Allow(limits.Network(reg.IP)) },
 			func() (ok bool, wait time.Duration) {
 				ok, wait, giveBack = s.limits.registerByTarget.Take(targetKey(f.Email))
 				return ok, wait

@@ -72,5 +72,9 @@ func (s *Server) tooMany(w http.ResponseWriter, r *http.Request, wait time.Durat
 	s.errorPageMsg(w, r, http.StatusTooManyRequests, i18n.T(state(r).lang, "legal.limit.wait", "Minutes", minutes))
 }
 
+// network is the client's address as the per-address limits count it (limits.Network: an IPv6
+// client's /64).
+func network(r *http.Request) string { return limits.Network(clientIP(r)) }
+
 // targetKey is the address typed into a form, as the per-target limit counts it.
 func targetKey(email string) string { return strings.ToLower(strings.TrimSpace(email)) }
