@@ -43,13 +43,29 @@ type LineProblem struct {
 	Message string
 }
 
+// MaxShownProblems bounds the problems an import reports one by one: a file that is wrong
+// throughout (the wrong export, say) says so in its first lines, and the rest is only counted.
+const MaxShownProblems = 100
+
+// Shown returns the problems to list, at most MaxShownProblems, and how many more there are.
+func (e *ImportError) Shown() ([]LineProblem, int) {
+	if len(e.Problems) <= MaxShownProblems {
+		return e.Problems, 0
+	}
+	return e.Problems[:MaxShownProblems], len(e.Problems) - MaxShownProblems
+}
+
 func (e *ImportError) Error() string {
 	var b strings.Builder
-	for i, p := range e.Problems {
+	shown, more := e.Shown()
+	for i, p := range shown {
 		if i > 0 {
 			b.WriteByte('\n')
 		}
 		fmt.Fprintf(&b, "%s:%d: %s", e.File, p.Line, p.Message)
+	}
+	if more > 0 {
+		fmt.Fprintf(&b, "\n%s: and %d more problem(s)", e.File, more)
 	}
 	return b.String()
 }
@@ -108,11 +124,14 @@ func parseImport(r io.Reader, bad *ImportError) ([]ImportRow, error) {
 				break
 			}
 		}
+		reported := map[string]bool{} // fields with a problem already said, so the rules below do not repeat it
 		if n := utf8.RuneCountInString(row.Name); n < 2 || n > MaxNameLen {
 			bad.add(line, "name must have 2 to %d characters", MaxNameLen)
+			reported["name"] = true
 		}
 		if !wellFormedEmail(row.Email) {
 			bad.add(line, "%q is not a valid e-mail address", clipBytes(row.Email, 80))
+			reported["email"] = true
 		} else if prev, dup := seen[strings.ToLower(row.Email)]; dup {
 			bad.add(line, "e-mail address %s already appears on line %d", row.Email, prev)
 		} else {
@@ -120,11 +139,22 @@ func parseImport(r io.Reader, bad *ImportError) ([]ImportRow, error) {
 		}
 		if utf8.RuneCountInString(row.Organisation) > MaxNameLen {
 			bad.add(line, "organisation may have at most %d characters", MaxNameLen)
+			reported["organisation"] = true
 		}
 		switch row.Role {
 		case RoleLearner, RoleTrainer, RoleAdmin:
 		default:
 			bad.add(line, "role %q is not one of learner, trainer, admin (empty means learner)", clipBytes(string(row.Role), 40))
+			reported["role"] = true
+		}
+		// The account's own rules (one line, no control characters …) on every row, so one run
+		// reports every row's problems instead of stopping at the first bad row.
+		in := NewAccount{Email: row.Email, Name: row.Name, Organisation: row.Organisation, Role: row.Role, Cohort: row.Cohort}
+		for _, f := range errs.FieldsOf(in.normalise()) {
+			if !reported[f.Name] {
+				bad.add(line, "%s: %s", f.Name, f.Message)
+				reported[f.Name] = true
+			}
 		}
 		rows = append(rows, row)
 	}

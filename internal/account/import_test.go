@@ -2,6 +2,7 @@ package account_test
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -126,6 +127,46 @@ func TestImportRefusesEmptyAndBrokenFiles(t *testing.T) {
 		if _, err := g.svc.ImportUsers(t.Context(), audit.CLI, "f.csv", strings.NewReader(file), nil); err == nil {
 			t.Errorf("%s: accepted", name)
 		}
+	}
+	if n := g.count(`SELECT count(*) FROM users`); n != 0 {
+		t.Errorf("%d users created", n)
+	}
+}
+
+// One run reports every row's problems: a bad row does not hide the name rules of later rows,
+// and a file wrong throughout lists its first problems and counts the rest.
+func TestImportReportsEveryRowInOneRun(t *testing.T) {
+	g := newGate(t)
+	file := "Anna Two;anna2@;Amt;;\n" +
+		"Max\tTab;max@stadt.example;Amt;;\n" +
+		"Ok Person;ok@stadt.example;Amt\x07Bell;;\n"
+	_, err := g.svc.ImportUsers(t.Context(), audit.CLI, "two.csv", strings.NewReader(file), nil)
+	var ie *account.ImportError
+	if !errors.As(err, &ie) {
+		t.Fatalf("err = %v, want *ImportError", err)
+	}
+	msg := err.Error()
+	for _, want := range []string{`two.csv:1: "anna2@" is not a valid e-mail address`, "two.csv:2: name: must be one line",
+		"two.csv:3: organisation: must be one line"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("message lacks %q:\n%s", want, msg)
+		}
+	}
+	if len(ie.Problems) != 3 {
+		t.Errorf("%d problems, want 3:\n%s", len(ie.Problems), msg)
+	}
+
+	var b strings.Builder
+	for i := range account.MaxShownProblems + 30 {
+		fmt.Fprintf(&b, "Person %d;bad%d;Amt;;\n", i, i)
+	}
+	_, err = g.svc.ImportUsers(t.Context(), audit.CLI, "many.csv", strings.NewReader(b.String()), nil)
+	if !errors.As(err, &ie) || len(ie.Problems) != account.MaxShownProblems+30 {
+		t.Fatalf("err = %v", err)
+	}
+	lines := strings.Split(err.Error(), "\n")
+	if len(lines) != account.MaxShownProblems+1 || lines[len(lines)-1] != "many.csv: and 30 more problem(s)" {
+		t.Errorf("%d lines, last %q", len(lines), lines[len(lines)-1])
 	}
 	if n := g.count(`SELECT count(*) FROM users`); n != 0 {
 		t.Errorf("%d users created", n)

@@ -419,6 +419,37 @@ func TestImportInTheBrowser(t *testing.T) {
 	}
 }
 
+// A file wrong throughout lists its first problems and counts the rest.
+func TestImportInTheBrowserBoundsProblems(t *testing.T) {
+	h := newHarness(t)
+	_, admin := adminBrowser(h)
+	upload := func(content string) *page {
+		t.Helper()
+		var body bytes.Buffer
+		mw := multipart.NewWriter(&body)
+		fw, _ := mw.CreateFormFile("file", "liste.csv")
+		fw.Write([]byte(content))
+		mw.Close()
+		return admin.do("POST", "/admin/users/import", &body, http.Header{"Content-Type": {mw.FormDataContentType()}})
+	}
+	var many strings.Builder
+	for i := range account.MaxShownProblems + 30 {
+		fmt.Fprintf(&many, "Person %d;kaputt%d;Amt;;\n", i, i)
+	}
+	p := upload(many.String())
+	if p.Status != http.StatusUnprocessableEntity {
+		t.Fatalf("many: %d", p.Status)
+	}
+	if n := strings.Count(p.Body, "is not a valid e-mail address"); n != account.MaxShownProblems {
+		t.Errorf("%d problems listed, want %d", n, account.MaxShownProblems)
+	}
+	for _, want := range []string{"liste.csv: 130 Probleme", "… und 30 weitere Probleme."} {
+		if !strings.Contains(p.Body, want) {
+			t.Errorf("page lacks %q", want)
+		}
+	}
+}
+
 func unescapeHTML(s string) string {
 	return strings.NewReplacer("&#34;", `"`, "&#39;", "'", "&amp;", "&", "&lt;", "<", "&gt;", ">", "&#xA;", "\n", "&#xD;", "\r", "&#10;", "\n", "&#13;", "\r").Replace(s)
 }

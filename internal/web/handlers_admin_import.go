@@ -26,8 +26,10 @@ type importData struct {
 	File     string // the file's name as uploaded
 	CSV      string // the file's text, carried to the apply form
 	Rows     []account.ImportRow
-	Problems []account.LineProblem
-	Message  string // a problem with the file as a whole
+	Problems []account.LineProblem // the first account.MaxShownProblems
+	Total    int                   // problems in all
+	More     int                   // problems not listed
+	Message  string                // a problem with the file as a whole
 }
 
 func (s *Server) importPage(w http.ResponseWriter, r *http.Request, status int, d *importData) {
@@ -102,7 +104,8 @@ func (s *Server) checkImport(w http.ResponseWriter, r *http.Request, d *importDa
 	var ie *account.ImportError
 	switch {
 	case errors.As(err, &ie):
-		d.Problems, d.Rows = ie.Problems, nil
+		d.Problems, d.More = ie.Shown()
+		d.Total, d.Rows = len(ie.Problems), nil
 	case errs.Is(err, errs.Invalid):
 		d.Message = i18n.T(lang, "cycles.import.error.empty")
 	case err != nil:
