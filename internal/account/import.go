@@ -1,6 +1,8 @@
 package account
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"database/sql"
 	"encoding/csv"
@@ -74,10 +76,48 @@ func (e *ImportError) add(line int, format string, args ...any) {
 	e.Problems = append(e.Problems, LineProblem{Line: line, Message: fmt.Sprintf(format, args...)})
 }
 
+// Problems of an import file as a whole, said once instead of on every line: a spreadsheet's
+// other CSV flavours give one column per line, which would otherwise be reported line by line.
+var (
+	ErrImportComma = errs.E(errs.Invalid, "the file separates columns with ',' — saferspaces expects ';' (save it as 'CSV (semicolon separated)' or replace the separator)")
+	ErrImportUTF16 = errs.E(errs.Invalid, "the file is UTF-16 — save it as UTF-8 (CSV UTF-8)")
+)
+
+// IsUTF16 reports whether a file that starts with head is UTF-16: it has a UTF-16 byte order
+// mark, or NUL bytes, which no text in UTF-8 has (UTF-16 without a mark has one in every ASCII
+// character).
+func IsUTF16(head []byte) bool {
+	return bytes.HasPrefix(head, []byte{0xFF, 0xFE}) || bytes.HasPrefix(head, []byte{0xFE, 0xFF}) || bytes.IndexByte(head, 0) >= 0
+}
+
+// commaSeparated reports whether the first line of head separates its columns with commas: it
+// has no ';' but enough ',' for the import's columns.
+func commaSeparated(head []byte) bool {
+	head = bytes.TrimPrefix(head, []byte("\uFEFF"))
+	for line := range bytes.Lines(head) {
+		if line = bytes.TrimSpace(line); len(line) == 0 {
+			continue
+		}
+		return bytes.IndexByte(line, ';') < 0 && bytes.Count(line, []byte(",")) >= len(ImportColumns)-2
+	}
+	return false
+}
+
 // parseImport reads a users import file and checks each row on its own; the database is checked
 // by ImportUsers. Problems are added to bad; rows holds the rows that can be checked further.
 func parseImport(r io.Reader, bad *ImportError) ([]ImportRow, error) {
-	cr := csv.NewReader(r)
+	br := bufio.NewReaderSize(r, 64<<10)
+	head, err := br.Peek(4 << 10)
+	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
+		return nil, err
+	}
+	switch {
+	case IsUTF16(head):
+		return nil, ErrImportUTF16
+	case commaSeparated(head):
+		return nil, ErrImportComma
+	}
+	cr := csv.NewReader(br)
 	cr.Comma = ';'
 	cr.FieldsPerRecord = -1
 	cr.TrimLeadingSpace = true
@@ -215,6 +255,9 @@ func (s *Service) PreviewImport(ctx context.Context, file string, r io.Reader) (
 func (s *Service) checkImport(ctx context.Context, file string, r io.Reader, progress func(string, int, int)) ([]ImportRow, []stagedAccount, *ImportError, error) {
 	bad := &ImportError{File: file}
 	rows, err := parseImport(r, bad)
+	if errors.Is(err, ErrImportUTF16) || errors.Is(err, ErrImportComma) {
+		return nil, nil, nil, fmt.Errorf("%s: %w", file, err)
+	}
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("read %s: %w", file, err)
 	}

@@ -3,6 +3,7 @@ package account_test
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -170,5 +171,47 @@ func TestImportReportsEveryRowInOneRun(t *testing.T) {
 	}
 	if n := g.count(`SELECT count(*) FROM users`); n != 0 {
 		t.Errorf("%d users created", n)
+	}
+}
+
+// A comma-separated or UTF-16 file is one problem of the whole file, said once, not a column
+// count on every line.
+func TestImportNamesWrongSeparatorAndEncodingOnce(t *testing.T) {
+	g := newGate(t)
+	utf16 := func(s string, bom ...byte) string {
+		b := slices.Clone(bom)
+		for _, r := range s {
+			b = append(b, byte(r), 0) // little-endian, ASCII only
+		}
+		return string(b)
+	}
+	rows := "name;email;organisation;role;cohort\r\nAnna Amt;anna@stadt.example;Amt;;\r\n"
+	for _, tc := range []struct {
+		name, file string
+		want       error
+		msg        string
+	}{
+		{"comma", "name,email,organisation,role,cohort\nAnna Amt,anna@stadt.example,Amt,,\nBernd Amt,b@stadt.example,Amt,learner,\n",
+			account.ErrImportComma, "the file separates columns with ',' — saferspaces expects ';'"},
+		{"comma without header", "\uFEFF\nAnna Amt,anna@stadt.example,Amt,learner\n", account.ErrImportComma, "expects ';'"},
+		{"UTF-16 LE", utf16(rows, 0xFF, 0xFE), account.ErrImportUTF16, "the file is UTF-16 — save it as UTF-8 (CSV UTF-8)"},
+		{"UTF-16 BE", "\xFE\xFF\x00n\x00a", account.ErrImportUTF16, "UTF-16"},
+		{"UTF-16 without BOM", utf16(rows), account.ErrImportUTF16, "UTF-16"},
+	} {
+		_, err := g.svc.ImportUsers(t.Context(), audit.CLI, "f.csv", strings.NewReader(tc.file), nil)
+		if !errors.Is(err, tc.want) {
+			t.Errorf("%s: err = %v, want %v", tc.name, err, tc.want)
+			continue
+		}
+		if msg := err.Error(); !strings.HasPrefix(msg, "f.csv: ") || !strings.Contains(msg, tc.msg) || strings.Contains(msg, "\n") {
+			t.Errorf("%s: message %q", tc.name, msg)
+		}
+	}
+	// Commas inside a semicolon file's fields are fine.
+	if _, err := g.svc.ImportUsers(t.Context(), audit.CLI, "f.csv", strings.NewReader("Amt, Stadt, Land, Fluss;a@stadt.example;Amt, Abt. 3;;\n"), nil); err != nil {
+		t.Errorf("semicolon file with commas: %v", err)
+	}
+	if n := g.count(`SELECT count(*) FROM users`); n != 1 {
+		t.Errorf("%d users, want 1", n)
 	}
 }

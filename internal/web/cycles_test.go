@@ -419,8 +419,9 @@ func TestImportInTheBrowser(t *testing.T) {
 	}
 }
 
-// A file wrong throughout lists its first problems and counts the rest.
-func TestImportInTheBrowserBoundsProblems(t *testing.T) {
+// A file wrong as a whole (commas, UTF-16) is said once, in the admin's language; a file wrong
+// throughout lists its first problems and counts the rest.
+func TestImportInTheBrowserSaysFileProblemsOnce(t *testing.T) {
 	h := newHarness(t)
 	_, admin := adminBrowser(h)
 	upload := func(content string) *page {
@@ -431,6 +432,16 @@ func TestImportInTheBrowserBoundsProblems(t *testing.T) {
 		fw.Write([]byte(content))
 		mw.Close()
 		return admin.do("POST", "/admin/users/import", &body, http.Header{"Content-Type": {mw.FormDataContentType()}})
+	}
+	for _, tc := range []struct{ name, file, want string }{
+		{"comma", "name,email,organisation,role,cohort\nErika Muster,erika@stadt.example,Amt,,\n", "Die Datei trennt die Spalten mit „,“"},
+		{"UTF-16 with BOM", "\xFF\xFEn\x00a\x00m\x00e\x00;\x00", "Die Datei ist in UTF-16 gespeichert"},
+		{"UTF-16 without BOM", "n\x00a\x00m\x00e\x00;\x00", "Die Datei ist in UTF-16 gespeichert"},
+	} {
+		p := upload(tc.file)
+		if p.Status != http.StatusUnprocessableEntity || strings.Count(p.Body, tc.want) != 1 || strings.Contains(p.Body, "Zeile 1") {
+			t.Errorf("%s: %d, want one %q\n%s", tc.name, p.Status, tc.want, p.Body)
+		}
 	}
 	var many strings.Builder
 	for i := range account.MaxShownProblems + 30 {

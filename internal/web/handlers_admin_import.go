@@ -66,6 +66,8 @@ func (s *Server) adminImportPreview(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case len(raw) > maxImportBytes:
 		d.Message = i18n.T(lang, "cycles.import.error.size")
+	case account.IsUTF16(raw):
+		d.Message = i18n.T(lang, "cycles.import.error.utf16")
 	case !utf8.Valid(raw):
 		d.Message = i18n.T(lang, "cycles.import.error.utf8")
 	}
@@ -106,6 +108,10 @@ func (s *Server) checkImport(w http.ResponseWriter, r *http.Request, d *importDa
 	case errors.As(err, &ie):
 		d.Problems, d.More = ie.Shown()
 		d.Total, d.Rows = len(ie.Problems), nil
+	case errors.Is(err, account.ErrImportComma):
+		d.Message = i18n.T(lang, "cycles.import.error.comma")
+	case errors.Is(err, account.ErrImportUTF16):
+		d.Message = i18n.T(lang, "cycles.import.error.utf16")
 	case errs.Is(err, errs.Invalid):
 		d.Message = i18n.T(lang, "cycles.import.error.empty")
 	case err != nil:
