@@ -53,6 +53,11 @@ func resolveBaseURL(ctx context.Context, cfg *config.Config, db *sqlite.DB, stde
 		return err
 	}
 	if ok && v != "" {
+		// Stored by a serve from before the URL was checked as strictly as now: refuse it rather
+		// than print links that do not work.
+		if err := config.CheckBaseURL("the public URL serve stored", v); err != nil {
+			return fmt.Errorf("%w; give --base-url, or start serve once with a corrected --base-url", err)
+		}
 		cfg.BaseURL = v
 		return nil
 	}

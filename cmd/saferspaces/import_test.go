@@ -123,3 +123,36 @@ func TestUsersImportCommand(t *testing.T) {
 		t.Errorf("missing file: err = %v", err)
 	}
 }
+
+// Links are the base URL plus a path: a query or fragment would swallow the path and a user name
+// would travel in every e-mail, so both the flag and a value stored by an older serve are refused.
+func TestBaseURLWithQueryFragmentOrUserRefused(t *testing.T) {
+	data := migratedData(t)
+	file := filepath.Join(t.TempDir(), "staff.csv")
+	os.WriteFile(file, []byte("Anna Amt;anna@stadt.example;Amt;;\n"), 0o600)
+	for _, tc := range []struct{ url, want string }{
+		{"https://example.org/path?x=1#frag", "--base-url must not have a query (?…) or fragment (#…)"},
+		{"https://example.org/#frag", "--base-url must not have a query (?…) or fragment (#…)"},
+		{"https://user:secret@example.org", "--base-url must not have a user name or password (user:pass@)"},
+	} {
+		_, errOut, err := runCmd(t, "users", "import", "--data", data, "--base-url", tc.url, file)
+		if !errors.Is(err, errUsage) || !strings.Contains(errOut, tc.want) || strings.Contains(errOut, "secret") {
+			t.Errorf("%s: err = %v\n%s", tc.url, err, errOut)
+		}
+	}
+	db, err := sql.Open("sqlite3", filepath.Join(data, "saferspaces.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`INSERT INTO settings(key, value) VALUES(?, ?)`, baseURLSetting, "https://example.org/path?x=1"); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	_, errOut, err := runCmd(t, "users", "import", "--data", data, file)
+	if err == nil || !strings.Contains(err.Error(), "the public URL serve stored must not have a query") || !strings.Contains(err.Error(), "--base-url") {
+		t.Errorf("stored URL with a query: err = %v\n%s", err, errOut)
+	}
+	if n := countRows(t, data, `SELECT count(*) FROM users`); n != 0 {
+		t.Errorf("%d users imported with a broken base URL", n)
+	}
+}

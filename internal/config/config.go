@@ -165,8 +165,10 @@ func (c *Config) Validate() error {
 			errs = append(errs, fmt.Errorf("--log-level %q: want debug, info, warn or error", c.LogLevel))
 		}
 	}
-	if u, err := url.Parse(c.BaseURL); c.BaseURL != "" && (err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "") {
-		errs = append(errs, fmt.Errorf("--base-url %q: want an absolute http(s) URL such as https://training.example.org", c.BaseURL))
+	if c.BaseURL != "" {
+		if err := CheckBaseURL("--base-url", c.BaseURL); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	if c.SMTPURL != "" {
 		if u, err := url.Parse(c.SMTPURL); err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Host == "" {
@@ -213,6 +215,23 @@ func (c *Config) Validate() error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// CheckBaseURL checks a public URL of the platform: absolute http(s), and nothing that links
+// built by appending a path (BaseURL + "/activate/…") would carry into the wrong place — a query
+// or fragment would swallow the path, a user name or password would travel in every e-mail.
+// name says where the value came from (a flag, or the stored setting) in the message.
+func CheckBaseURL(name, value string) error {
+	u, err := url.Parse(value)
+	switch {
+	case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
+		return fmt.Errorf("%s %q: want an absolute http(s) URL such as https://training.example.org", name, value)
+	case strings.ContainsAny(value, "?#"):
+		return fmt.Errorf("%s must not have a query (?…) or fragment (#…): %q", name, value)
+	case u.User != nil:
+		return fmt.Errorf("%s must not have a user name or password (user:pass@): %q", name, u.Redacted())
+	}
+	return nil
 }
 
 // CheckMailbox checks the value of an address flag: one mailbox, a bare address or
