@@ -324,3 +324,21 @@ func TestMediaAndLinks(t *testing.T) {
 		}
 	}
 }
+
+// A content folder without glossary.yaml whose lessons link to terms says so once, before the
+// lessons' own problems, instead of one "no term" line per link.
+func TestMissingGlossaryReportedOnceFirst(t *testing.T) {
+	fsys := validFS()
+	edit(t, fsys, "01-basics/lessons/02-more.en.md", "lessons/start", "lessons/gone")
+	for _, f := range []string{"01-basics/lessons/01-start.en.md", "01-basics/lessons/01-start.de.md", "01-basics/lessons/02-more.en.md"} {
+		fsys[f] = &fstest.MapFile{Data: append(slices.Clone(fsys[f].Data), "\n[A](/glossary#a) [B](/glossary#b)\n"...)}
+	}
+	got := problemsOf(t, fsys)
+	want := []string{
+		"glossary.yaml: file is missing, but 6 links point to glossary terms (the first: /glossary#a in 01-basics/lessons/01-start.de.md:",
+		`01-basics/lessons/02-more.en.md:4: link /modules/basics/lessons/gone: module "basics" has no lesson "gone"`,
+	}
+	if len(got) != len(want) || !strings.HasPrefix(got[0], want[0]) || got[1] != want[1] {
+		t.Errorf("problems:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}

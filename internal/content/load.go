@@ -54,7 +54,9 @@ func Load(fsys fs.FS) (*Catalog, error) {
 		case strings.HasPrefix(name, "."):
 			continue
 		case !e.IsDir() && name == glossaryFile:
+			n := len(l.ps)
 			cat.Glossary = l.glossary()
+			l.glossaryRead, l.glossaryBroken = true, cat.Glossary == nil && len(l.ps) > n
 			continue
 		case !e.IsDir():
 			continue
@@ -101,10 +103,23 @@ func Load(fsys fs.FS) (*Catalog, error) {
 	return cat, nil
 }
 
+// sortProblems orders problems by file and line, the glossary's first: every lesson links into
+// it, so a problem with the glossary explains problems of the lessons.
 func sortProblems(ps []Problem) {
+	later := func(p Problem) bool { return p.File != glossaryFile }
 	slices.SortStableFunc(ps, func(a, b Problem) int {
-		return cmp.Or(strings.Compare(a.File, b.File), cmp.Compare(a.Line, b.Line))
+		return cmp.Or(cmpBool(later(a), later(b)), strings.Compare(a.File, b.File), cmp.Compare(a.Line, b.Line))
 	})
+}
+
+func cmpBool(a, b bool) int {
+	switch {
+	case a == b:
+		return 0
+	case a:
+		return 1
+	}
+	return -1
 }
 
 type loader struct {
@@ -116,6 +131,9 @@ type loader struct {
 	// warnings: document key (folder/slug) → language → file.
 	docFiles map[string]map[i18n.Lang]string
 	seeLines map[*Term]int // where each glossary term's "see" list is
+	// glossaryRead: glossary.yaml is there; glossaryBroken: it has problems that left no terms,
+	// so links to its terms cannot be checked (and are not reported one by one).
+	glossaryRead, glossaryBroken bool
 }
 
 // read returns a file's bytes, or reports why it cannot.
@@ -388,15 +406,22 @@ func (l *loader) checkLinks(cat *Catalog) {
 	// A module whose id could not be read may be the target of any link; reporting those links
 	// too would bury the one real problem under its echoes.
 	idUnknown := slices.ContainsFunc(cat.Modules, func(m *Module) bool { return m.ID == "" })
+	// Likewise links to glossary terms when glossary.yaml is missing: said once, with a count.
+	var toMissingGlossary []link
 	for _, ln := range l.links {
 		p, frag, _ := strings.Cut(ln.dest, "#")
 		p, _, _ = strings.Cut(p, "?")
 		parts := strings.Split(strings.Trim(p, "/"), "/")
 		switch parts[0] {
 		case "glossary":
-			if len(parts) > 1 {
+			switch {
+			case len(parts) > 1:
 				l.ps.add(ln.file, ln.line, "link %s: the glossary is /glossary#TERM", ln.dest)
-			} else if frag != "" && cat.Term(frag) == nil {
+			case frag == "":
+			case !l.glossaryRead:
+				toMissingGlossary = append(toMissingGlossary, ln)
+			case l.glossaryBroken: // its problems are reported; its terms are unknown
+			case cat.Term(frag) == nil:
 				l.ps.add(ln.file, ln.line, "link %s: the glossary has no term %q", ln.dest, frag)
 			}
 		case casesFolder:
@@ -420,6 +445,11 @@ func (l *loader) checkLinks(cat *Catalog) {
 				l.ps.add(ln.file, ln.line, "link %s: module %q has no lesson %q", ln.dest, m.ID, parts[3])
 			}
 		}
+	}
+	if len(toMissingGlossary) > 0 {
+		first := toMissingGlossary[0]
+		l.ps.add(glossaryFile, 0, "file is missing, but %d links point to glossary terms (the first: %s in %s:%d); add %s or remove the links",
+			len(toMissingGlossary), first.dest, first.file, first.line, glossaryFile)
 	}
 	for _, img := range l.images {
 		folder, _, _ := strings.Cut(img.dir, "/")
