@@ -41,6 +41,11 @@ func parseFlags(name, synopsis string, args []string, getenv func(string) string
 	if err := config.ApplyEnv(fs, getenv); err != nil {
 		return nil, usageError(stderr, "%s: %v", name, err)
 	}
+	if f := fs.Lookup("data"); f != nil {
+		if err := config.CheckData(f.Value.String()); err != nil {
+			return nil, usageError(stderr, "%s: %v", name, err)
+		}
+	}
 	return fs.Args(), nil
 }
 

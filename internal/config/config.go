@@ -138,11 +138,20 @@ func ApplyEnv(fs *flag.FlagSet, getenv func(string) string) error {
 	return errors.Join(errs...)
 }
 
+// CheckData refuses an empty --data: "" is no folder, and every command would fail on it with a
+// message about something else (a database "saferspaces.db" in the working directory, "mkdir :").
+func CheckData(dir string) error {
+	if strings.TrimSpace(dir) == "" {
+		return errors.New("--data must not be empty")
+	}
+	return nil
+}
+
 // Validate checks the values that would otherwise fail late or silently.
 func (c *Config) Validate() error {
 	var errs []error
-	if strings.TrimSpace(c.Data) == "" {
-		errs = append(errs, errors.New("--data must not be empty"))
+	if err := CheckData(c.Data); err != nil {
+		errs = append(errs, err)
 	}
 	if c.Addr != "" {
 		if _, _, err := net.SplitHostPort(c.Addr); err != nil {
