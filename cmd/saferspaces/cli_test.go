@@ -29,3 +29,19 @@ func TestEveryCommandRefusesAnEmptyData(t *testing.T) {
 		t.Errorf("the refused commands left %v in the working directory", entries)
 	}
 }
+
+// modules check takes --data like every command (help says so) and reads module content only.
+func TestModulesCheckTakesData(t *testing.T) {
+	var out, errOut bytes.Buffer
+	if err := run(t.Context(), []string{"modules", "check", "--data", t.TempDir()}, noEnv, &out, &errOut); err != nil {
+		t.Fatalf("modules check --data: %v\n%s", err, errOut.String())
+	}
+	if !strings.Contains(out.String(), ": ok") {
+		t.Errorf("stdout %q", out.String())
+	}
+	out.Reset()
+	run(t.Context(), []string{"--help"}, noEnv, &out, &errOut)
+	if !strings.Contains(out.String(), "modules check reads nothing there") {
+		t.Errorf("help does not say what modules check does with --data:\n%s", out.String())
+	}
+}

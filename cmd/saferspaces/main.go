@@ -50,13 +50,14 @@ Usage:
   saferspaces cohort rename --cohort NAME --name NEW
   saferspaces cohort archive|restore --cohort NAME
   saferspaces cohort remind (--cohort NAME | --auto)
-  saferspaces modules check [DIR]           validate module content
+  saferspaces modules check [DIR]           validate module content (DIR, else the embedded modules)
   saferspaces export xapi [--data DIR] [FILE]
 
-Every command takes --data (default ./data); all but serve and migrate refuse a data folder
-without a database. Links that commands print use the public URL serve stored (or --base-url). Every flag can also be set through the environment
-as SAFERSPACES_<FLAG>, e.g. SAFERSPACES_BASE_URL for --base-url. Run 'saferspaces COMMAND --help'
-for the flags of a command.
+Every command takes --data (default ./data) and refuses an empty one; all but serve and migrate
+refuse a data folder without a database, and modules check reads nothing there. Links that
+commands print use the public URL serve stored (or --base-url). Every flag can also be set
+through the environment as SAFERSPACES_<FLAG>, e.g. SAFERSPACES_BASE_URL for --base-url. Run
+'saferspaces COMMAND --help' for the flags of a command.
 `
 
 // run is main without the process: tests call it with their own arguments, environment and output.

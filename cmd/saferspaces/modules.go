@@ -3,12 +3,12 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
 
+	"saferspaces/internal/config"
 	"saferspaces/internal/content"
 	"saferspaces/modules"
 )
@@ -16,8 +16,13 @@ import (
 // cmdModulesCheck validates module content: the embedded modules, or DIR. Every problem is
 // printed to stdout as file:line: message (file relative to DIR), so editors can jump to it; the
 // error it returns is only the count, which main prints once and turns into exit status 1.
+//
+// It takes --data like every command, so that a script or an environment (SAFERSPACES_DATA) that
+// gives it to all of them works here too, but reads nothing there: module content is DIR or
+// embedded, never in the data folder.
 func cmdModulesCheck(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	rest, err := parseFlags("modules check", "modules check [DIR]", args, getenv, stderr, func(*flag.FlagSet) {})
+	cfg := config.Default()
+	rest, err := parseFlags("modules check", "modules check [--data DIR] [DIR]", args, getenv, stderr, cfg.DataFlag)
 	if err != nil {
 		return err
 	}
