@@ -45,3 +45,29 @@ func TestModulesCheckTakesData(t *testing.T) {
 		t.Errorf("help does not say what modules check does with --data:\n%s", out.String())
 	}
 }
+
+// users import given a folder says so, once, instead of "read D: read D: is a directory".
+func TestUsersImportOfAFolder(t *testing.T) {
+	data := migratedData(t)
+	dir := t.TempDir()
+	_, _, err := runCmd(t, "users", "import", "--data", data, dir)
+	want := "users import: " + dir + " is a folder; give the CSV file"
+	if err == nil || !strings.HasPrefix(err.Error(), want) {
+		t.Errorf("err = %v; want %q…", err, want)
+	}
+}
+
+// The warning about a missing base URL agrees in number with the links it names.
+func TestBaseURLWarningGrammar(t *testing.T) {
+	data := migratedData(t)
+	if _, errOut, err := runCmd(t, "user", "create", "--data", data, "--email", "anna@stadt.example", "--name", "Anna Admin", "--role", "admin"); err != nil {
+		t.Fatal(err, errOut)
+	} else if !strings.Contains(errOut, "; the activation link points to http://") {
+		t.Errorf("user create: stderr %q", errOut)
+	}
+	if _, errOut, err := runCmd(t, "user", "reset-password", "--data", data, "--email", "anna@stadt.example"); err != nil {
+		t.Fatal(err, errOut)
+	} else if !strings.Contains(errOut, "; the link points to http://") {
+		t.Errorf("user reset-password: stderr %q", errOut)
+	}
+}

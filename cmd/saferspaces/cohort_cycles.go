@@ -239,7 +239,7 @@ func cmdCohortRemind(ctx context.Context, args []string, getenv func(string) str
 		return err
 	}
 	defer db.Close()
-	if err := resolveBaseURL(ctx, &cfg, db, stderr, "the links in reminders"); err != nil {
+	if err := resolveBaseURL(ctx, &cfg, db, stderr, "the links in reminders point"); err != nil {
 		return err
 	}
 	log := newLogger(stderr)

@@ -43,7 +43,8 @@ func migrated(ctx context.Context, db *sqlite.DB) (*sqlite.DB, int64, error) {
 
 // resolveBaseURL fills in cfg.BaseURL when the command line did not give one: with the URL the
 // last serve on this database stored, else serve's default (said on stderr, since links made
-// with it only work on the server's own machine). what names the links, for that message.
+// with it only work on the server's own machine). what names the links with the verb that fits
+// them ("the activation link points", "the links in reminders point"), for that message.
 func resolveBaseURL(ctx context.Context, cfg *config.Config, db *sqlite.DB, stderr io.Writer, what string) error {
 	if cfg.BaseURL != "" {
 		return nil
@@ -63,7 +64,7 @@ func resolveBaseURL(ctx context.Context, cfg *config.Config, db *sqlite.DB, stde
 	}
 	cfg.BaseURL = "http://" + cfg.Addr
 	if what != "" {
-		fmt.Fprintf(stderr, "saferspaces: no --base-url given and serve has not stored one yet; %s point to %s\n", what, cfg.BaseURL)
+		fmt.Fprintf(stderr, "saferspaces: no --base-url given and serve has not stored one yet; %s to %s\n", what, cfg.BaseURL)
 	}
 	return nil
 }

@@ -35,11 +35,17 @@ func cmdUsersImport(ctx context.Context, args []string, getenv func(string) stri
 	if err != nil {
 		return fmt.Errorf("users import: %w", err)
 	}
+	// A folder opens fine and fails only on the first read, with a message that names the path
+	// twice and says "directory"; say what is wrong before touching the database.
+	if st, err := f.Stat(); err == nil && st.IsDir() {
+		f.Close()
+		return fmt.Errorf("users import: %s is a folder; give the CSV file (columns name;email;organisation;role;cohort)", file)
+	}
 	defer f.Close()
 
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	accounts, closeDB, err := accountsFor(ctx, &cfg, stderr, "activation links")
+	accounts, closeDB, err := accountsFor(ctx, &cfg, stderr, "activation links point")
 	if err != nil {
 		return err
 	}

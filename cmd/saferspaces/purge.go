@@ -37,7 +37,7 @@ func cmdPurge(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	defer db.Close()
-	if err := resolveBaseURL(ctx, &cfg, db, stderr, "the links in warning e-mails"); err != nil {
+	if err := resolveBaseURL(ctx, &cfg, db, stderr, "the links in warning e-mails point"); err != nil {
 		return err
 	}
 	log := newLogger(stderr)

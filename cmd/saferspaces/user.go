@@ -53,7 +53,7 @@ func cmdUserCreate(ctx context.Context, args []string, getenv func(string) strin
 		return usageError(stderr, "user create: %v", err)
 	}
 
-	accounts, closeDB, err := accountsFor(ctx, &cfg, stderr, "the activation link")
+	accounts, closeDB, err := accountsFor(ctx, &cfg, stderr, "the activation link points")
 	if err != nil {
 		return err
 	}
@@ -100,7 +100,7 @@ func cmdUserResetPassword(ctx context.Context, args []string, getenv func(string
 	if err := cfg.Validate(); err != nil {
 		return usageError(stderr, "user reset-password: %v", err)
 	}
-	accounts, closeDB, err := accountsFor(ctx, &cfg, stderr, "the link")
+	accounts, closeDB, err := accountsFor(ctx, &cfg, stderr, "the link points")
 	if err != nil {
 		return err
 	}
