@@ -2,7 +2,10 @@ package main
 
 import (
 	"bytes"
+	"database/sql"
+	"errors"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -69,5 +72,56 @@ func TestBaseURLWarningGrammar(t *testing.T) {
 		t.Fatal(err, errOut)
 	} else if !strings.Contains(errOut, "; the link points to http://") {
 		t.Errorf("user reset-password: stderr %q", errOut)
+	}
+}
+
+// A 0-byte saferspaces.db (a restore whose copy failed) is refused by every command that works
+// on an existing platform: no "integrity check ok" backup of an empty database, no fresh schema
+// migrated into it (not even by purge --dry-run), and nothing written beside it.
+func TestCommandsRefuseAnEmptyDatabase(t *testing.T) {
+	data := t.TempDir()
+	db := filepath.Join(data, "saferspaces.db")
+	if err := os.WriteFile(db, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out := t.TempDir()
+	for _, args := range [][]string{
+		{"backup", "--data", data, filepath.Join(out, "backup.db")},
+		{"cohort", "list", "--data", data},
+		{"purge", "--dry-run", "--data", data},
+		{"user", "reset-password", "--data", data, "--email", "a@stadt.example"},
+		{"export", "xapi", "--data", data, filepath.Join(out, "records.jsonl")},
+	} {
+		_, _, err := runCmd(t, args...)
+		want := "database " + db + " is empty (0 bytes): restore it from a backup"
+		if err == nil || errors.Is(err, errUsage) || !strings.Contains(err.Error(), want) {
+			t.Errorf("%v: err = %v; want %q…", args[:2], err, want)
+		}
+	}
+	assertNoBackupLeft(t, out)
+	entries, _ := os.ReadDir(data)
+	if st, err := os.Stat(db); err != nil || st.Size() != 0 || len(entries) != 1 {
+		t.Errorf("the data folder changed: %v, %v", entries, err)
+	}
+}
+
+// A database that is not the platform's (no schema version table) gets no tables from a command
+// other than serve or migrate.
+func TestCommandsDoNotMigrateAForeignDatabase(t *testing.T) {
+	data := t.TempDir()
+	foreign, err := sql.Open("sqlite3", filepath.Join(data, "saferspaces.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := foreign.Exec(`CREATE TABLE invoices(id INTEGER PRIMARY KEY)`); err != nil {
+		t.Fatal(err)
+	}
+	foreign.Close()
+	_, _, err = runCmd(t, "cohort", "list", "--data", data)
+	if err == nil || !strings.Contains(err.Error(), "is not a saferspaces database") {
+		t.Errorf("cohort list: err = %v", err)
+	}
+	if n := countRows(t, data, `SELECT count(*) FROM sqlite_master WHERE type = 'table'`); n != 1 {
+		t.Errorf("%d tables in the foreign database, want its 1", n)
 	}
 }

@@ -19,7 +19,7 @@ func openDB(ctx context.Context, data string) (*sqlite.DB, int64, error) {
 	if err != nil {
 		return nil, 0, err
 	}
-	return migrated(ctx, db)
+	return migrated(ctx, db, db.Migrate)
 }
 
 // openExistingDB opens and migrates the database in data, refusing a folder without one ("no
@@ -29,11 +29,13 @@ func openExistingDB(ctx context.Context, data string) (*sqlite.DB, int64, error)
 	if err != nil {
 		return nil, 0, err
 	}
-	return migrated(ctx, db)
+	// Only serve and migrate give a database its first schema; here it must have one already.
+	return migrated(ctx, db, db.MigrateExisting)
 }
 
-func migrated(ctx context.Context, db *sqlite.DB) (*sqlite.DB, int64, error) {
-	v, err := db.Migrate(ctx)
+// migrated runs migrate on db, closing db when it fails.
+func migrated(ctx context.Context, db *sqlite.DB, migrate func(context.Context) (int64, error)) (*sqlite.DB, int64, error) {
+	v, err := migrate(ctx)
 	if err != nil {
 		db.Close()
 		return nil, 0, err

@@ -17,9 +17,27 @@ func (db *DB) Migrate(ctx context.Context) (int64, error) {
 	return db.MigrateFS(ctx, migrations.FS)
 }
 
+// MigrateExisting is Migrate for the commands that work on an existing platform: a database
+// without the schema version table is not the platform's (another program's file, a wrong file
+// restored), and is refused rather than given the platform's tables beside its own.
+func (db *DB) MigrateExisting(ctx context.Context) (int64, error) {
+	var n int
+	err := db.R.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?`, versionTable).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("read schema version: %w", err)
+	}
+	if n == 0 {
+		return 0, fmt.Errorf("database %s is not a saferspaces database (it has no table %s): check --data, or restore the platform's database from a backup (see docs/operations.md)", db.Path, versionTable)
+	}
+	return db.Migrate(ctx)
+}
+
+// versionTable is where goose keeps the schema version (its default name).
+const versionTable = "goose_db_version"
+
 // MigrateFS is Migrate with another set of migrations (for tests).
 func (db *DB) MigrateFS(ctx context.Context, fsys fs.FS) (int64, error) {
-	p, err := goose.NewProvider(goose.DialectSQLite3, db.W, fsys)
+	p, err := goose.NewProvider(goose.DialectSQLite3, db.W, fsys, goose.WithTableName(versionTable))
 	if err != nil {
 		return 0, fmt.Errorf("migrations: %w", err)
 	}

@@ -107,7 +107,11 @@ var ErrNoDatabase = errors.New("no database")
 
 // OpenExisting opens DATA/saferspaces.db like Open, but refuses a data folder without a database
 // instead of creating an empty one: a typo in --data must not give an empty backup, an export of
-// nothing, or a user in a database that no server reads.
+// nothing, or a user in a database that no server reads. An empty file (a restore whose copy
+// failed) is refused too, before SQLite writes anything into it: opened, it would be a new, empty
+// database that a backup copies and "checks" and that migrations fill with a fresh schema.
+//
+// In WAL mode a young database may have its pages in the -wal file only; such a file is not empty.
 func OpenExisting(ctx context.Context, dataDir string) (*DB, error) {
 	path := filepath.Join(dataDir, FileName)
 	st, err := os.Stat(path)
@@ -119,11 +123,19 @@ func OpenExisting(ctx context.Context, dataDir string) (*DB, error) {
 		return nil, fmt.Errorf("database %s: %w", path, err)
 	case !st.Mode().IsRegular():
 		return nil, fmt.Errorf("database %s is not a file", path)
+	case st.Size() == 0 && !hasContent(path+"-wal"):
+		return nil, fmt.Errorf("database %s is empty (0 bytes): restore it from a backup (see 'Backup and restore' in docs/operations.md); a new platform starts with 'saferspaces migrate --data %s'",
+			path, dataDir)
 	}
 	if err := CheckWritable(dataDir); err != nil {
 		return nil, err
 	}
 	return OpenFile(ctx, path)
+}
+
+func hasContent(path string) bool {
+	st, err := os.Stat(path)
+	return err == nil && st.Size() > 0
 }
 
 // CheckWritable makes sure the platform can create files in dataDir: SQLite needs to create the
