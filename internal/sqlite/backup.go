@@ -8,17 +8,18 @@ import (
 	"io/fs"
 	"net/url"
 	"os"
-	"path/filepath"
 	"time"
+
+	"saferspaces/internal/safefile"
 )
 
 // Backup writes a consistent copy of the database to dest while the platform keeps serving.
 // VACUUM INTO reads one snapshot inside a read transaction, so concurrent writers neither block it
 // nor leak half a transaction into the copy. dest must not exist yet.
 //
-// The copy is written to a temporary file beside dest (".NAME.tmp-…"), checked with
-// integrity_check (opened read-only and immutable, so no -wal or -shm appears beside it),
-// fsynced and only then given its name; the folder is fsynced after that. A cancelled ctx (SIGINT,
+// The copy is written to a temporary file beside dest (".NAME.tmp-…", see package safefile),
+// checked with integrity_check (opened read-only and immutable, so no -wal or -shm appears beside
+// it), fsynced and only then given its name; the folder is fsynced after that. A cancelled ctx (SIGINT,
 // SIGTERM), a full disk or any error removes the temporary file, and a kill leaves at most that
 // file: never a file under dest's name that is not a complete, checked copy. progress, if not
 // nil, is called a few times a second with the bytes written so far and the size of the
@@ -29,17 +30,14 @@ func (db *DB) Backup(ctx context.Context, dest string, progress func(written, to
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("backup: %w", err)
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(dest), "."+filepath.Base(dest)+".tmp-*")
+	tmp, err := safefile.Create(dest, "the backup")
 	if err != nil {
 		return fmt.Errorf("backup: %w", err)
 	}
 	tmpName := tmp.Name()
-	tmp.Close()
 	defer func() {
 		if err != nil {
-			for _, suffix := range []string{"", "-journal", "-wal", "-shm"} {
-				os.Remove(tmpName + suffix)
-			}
+			tmp.Abort()
 		}
 	}()
 
@@ -56,17 +54,11 @@ func (db *DB) Backup(ctx context.Context, dest string, progress func(written, to
 	if err := checkCopy(ctx, tmpName); err != nil {
 		return fmt.Errorf("backup: the copy failed its check, nothing was written to %s: %w", dest, err)
 	}
-	if err := syncFile(tmpName); err != nil {
-		return fmt.Errorf("backup: %w", err)
-	}
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("backup interrupted (%w); nothing was written to %s", context.Cause(ctx), dest)
 	}
-	if err := renameNoReplace(tmpName, dest); err != nil {
+	if err := tmp.Commit(); err != nil {
 		return fmt.Errorf("backup: %w", err)
-	}
-	if err := syncFile(filepath.Dir(dest)); err != nil {
-		return fmt.Errorf("backup: %s written, but its folder could not be synced: %w", dest, err)
 	}
 	return nil
 }
@@ -118,35 +110,6 @@ func checkCopy(ctx context.Context, path string) error {
 	}
 	defer conn.Close()
 	return integrityCheck(ctx, conn)
-}
-
-func syncFile(path string) error {
-	f, err := os.Open(path)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	if err := f.Sync(); err != nil {
-		return fmt.Errorf("sync %s: %w", path, err)
-	}
-	return nil
-}
-
-// renameNoReplace gives the file at from the name to, unless to exists: a hard link (which fails
-// on an existing name) and the removal of the old name. File systems without hard links get a
-// check and a rename.
-func renameNoReplace(from, to string) error {
-	err := os.Link(from, to)
-	if errors.Is(err, fs.ErrExist) {
-		return fmt.Errorf("%s appeared while the backup was written; the copy was not kept", to)
-	}
-	if err != nil {
-		if _, serr := os.Lstat(to); serr == nil {
-			return fmt.Errorf("%s appeared while the backup was written; the copy was not kept", to)
-		}
-		return os.Rename(from, to)
-	}
-	return os.Remove(from)
 }
 
 // IntegrityCheck runs PRAGMA integrity_check and returns an error unless it answers "ok".
