@@ -6,6 +6,7 @@ import (
 	"io"
 
 	"saferspaces/internal/config"
+	"saferspaces/internal/safefile"
 	"saferspaces/internal/sqlite"
 )
 
@@ -41,6 +42,14 @@ func migrated(ctx context.Context, db *sqlite.DB, migrate func(context.Context) 
 		return nil, 0, err
 	}
 	return db, v, nil
+}
+
+// removeStale removes what earlier, killed runs of a backup or export (what) to target left beside
+// it, so that a daily timer does not pile up temporary copies, and says so.
+func removeStale(stderr io.Writer, target, what string) {
+	for _, name := range safefile.RemoveStale(target) {
+		fmt.Fprintf(stderr, "saferspaces: removed a stale temporary file %s of an interrupted %s\n", name, what)
+	}
 }
 
 // resolveBaseURL fills in cfg.BaseURL when the command line did not give one: with the URL the

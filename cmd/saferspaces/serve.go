@@ -217,6 +217,7 @@ func cmdBackup(ctx context.Context, args []string, getenv func(string) string, s
 		return err
 	}
 	defer db.Close()
+	removeStale(stderr, rest[0], "backup")
 	p := newProgress(stderr, "backup", "bytes")
 	err = db.Backup(ctx, rest[0], p.Update)
 	p.Done()
