@@ -14,12 +14,14 @@ import (
 
 	"saferspaces/internal/audit"
 	"saferspaces/internal/config"
+	"saferspaces/internal/safefile"
 	"saferspaces/internal/xapi"
 )
 
 // cmdExportXAPI writes the learning records as xAPI statements (JSON lines) to FILE, or to stdout
-// without one. FILE is created and never overwritten: an export holds personal data, and
-// clobbering an older one (or something that is not an export at all) by a typo is not undoable.
+// without one. FILE is written beside its name and renamed when complete (package safefile), and
+// never overwritten: an export holds personal data, and clobbering an older one (or something
+// that is not an export at all) by a typo is not undoable.
 func cmdExportXAPI(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	cfg := config.Default()
 	rest, err := parseFlags("export xapi", "export xapi [--data DIR] [--base-url URL] [--modules DIR] [FILE]", args, getenv, stderr,
@@ -52,15 +54,20 @@ func cmdExportXAPI(ctx context.Context, args []string, getenv func(string) strin
 		return err
 	}
 
-	target, out := "stdout", stdout
-	var f *os.File
+	target, out := "stdout", io.Writer(stdout)
+	var f *safefile.File
 	if len(rest) == 1 {
 		target = rest[0]
-		f, err = os.OpenFile(target, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-		if errors.Is(err, fs.ErrExist) {
-			return fmt.Errorf("export xapi: %s already exists; choose another file name", target)
+		if _, err := os.Lstat(target); !errors.Is(err, fs.ErrNotExist) {
+			if err == nil {
+				return fmt.Errorf("export xapi: %s already exists; choose another file name", target)
+			}
+			return fmt.Errorf("export xapi: %w", err)
 		}
-		if err != nil {
+		// Written beside target and renamed at the end: a kill must not leave a cut-off export
+		// under target's name that looks like a whole one.
+		removeStale(stderr, target, "export")
+		if f, err = safefile.Create(target, "the export"); err != nil {
 			return fmt.Errorf("export xapi: %w", err)
 		}
 		out = f
@@ -74,14 +81,12 @@ func cmdExportXAPI(ctx context.Context, args []string, getenv func(string) strin
 	lines.progress.Done()
 	if f != nil {
 		if err == nil {
-			err = f.Sync()
+			err = ctx.Err()
 		}
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
-		if err != nil {
-			// A half-written export looks like a whole one; do not leave it behind.
-			os.Remove(target)
+		if err == nil {
+			err = f.Commit()
+		} else {
+			f.Abort()
 		}
 	}
 	if err != nil {

@@ -5,7 +5,76 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"saferspaces/internal/sqlite"
 )
+
+// bigExportData makes a migrated data folder with about mib MiB of learning records, so that an
+// export takes long enough to be killed.
+func bigExportData(t *testing.T, mib int) string {
+	t.Helper()
+	data := migratedData(t)
+	db, err := sqlite.OpenExisting(t.Context(), data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.W.Exec(`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM n WHERE i < ?)
+		INSERT INTO xapi_statements(id, body, created_at, next_attempt_at)
+		SELECT 'id-' || i, '{"pad":"' || hex(randomblob(500)) || '"}', 0, 0 FROM n`, mib*1000); err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
+// A killed export leaves nothing under FILE's name (only its temporary file, which the next run
+// removes and says so), and the next run writes the whole export.
+func TestKilledExportLeavesNoFileUnderItsName(t *testing.T) {
+	data := bigExportData(t, 60)
+	out := t.TempDir()
+	dest := filepath.Join(out, "records.jsonl")
+	cmd := saferspacesCmd(t, "", "export", "xapi", "--data", data, "--base-url", "https://training.example.org", dest)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	waitForAnyFile(t, out)
+	cmd.Process.Kill()
+	cmd.Wait()
+	if _, err := os.Stat(dest); err == nil {
+		t.Fatalf("a killed export left %s", dest)
+	}
+	stdout, stderr, err := runCmd(t, "export", "xapi", "--data", data, "--base-url", "https://training.example.org", dest)
+	if err != nil {
+		t.Fatal(err, stderr)
+	}
+	if !strings.Contains(stderr, "removed a stale temporary file "+filepath.Join(out, ".records.jsonl.tmp-")) ||
+		!strings.Contains(stderr, " of an interrupted export") {
+		t.Errorf("stderr %q", stderr)
+	}
+	if !strings.Contains(stdout, "60000 xAPI statements written to "+dest) {
+		t.Errorf("stdout %q", stdout)
+	}
+	if entries, _ := os.ReadDir(out); len(entries) != 1 {
+		t.Errorf("left %v beside the export", entries)
+	}
+}
+
+// waitForAnyFile waits until a file in dir has started to grow.
+func waitForAnyFile(t *testing.T, dir string) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		entries, _ := os.ReadDir(dir)
+		for _, e := range entries {
+			if info, err := e.Info(); err == nil && info.Size() > 0 {
+				return
+			}
+		}
+		time.Sleep(time.Millisecond)
+	}
+	t.Fatal("nothing was written within 30 s")
+}
 
 // Each backup removes the temporary files that killed backups to the same target left, says so,
 // and leaves every other file alone.
