@@ -24,8 +24,8 @@ import (
 //   - Per IP address: 50 failures within 15 minutes, across all accounts, stop every sign-in from
 //     that address until the oldest of them is 15 minutes old.
 //   - A remembered browser (trusted device, devices.go) that signs in to its own account is not
-//     held by the account's limits: the same two limits apply to the failures made with that
-//     browser instead. So an attacker who locks an account does not lock out its owner's browser,
+//     held by the account's limits nor by its address's cap: the same two account limits apply
+//     to the failures made with that browser instead. So an attacker who locks an account does not lock out its owner's browser,
 //     and the owner's typos do not unlock the account for the attacker.
 const (
 	throttleWindow     = 15 * time.Minute
@@ -231,7 +231,10 @@ func throttleWaitIn(ctx context.Context, q querier, a *attempt, now time.Time, p
 		}
 	}
 	var wait time.Duration
-	if ipFailures >= ipCap {
+	// A remembered browser signing in to its own account is not held by its address's cap: a
+	// faulty script or a guesser behind the town hall's shared address must not lock out the
+	// staff's own browsers. Its failures stay limited by the browser's own counts below.
+	if ipFailures >= ipCap && a.device == nil {
 		wait = max(wait, time.Unix(ipOldest, 0).Add(ipWindow).Sub(now))
 	}
 

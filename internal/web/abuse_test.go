@@ -377,3 +377,33 @@ func TestLimitsCountAnIPv6ClientByItsPrefix(t *testing.T) {
 		t.Errorf("another /64: %d", p.Status)
 	}
 }
+
+// Behind a town hall's shared address, 50 failed sign-ins (a faulty script, a guesser) stop every
+// sign-in from the address for 15 minutes — except a remembered browser signing in to its own
+// account, which the guesser cannot use.
+func TestRememberedBrowserIsNotHeldByItsAddressCap(t *testing.T) {
+	h := newHarness(t, func(p *app.Parts) { p.Config.TrustedProxies = "127.0.0.1" })
+	admin := h.user(account.RoleAdmin)
+	townHall := http.Header{"X-Forwarded-For": {"192.0.2.10"}}
+	owner := h.browser()
+	if p := owner.postWith("/login", url.Values{"email": {admin.Email}, "password": {admin.Password}}, townHall); p.Status != http.StatusSeeOther {
+		t.Fatalf("first sign-in: %d", p.Status)
+	} else {
+		owner.secondStep(admin.Email, p)
+	}
+	owner.post("/logout", nil)
+	script := h.browser()
+	for i := range 50 {
+		script.postWith("/login", url.Values{"email": {fmt.Sprintf("probe%d@stadt.example", i%10)}, "password": {"falsch falsch"}}, townHall)
+		if i%10 == 9 {
+			h.clock.Advance(31 * time.Second)
+		}
+	}
+	colleague := h.user(account.RoleLearner)
+	if p := h.browser().postWith("/login", url.Values{"email": {colleague.Email}, "password": {colleague.Password}}, townHall); p.Status != http.StatusTooManyRequests {
+		t.Fatalf("a new browser behind the address after 50 failures: %d, want 429", p.Status)
+	}
+	if p := owner.postWith("/login", url.Values{"email": {admin.Email}, "password": {admin.Password}}, townHall); p.Status != http.StatusSeeOther {
+		t.Errorf("the remembered browser behind the address: %d, want 303", p.Status)
+	}
+}
