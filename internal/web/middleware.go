@@ -10,6 +10,7 @@ import (
 	"saferspaces/internal/account"
 	"saferspaces/internal/audit"
 	"saferspaces/internal/i18n"
+	"saferspaces/internal/paths"
 	"strings"
 	"time"
 )
@@ -236,17 +237,25 @@ func (s *Server) secureHeaders(next http.Handler) http.Handler {
 	})
 }
 
-// maxBody is far above any form of the platform and far below what could hurt it.
-const maxBody = 1 << 20
+// maxBody is far above any form of the platform and far below what could hurt it; the users
+// import takes files of up to maxImportBytes (a few ten thousand rows) and gets maxImportBody.
+const (
+	maxBody       = 1 << 20
+	maxImportBody = 4 << 20
+)
 
 func (s *Server) limitBody(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.ContentLength > maxBody {
+		limit := int64(maxBody)
+		if strings.HasPrefix(r.URL.Path, paths.AdminImport) {
+			limit = maxImportBody
+		}
+		if r.ContentLength > limit {
 			w.Header().Set("Connection", "close")
 			s.errorPage(w, r, http.StatusRequestEntityTooLarge)
 			return
 		}
-		r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+		r.Body = http.MaxBytesReader(w, r.Body, limit)
 		next.ServeHTTP(w, r)
 	})
 }
