@@ -21,18 +21,35 @@ type SMTPSender struct {
 	env  Envelope
 }
 
-// NewSMTPSender configures delivery from an URL:
+// SMTPSettings is an SMTP URL taken apart: where to connect, how, and as whom.
+type SMTPSettings struct {
+	Host     string
+	Port     int
+	TLS      SMTPTLS
+	Username string // empty: no AUTH
+	Password string
+}
+
+// SMTPTLS is how a connection is encrypted.
+type SMTPTLS string
+
+const (
+	TLSStartTLS      SMTPTLS = "starttls"      // smtp://, STARTTLS required
+	TLSOpportunistic SMTPTLS = "opportunistic" // smtp://…?tls=opportunistic
+	TLSNone          SMTPTLS = "none"          // smtp://…?tls=none
+	TLSImplicit      SMTPTLS = "implicit"      // smtps://
+)
+
+// ParseSMTPURL checks an SMTP URL completely and takes it apart:
 //
 //	smtp://[user:pass@]host[:port]                    STARTTLS required (default port 587)
 //	smtp://[user:pass@]host[:port]?tls=opportunistic  STARTTLS when the server offers it, else in clear
 //	smtp://[user:pass@]host[:port]?tls=none           never TLS (a relay on the same host)
 //	smtps://[user:pass@]host[:port]                   implicit TLS (default port 465)
 //
-// Mail is never sent in clear to a server that does not offer STARTTLS unless the URL says so
-// explicitly. Credentials are used (AUTH PLAIN or LOGIN) only when the URL has user info, and
-// go-mail refuses to send them unencrypted to anything but localhost. env carries the sender,
-// e.g. "saferspaces <noreply@example.org>", and the Reply-To.
-func NewSMTPSender(rawURL string, env Envelope) (*SMTPSender, error) {
+// It is the one place of these rules: config.Validate calls it at start-up, before anything is
+// written, and NewSMTPSender builds on it. Its errors never repeat the URL (nor its password).
+func ParseSMTPURL(rawURL string) (SMTPSettings, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil {
 		// Only the inner error: the url.Error would repeat the URL, and with it the password.
@@ -40,62 +57,86 @@ func NewSMTPSender(rawURL string, env Envelope) (*SMTPSender, error) {
 		if errors.As(err, &ue) {
 			err = ue.Err
 		}
-		return nil, fmt.Errorf("invalid SMTP URL (want smtp://user:pass@host:port, special characters percent-encoded): %w", err)
+		return SMTPSettings{}, fmt.Errorf("want smtp://user:pass@host:port, special characters percent-encoded: %w", err)
 	}
-	var port int
-	var opts []gomail.Option
+	var s SMTPSettings
 	q := u.Query()
 	tlsMode := q.Get("tls")
 	delete(q, "tls")
 	switch u.Scheme {
 	case "smtp":
-		port = 587
-		policy := gomail.TLSMandatory
+		s.Port = 587
 		switch tlsMode {
 		case "", "starttls":
+			s.TLS = TLSStartTLS
 		case "opportunistic":
-			policy = gomail.TLSOpportunistic
+			s.TLS = TLSOpportunistic
 		case "none":
-			policy = gomail.NoTLS
+			s.TLS = TLSNone
 		default:
-			return nil, fmt.Errorf("invalid SMTP URL: tls=%q; want tls=opportunistic or tls=none (without it STARTTLS is required)", tlsMode)
+			return SMTPSettings{}, fmt.Errorf("tls=%q; want tls=opportunistic or tls=none (without it STARTTLS is required)", tlsMode)
 		}
-		opts = append(opts, gomail.WithTLSPolicy(policy))
 	case "smtps":
 		if tlsMode != "" {
-			return nil, errors.New("invalid SMTP URL: smtps:// always uses TLS; tls= is for smtp://")
+			return SMTPSettings{}, errors.New("smtps:// always uses TLS; tls= is for smtp://")
 		}
-		port = 465
-		opts = append(opts, gomail.WithSSL())
+		s.Port = 465
+		s.TLS = TLSImplicit
 	default:
-		return nil, fmt.Errorf("invalid SMTP URL: scheme must be smtp:// or smtps://, not %q", u.Scheme)
+		return SMTPSettings{}, fmt.Errorf("scheme must be smtp:// or smtps://, not %q", u.Scheme)
 	}
-	if u.Hostname() == "" {
-		return nil, errors.New("invalid SMTP URL: no host (want smtp://user:pass@host:port)")
+	if s.Host = u.Hostname(); s.Host == "" {
+		return SMTPSettings{}, errors.New("no host (want smtp://user:pass@host:port)")
 	}
 	if (u.Path != "" && u.Path != "/") || len(q) > 0 || u.Fragment != "" {
-		return nil, errors.New("invalid SMTP URL: no path, and no query but tls= (want smtp://user:pass@host:port)")
+		return SMTPSettings{}, errors.New("no path, and no query but tls= (want smtp://user:pass@host:port)")
 	}
 	if p := u.Port(); p != "" {
-		port, err = strconv.Atoi(p)
-		if err != nil || port < 1 || port > 65535 {
-			return nil, fmt.Errorf("invalid SMTP URL: bad port %q", p)
+		s.Port, err = strconv.Atoi(p)
+		if err != nil || s.Port < 1 || s.Port > 65535 {
+			return SMTPSettings{}, fmt.Errorf("bad port %q, want 1 to 65535", p)
 		}
 	}
-	opts = append(opts, gomail.WithPort(port), gomail.WithTimeout(smtpTimeout))
-	if user := u.User.Username(); user != "" {
-		pass, _ := u.User.Password()
+	s.Username = u.User.Username()
+	s.Password, _ = u.User.Password()
+	return s, nil
+}
+
+// NewSMTPSender configures delivery from an URL (see ParseSMTPURL).
+//
+// Mail is never sent in clear to a server that does not offer STARTTLS unless the URL says so
+// explicitly. Credentials are used (AUTH PLAIN or LOGIN) only when the URL has user info, and
+// go-mail refuses to send them unencrypted to anything but localhost. env carries the sender,
+// e.g. "saferspaces <noreply@example.org>", and the Reply-To.
+func NewSMTPSender(rawURL string, env Envelope) (*SMTPSender, error) {
+	s, err := ParseSMTPURL(rawURL)
+	if err != nil {
+		return nil, fmt.Errorf("invalid SMTP URL: %w", err)
+	}
+	var opts []gomail.Option
+	switch s.TLS {
+	case TLSImplicit:
+		opts = append(opts, gomail.WithSSL())
+	case TLSOpportunistic:
+		opts = append(opts, gomail.WithTLSPolicy(gomail.TLSOpportunistic))
+	case TLSNone:
+		opts = append(opts, gomail.WithTLSPolicy(gomail.NoTLS))
+	default:
+		opts = append(opts, gomail.WithTLSPolicy(gomail.TLSMandatory))
+	}
+	opts = append(opts, gomail.WithPort(s.Port), gomail.WithTimeout(smtpTimeout))
+	if s.Username != "" {
 		opts = append(opts, gomail.WithOpportunisticSMTPAuth(gomail.SMTPAuthPlain, gomail.SMTPAuthLogin),
-			gomail.WithUsername(user), gomail.WithPassword(pass))
+			gomail.WithUsername(s.Username), gomail.WithPassword(s.Password))
 	}
 	if env.From == nil {
 		return nil, errors.New("SMTP sender: no sender address")
 	}
 	// Build a client once now, so that an option go-mail rejects is reported at start-up.
-	if _, err := gomail.NewClient(u.Hostname(), opts...); err != nil {
+	if _, err := gomail.NewClient(s.Host, opts...); err != nil {
 		return nil, fmt.Errorf("SMTP client: %w", err)
 	}
-	return &SMTPSender{host: u.Hostname(), opts: opts, env: env}, nil
+	return &SMTPSender{host: s.Host, opts: opts, env: env}, nil
 }
 
 // Send delivers m over a fresh connection. A client per message keeps no state between sends
