@@ -12,8 +12,11 @@ import (
 	"net/netip"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"time"
+
+	smtpmail "saferspaces/internal/mail"
 )
 
 // Config is everything the platform can be told at start-up.
@@ -154,15 +157,22 @@ func (c *Config) Validate() error {
 		errs = append(errs, err)
 	}
 	if c.Addr != "" {
-		if _, _, err := net.SplitHostPort(c.Addr); err != nil {
-			errs = append(errs, fmt.Errorf("--addr %q: want host:port, e.g. 127.0.0.1:8080", c.Addr))
+		if err := CheckListenAddr("--addr", c.Addr, "127.0.0.1:8080"); err != nil {
+			errs = append(errs, err)
 		}
 	}
 	if c.MetricsAddr != "" {
-		if _, port, err := net.SplitHostPort(c.MetricsAddr); err != nil {
-			errs = append(errs, fmt.Errorf("--metrics-addr %q: want host:port, e.g. 127.0.0.1:9090", c.MetricsAddr))
-		} else if c.MetricsAddr == c.Addr && port != "0" {
+		if err := CheckListenAddr("--metrics-addr", c.MetricsAddr, "127.0.0.1:9090"); err != nil {
+			errs = append(errs, err)
+		} else if _, port, _ := net.SplitHostPort(c.MetricsAddr); c.MetricsAddr == c.Addr && port != "0" {
 			errs = append(errs, fmt.Errorf("--metrics-addr %q: must differ from --addr, metrics have a listener of their own", c.MetricsAddr))
+		}
+	}
+	if c.Modules != "" {
+		if st, err := os.Stat(c.Modules); err != nil {
+			errs = append(errs, fmt.Errorf("--modules %q: %v", c.Modules, reason(err)))
+		} else if !st.IsDir() {
+			errs = append(errs, fmt.Errorf("--modules %q: not a folder", c.Modules))
 		}
 	}
 	if err := CheckMailbox("--mail-from", c.MailFrom); err != nil {
@@ -180,8 +190,9 @@ func (c *Config) Validate() error {
 		}
 	}
 	if c.SMTPURL != "" {
-		if u, err := url.Parse(c.SMTPURL); err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Host == "" {
-			errs = append(errs, fmt.Errorf("--smtp-url: want smtp://user:pass@host:port or smtps://…"))
+		// The sender's own rules, so that a URL serve accepts is one the sender accepts.
+		if _, err := smtpmail.ParseSMTPURL(c.SMTPURL); err != nil {
+			errs = append(errs, fmt.Errorf("--smtp-url %q: %v", redactURL(c.SMTPURL), err))
 		}
 	}
 	for _, u := range []struct{ flag, value string }{{"--xapi-endpoint", c.XAPIEndpoint}, {"--oidc-issuer", c.OIDCIssuer}} {
@@ -224,6 +235,38 @@ func (c *Config) Validate() error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// CheckListenAddr checks a listen address as host:port with a port from 1 to 65535, or 0 for
+// one the system picks. net.Listen would refuse anything else only after the data folder was
+// prepared; flag names the flag in the message, example shows a good value.
+func CheckListenAddr(flag, value, example string) error {
+	_, port, err := net.SplitHostPort(value)
+	if err != nil {
+		return fmt.Errorf("%s %q: want host:port, e.g. %s", flag, value, example)
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return fmt.Errorf("%s %q: port %q is not a number from 1 to 65535 (0: any free port)", flag, value, port)
+	}
+	return nil
+}
+
+// redactURL hides the password of a URL for a message. A URL that does not parse is cut at its
+// last "@" by hand, since url.URL.Redacted needs a parsed one.
+func redactURL(raw string) string {
+	if u, err := url.Parse(raw); err == nil {
+		return u.Redacted()
+	}
+	scheme, rest, ok := strings.Cut(raw, "://")
+	at := strings.LastIndexByte(rest, '@')
+	if !ok || at < 0 {
+		return raw
+	}
+	user, _, hasPass := strings.Cut(rest[:at], ":")
+	if !hasPass {
+		return raw
+	}
+	return scheme + "://" + user + ":xxxxx" + rest[at:]
 }
 
 // CheckBaseURL checks a public URL of the platform: absolute http(s), and nothing that links

@@ -58,6 +58,21 @@ func TestValidate(t *testing.T) {
 		{"base url with a path", func(c *config.Config) { c.BaseURL = "https://example.org/training/" }, ""},
 		{"smtp scheme", func(c *config.Config) { c.SMTPURL = "http://mail.example" }, "--smtp-url"},
 		{"smtps ok", func(c *config.Config) { c.SMTPURL = "smtps://u:p@mail.example:465" }, ""},
+		{"smtp tls ok", func(c *config.Config) { c.SMTPURL = "smtp://mail.example:25?tls=opportunistic" }, ""},
+		{"smtp tls unknown", func(c *config.Config) { c.SMTPURL = "smtp://h:25?tls=maybe" }, `--smtp-url "smtp://h:25?tls=maybe": tls="maybe"`},
+		{"smtps with tls", func(c *config.Config) { c.SMTPURL = "smtps://h?tls=none" }, "--smtp-url"},
+		{"smtp other query", func(c *config.Config) { c.SMTPURL = "smtp://h?auth=plain" }, "--smtp-url"},
+		{"smtp port", func(c *config.Config) { c.SMTPURL = "smtp://h:99999" }, "--smtp-url"},
+		{"smtp path", func(c *config.Config) { c.SMTPURL = "smtp://h:25/x" }, "--smtp-url"},
+		{"smtp password hidden", func(c *config.Config) { c.SMTPURL = "smtp://u:s3cret@h:25?tls=maybe" }, `--smtp-url "smtp://u:xxxxx@h:25?tls=maybe"`},
+		{"addr port too big", func(c *config.Config) { c.Addr = "127.0.0.1:99999" }, `--addr "127.0.0.1:99999": port "99999"`},
+		{"addr named port", func(c *config.Config) { c.Addr = "127.0.0.1:http" }, "--addr"},
+		{"addr any port", func(c *config.Config) { c.Addr = "127.0.0.1:0" }, ""},
+		{"metrics port too big", func(c *config.Config) { c.MetricsAddr = "127.0.0.1:70000" }, "--metrics-addr"},
+		{"metrics port negative", func(c *config.Config) { c.MetricsAddr = "127.0.0.1:-1" }, "--metrics-addr"},
+		{"modules missing", func(c *config.Config) { c.Modules = "/nonexistent" }, `--modules "/nonexistent"`},
+		{"modules a file", func(c *config.Config) { c.Modules = "config_test.go" }, "--modules"},
+		{"modules a folder", func(c *config.Config) { c.Modules = "." }, ""},
 		{"unknown zone", func(c *config.Config) { c.TimeZone = "Mars/Olympus" }, "--timezone"},
 		{"proxies ok", func(c *config.Config) { c.TrustedProxies = "127.0.0.1, 10.0.0.0/8,::1" }, ""},
 		{"bad proxy", func(c *config.Config) { c.TrustedProxies = "127.0.0.1,proxy.local" }, "--trusted-proxies"},
@@ -170,6 +185,18 @@ func TestPeriod(t *testing.T) {
 	for _, bad := range []string{"", "12", "12m", "-3d", "+3d", "1.5y", "3 y", "d"} {
 		if _, err := config.ParsePeriod(bad); err == nil {
 			t.Errorf("ParsePeriod(%q) accepted", bad)
+		}
+	}
+}
+
+// A password never shows in the message, even in a URL that does not parse.
+func TestValidateHidesSMTPPassword(t *testing.T) {
+	for _, u := range []string{"smtp://mailer:s3cret@h:25?tls=maybe", "smtp://mailer:s3cret pw@h:25", "smtp://mailer:s3cret%zz@h:25"} {
+		c := config.Default()
+		c.SMTPURL = u
+		err := c.Validate()
+		if err == nil || !strings.Contains(err.Error(), "--smtp-url") || strings.Contains(err.Error(), "s3cret") {
+			t.Errorf("%s: %v, want an error naming --smtp-url without the password", u, err)
 		}
 	}
 }
