@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -108,6 +109,45 @@ func TestServeRefusesBadAddressFlags(t *testing.T) {
 	env := map[string]string{"SAFERSPACES_MAIL_FROM": "Schulung <schulung@stadt.example>"}
 	if err := run(t.Context(), []string{"user", "create", "--data", t.TempDir(), "--email", "x"}, func(k string) string { return env[k] }, &out, &errOut); !errors.Is(err, errUsage) {
 		t.Errorf("user create with a bad --email: %v", err)
+	}
+}
+
+// A bad value of these flags used to surface only after serve had created the database, the
+// session keys and the lock (exit 1, no flag named). Now each is refused up front: exit 2, the
+// flag and its value named (without the SMTP password), and the data folder left empty.
+func TestServeRefusesBadFlagsBeforeWriting(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"serve", "--smtp-url", "smtp://h:25?tls=maybe"}, `--smtp-url "smtp://h:25?tls=maybe"`},
+		{[]string{"serve", "--smtp-url", "smtp://mailer:s3cret@h:25?auth=plain"}, `--smtp-url "smtp://mailer:xxxxx@h:25?auth=plain"`},
+		{[]string{"serve", "--smtp-url", "smtps://h:465?tls=none"}, "--smtp-url"},
+		{[]string{"serve", "--smtp-url", "smtp://h:99999"}, "--smtp-url"},
+		{[]string{"serve", "--addr", "127.0.0.1:99999"}, `--addr "127.0.0.1:99999"`},
+		{[]string{"serve", "--metrics-addr", "127.0.0.1:70000"}, `--metrics-addr "127.0.0.1:70000"`},
+		{[]string{"serve", "--modules", "/nonexistent"}, `--modules "/nonexistent"`},
+		{[]string{"cohort", "remind", "--auto", "--modules", "/nonexistent"}, `--modules "/nonexistent"`},
+		{[]string{"export", "xapi", "--modules", "/nonexistent"}, `--modules "/nonexistent"`},
+	} {
+		t.Run(strings.Join(c.args, " "), func(t *testing.T) {
+			data := t.TempDir()
+			var out, errOut bytes.Buffer
+			args := append(append([]string{}, c.args...), "--data", data)
+			if c.args[0] == "serve" && !slices.Contains(c.args, "--addr") {
+				args = append(args, "--addr", "127.0.0.1:0")
+			}
+			err := run(t.Context(), args, noEnv, &out, &errOut)
+			if !errors.Is(err, errUsage) {
+				t.Errorf("err = %v, want errUsage (exit 2)", err)
+			}
+			if !strings.Contains(errOut.String(), c.want) || strings.Contains(errOut.String(), "s3cret") {
+				t.Errorf("stderr %q: want %s, and no password", errOut.String(), c.want)
+			}
+			if left, _ := os.ReadDir(data); len(left) > 0 {
+				t.Errorf("the data folder is not empty: %v", left)
+			}
+		})
 	}
 }
 
