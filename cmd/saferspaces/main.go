@@ -29,7 +29,7 @@ var errUsage = errors.New("usage")
 // usageError prints msg and the hint for help, and returns errUsage (exit code 2).
 func usageError(stderr io.Writer, format string, args ...any) error {
 	fmt.Fprintf(stderr, "saferspaces: "+format+"\n", args...)
-	fmt.Fprintln(stderr, "Run 'saferspaces --help' for usage.")
+	fmt.Fprintln(stderr, "Run 'saferspaces COMMAND --help' for the flags of a command, 'saferspaces --help' for the commands.")
 	return errUsage
 }
 
