@@ -32,6 +32,10 @@ func Archive(ctx context.Context, tx *sql.Tx, userID int64) error {
 		`DELETE FROM check_drafts WHERE user_id = ?1`,
 		`DELETE FROM lesson_completions WHERE user_id = ?1`,
 		`DELETE FROM lesson_visits WHERE user_id = ?1`,
+		// The summaries derived from the records go with them: percent, attempts and the time of
+		// the last activity are the person's too.
+		`DELETE FROM learner_module_progress WHERE user_id = ?1`,
+		`DELETE FROM learner_progress WHERE user_id = ?1`,
 	}
 	for _, q := range steps {
 		if _, err := tx.ExecContext(ctx, q, userID); err != nil {

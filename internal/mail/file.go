@@ -76,20 +76,30 @@ func (f *FileSender) Send(ctx context.Context, m Message, id int64) error {
 // "Alice" or "Qualität"), so another person's mail is not taken along. It reports how many files
 // it deleted.
 func (f *FileSender) Forget(ctx context.Context, email, name string) (int, error) {
+	names := mentions(email, name)
+	return f.remove(ctx, func(path string, _ time.Time) (bool, error) {
+		text, err := decodedText(path)
+		if err != nil {
+			return false, err
+		}
+		return names(text), nil
+	}, false)
+}
+
+// mentions returns a test of whether a text names a person: their address anywhere, or their
+// name as whole words (any case; "Ali" is not in "Alice" or "Qualität"), so that erasing one
+// person does not take another's mail along.
+func mentions(email, name string) func(text string) bool {
 	addr := strings.ToLower(email)
 	var byName *regexp.Regexp
 	if n := strings.Join(strings.Fields(name), " "); len([]rune(n)) >= 3 {
 		words := strings.Split(regexp.QuoteMeta(strings.ToLower(n)), " ")
 		byName = regexp.MustCompile(`(^|[^\p{L}\p{N}])` + strings.Join(words, `\s+`) + `($|[^\p{L}\p{N}])`)
 	}
-	return f.remove(ctx, func(path string, _ time.Time) (bool, error) {
-		text, err := decodedText(path)
-		if err != nil {
-			return false, err
-		}
+	return func(text string) bool {
 		text = strings.ToLower(text)
-		return (addr != "" && strings.Contains(text, addr)) || (byName != nil && byName.MatchString(text)), nil
-	}, false)
+		return (addr != "" && strings.Contains(text, addr)) || (byName != nil && byName.MatchString(text))
+	}
 }
 
 // Purge deletes the files written before before (by the time in their name, or their

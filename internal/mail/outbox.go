@@ -304,16 +304,36 @@ func truncate(s string, n int) string {
 }
 
 // ForgetRecipient removes a person from the outbox when their data is erased, in the caller's
-// transaction: mail to their address is deleted, and so are unsent "new registration" notices
-// about them (whose body holds what they declared); the subject of sent notices, which names them,
-// is replaced by pseudonym.
+// transaction: mail to their address is deleted, and so is every unsent mail about them — whose
+// subject or body names their address, or their name as whole words (a "new registration"
+// notice, accessibility feedback quoted to the operator, a message the person wrote to a cohort);
+// the subject of sent notices, which names them, is replaced by pseudonym. (Sent mail has no body
+// left.)
 func ForgetRecipient(ctx context.Context, tx *sql.Tx, email, name, pseudonym string) error {
 	if _, err := tx.ExecContext(ctx, `DELETE FROM mail_outbox WHERE to_addr = ? COLLATE NOCASE`, email); err != nil {
 		return fmt.Errorf("forget recipient: %w", err)
 	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM mail_outbox WHERE kind = ? AND status <> ? AND instr(body, ?) > 0`,
-		string(KindRegistrationNew), StatusSent, email); err != nil {
+	names := mentions(email, name)
+	var about []int64
+	err := sqlite.Each(ctx, tx, `SELECT id, subject, body FROM mail_outbox WHERE status <> ?`, []any{StatusSent},
+		func(scan func(...any) error) error {
+			var id int64
+			var subject, body string
+			if err := scan(&id, &subject, &body); err != nil {
+				return err
+			}
+			if names(subject) || names(body) {
+				about = append(about, id)
+			}
+			return nil
+		})
+	if err != nil {
 		return fmt.Errorf("forget recipient: %w", err)
+	}
+	for _, id := range about {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM mail_outbox WHERE id = ?`, id); err != nil {
+			return fmt.Errorf("forget recipient: %w", err)
+		}
 	}
 	for _, lang := range i18n.Languages() {
 		d := Data{Name: name, Email: email, Link: "-"}
