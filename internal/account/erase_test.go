@@ -169,3 +169,39 @@ func TestPurgedApplicantsLinesStayOutOfTheNextExport(t *testing.T) {
 		t.Error("the audit log lost the purged applicant's lines")
 	}
 }
+
+// A person's export lists what was done to them, but not who else did it by address nor from
+// which IP address: the approving admin appears by role.
+func TestExportNamesOtherActorsByRoleOnly(t *testing.T) {
+	g := newGate(t)
+	admin := g.user("admin@example.org", account.RoleAdmin, account.StatusApproved, "de")
+	if err := g.register("erika@stadt.example"); err != nil {
+		t.Fatal(err)
+	}
+	var id int64
+	if err := g.db.R.QueryRow(`SELECT id FROM users WHERE email = 'erika@stadt.example'`).Scan(&id); err != nil {
+		t.Fatal(err)
+	}
+	if err := g.svc.Approve(t.Context(), audit.Actor{ID: admin, Email: "admin@example.org", IP: "203.0.113.77"}, id, 0); err != nil {
+		t.Fatal(err)
+	}
+	exp, err := g.svc.ExportUser(t.Context(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	approved := false
+	for _, e := range exp.SecurityEvents {
+		if strings.Contains(e.Actor, "admin@example.org") || e.IP == "203.0.113.77" {
+			t.Errorf("the export shows the admin's address or IP: %+v", e)
+		}
+		if e.Action == "registration.approved" {
+			approved = e.Actor == "an administrator"
+		}
+		if e.Action == "registration.received" && e.IP != "192.0.2.7" {
+			t.Errorf("the person's own line lost its IP address: %+v", e)
+		}
+	}
+	if !approved {
+		t.Errorf("no approval by \"an administrator\" in %+v", exp.SecurityEvents)
+	}
+}

@@ -3,6 +3,7 @@ package account
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 
@@ -153,10 +154,40 @@ func (s *Service) ExportUser(ctx context.Context, userID int64) (*Export, error)
 	if err != nil {
 		return nil, fmt.Errorf("export events: %w", err)
 	}
+	others := map[int64]string{} // who else acted, by role
 	for _, ev := range events {
-		e.SecurityEvents = append(e.SecurityEvents, ExportEvent{At: ev.At, Actor: ev.Actor, Action: ev.Action, Detail: ev.Detail, IP: ev.IP})
+		x := ExportEvent{At: ev.At, Actor: ev.Actor, Action: ev.Action, Detail: ev.Detail, IP: ev.IP}
+		if ev.ActorID != userID {
+			// Lines about the person that someone else wrote: what was done to them is theirs, the
+			// other person's address and IP address are not (Art. 15(4) GDPR). Staff appear by role.
+			x.IP = ""
+			if ev.ActorID != 0 {
+				if x.Actor, err = s.actorRole(ctx, ev.ActorID, others); err != nil {
+					return nil, fmt.Errorf("export events: %w", err)
+				}
+			}
+		}
+		e.SecurityEvents = append(e.SecurityEvents, x)
 	}
 	return e, nil
+}
+
+// actorRole names another account in a person's export by its role (memo caches the answers).
+func (s *Service) actorRole(ctx context.Context, id int64, memo map[int64]string) (string, error) {
+	if r, ok := memo[id]; ok {
+		return r, nil
+	}
+	var role Role
+	err := s.db.R.QueryRowContext(ctx, `SELECT role FROM users WHERE id = ?`, id).Scan(&role)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return "", err
+	}
+	name := map[Role]string{RoleAdmin: "an administrator", RoleTrainer: "a trainer"}[role]
+	if name == "" {
+		name = "another account"
+	}
+	memo[id] = name
+	return name, nil
 }
 
 // tokenRetention keeps used and expired tokens a day, for the audit of a disputed link.
