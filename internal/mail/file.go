@@ -66,8 +66,9 @@ func (f *FileSender) Send(ctx context.Context, m Message, id int64) error {
 	if err := writeAtomic(name, buf.Bytes(), fileMode); err != nil {
 		return fmt.Errorf("write mail: %w", err)
 	}
-	// Never the body: it contains activation and reset tokens.
-	f.log.Info("mail written", "to", m.To, "subject", m.Subject, "file", name)
+	// Neither the body (it contains activation and reset tokens) nor the recipient or subject
+	// (which may name people): the server log holds no addresses but clients'.
+	f.log.Info("mail written", "kind", m.Kind, "file", name)
 	return nil
 }
 

@@ -267,17 +267,21 @@ func (o *Outbox) record(ctx context.Context, q queued, sendErr error) error {
 	if attempts >= maxAttempts || errors.As(sendErr, new(unsendable)) {
 		status = StatusFailed
 	}
+	// The mail library names the recipient in its errors ("affected recipient(s): …"); the log
+	// is not the place for addresses (docs/data-protection.md: the server log holds addresses
+	// of clients, times and pages), and the row names the recipient already.
+	why := strings.ReplaceAll(sendErr.Error(), q.msg.To, "<recipient>")
 	_, err := o.db.W.ExecContext(ctx, `UPDATE mail_outbox
 		SET status = ?, attempts = ?, last_error = ?, next_attempt_at = ? WHERE id = ?`,
-		status, attempts, truncate(sendErr.Error(), maxErrorLen), next.Unix(), q.id)
+		status, attempts, truncate(why, maxErrorLen), next.Unix(), q.id)
 	if err != nil {
 		return fmt.Errorf("record mail %d failure: %w", q.id, err)
 	}
 	if status == StatusFailed {
-		o.log.Error("mail delivery gave up", "id", q.id, "kind", q.msg.Kind, "attempts", attempts, "err", sendErr)
+		o.log.Error("mail delivery gave up", "id", q.id, "kind", q.msg.Kind, "attempts", attempts, "err", why)
 	} else {
 		o.log.Warn("mail delivery failed, will retry", "id", q.id, "kind", q.msg.Kind,
-			"attempts", attempts, "next_attempt", next, "err", sendErr)
+			"attempts", attempts, "next_attempt", next, "err", why)
 	}
 	return nil
 }

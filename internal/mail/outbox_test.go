@@ -306,3 +306,22 @@ func TestOneToOneMailBeforeBulkMail(t *testing.T) {
 		t.Errorf("sent first: %s, want the password reset before 30 reminders queued earlier", kinds[0])
 	}
 }
+
+// A failed delivery's error names the recipient (go-mail: "affected recipient(s): …"); neither
+// the log nor the stored reason repeats the address.
+func TestDeliveryErrorsDoNotRepeatTheRecipient(t *testing.T) {
+	db := testkit.OpenDB(t)
+	clk := newClock()
+	var logs strings.Builder
+	ob := mail.NewOutbox(db, senderFunc(func(_ context.Context, m mail.Message, _ int64) error {
+		return fmt.Errorf("452 4.2.2 mailbox full, affected recipient(s): %s", m.To)
+	}), testkit.Logger(&logs), clk.Now)
+	id := enqueue(t, db, activation(t, "quirinus@stadt.example", "https://s.example/activate/x"), clk.Now())
+	ob.DeliverDue(t.Context())
+	if strings.Contains(logs.String(), "quirinus@stadt.example") {
+		t.Errorf("the log names the recipient:\n%s", logs.String())
+	}
+	if r := outboxRow(t, db, id); strings.Contains(r.lastError, "quirinus@stadt.example") || !strings.Contains(r.lastError, "mailbox full") {
+		t.Errorf("stored reason %q", r.lastError)
+	}
+}
