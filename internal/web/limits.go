@@ -1,6 +1,8 @@
 package web
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"math"
 	"net/http"
 	"strconv"
@@ -76,5 +78,9 @@ func (s *Server) tooMany(w http.ResponseWriter, r *http.Request, wait time.Durat
 // client's /64).
 func network(r *http.Request) string { return limits.Network(clientIP(r)) }
 
-// targetKey is the address typed into a form, as the per-target limit counts it.
-func targetKey(email string) string { return strings.ToLower(strings.TrimSpace(email)) }
+// targetKey is the address typed into a form, as the per-target limit counts it: a hash of it,
+// so that the buckets, kept in memory for hours and beyond any erasure, hold no address.
+func targetKey(email string) string {
+	sum := sha256.Sum256([]byte(strings.ToLower(strings.TrimSpace(email))))
+	return hex.EncodeToString(sum[:16])
+}
