@@ -51,6 +51,11 @@ type Export struct {
 	Sessions               []ExportSession    `json:"sessions"`
 	RememberedBrowsers     []ExportDevice     `json:"remembered_browsers"`
 	SecurityEvents         []ExportEvent      `json:"security_events"`
+	SecondFactor           ExportSecondFactor `json:"second_factor"`
+	LinkedIdentities       []ExportIdentity   `json:"linked_identities"`
+	// CohortMemberships repeats Profile.Cohorts as a list, with the day each was joined.
+	CohortMemberships []ExportMembership `json:"cohort_memberships"`
+	CohortsLed        []ExportLed        `json:"cohorts_led"`
 }
 
 // ExportSession is one live session (its id is not exported: the server keeps only its hash).
@@ -98,8 +103,9 @@ type ExportEvent struct {
 	IP     string    `json:"ip,omitempty"`
 }
 
-// maxExportEvents bounds the audit lines in an export; older ones are in the audit log.
-const maxExportEvents = 1000
+// exportEventPage is how many audit lines the export reads at a time; it lists every line about
+// the person, however many there are.
+const exportEventPage = 1000
 
 // ExportUser collects the user's own data.
 func (s *Service) ExportUser(ctx context.Context, userID int64) (*Export, error) {
@@ -150,24 +156,34 @@ func (s *Service) ExportUser(ctx context.Context, userID int64) (*Export, error)
 	if e.DeclarationAcceptances == nil {
 		e.DeclarationAcceptances = []AcceptanceRecord{}
 	}
-	events, err := audit.About(ctx, s.db.R, userID, maxExportEvents)
-	if err != nil {
-		return nil, fmt.Errorf("export events: %w", err)
+	if err := s.exportSections(ctx, userID, e); err != nil {
+		return nil, err
 	}
 	others := map[int64]string{} // who else acted, by role
-	for _, ev := range events {
-		x := ExportEvent{At: ev.At, Actor: ev.Actor, Action: ev.Action, Detail: ev.Detail, IP: ev.IP}
-		if ev.ActorID != userID {
-			// Lines about the person that someone else wrote: what was done to them is theirs, the
-			// other person's address and IP address are not (Art. 15(4) GDPR). Staff appear by role.
-			x.IP = ""
-			if ev.ActorID != 0 {
-				if x.Actor, err = s.actorRole(ctx, ev.ActorID, others); err != nil {
-					return nil, fmt.Errorf("export events: %w", err)
+	for before := int64(0); ; {
+		events, err := audit.AboutBefore(ctx, s.db.R, userID, before, exportEventPage)
+		if err != nil {
+			return nil, fmt.Errorf("export events: %w", err)
+		}
+		for _, ev := range events {
+			x := ExportEvent{At: ev.At, Actor: ev.Actor, Action: ev.Action, Detail: ev.Detail, IP: ev.IP}
+			if ev.ActorID != userID {
+				// Lines about the person that someone else wrote: what was done to them is theirs,
+				// the other person's address and IP address are not (Art. 15(4) GDPR). Staff
+				// appear by role.
+				x.IP = ""
+				if ev.ActorID != 0 {
+					if x.Actor, err = s.actorRole(ctx, ev.ActorID, others); err != nil {
+						return nil, fmt.Errorf("export events: %w", err)
+					}
 				}
 			}
+			e.SecurityEvents = append(e.SecurityEvents, x)
 		}
-		e.SecurityEvents = append(e.SecurityEvents, x)
+		if len(events) < exportEventPage {
+			break
+		}
+		before = events[len(events)-1].ID
 	}
 	return e, nil
 }

@@ -160,6 +160,16 @@ func About(ctx context.Context, db Querier, userID int64, limit int) ([]Event, e
 	return list(ctx, db, ` WHERE target_id = ? OR actor_id = ?`, []any{userID, userID}, limit, 0)
 }
 
+// AboutBefore is one page of About read by id rather than offset, so that lines written while a
+// reader pages through are neither skipped nor read twice: up to limit lines about the user older
+// than the line beforeID (0: from the newest), newest first.
+func AboutBefore(ctx context.Context, db Querier, userID, beforeID int64, limit int) ([]Event, error) {
+	if beforeID <= 0 {
+		return About(ctx, db, userID, limit)
+	}
+	return list(ctx, db, ` WHERE (target_id = ? OR actor_id = ?) AND id < ?`, []any{userID, userID, beforeID}, limit, 0)
+}
+
 // Trail is the audit log as a service, for the pages that list it.
 type Trail struct{ db Querier }
 
