@@ -18,6 +18,23 @@ type Export struct {
 	CheckAttempts     []ExportAttempt     `json:"self_check_attempts"`
 	CheckDrafts       []ExportDraft       `json:"self_check_drafts"`
 	Certificates      []ExportCertificate `json:"certificates"`
+	// Progress is the stored summary by the progress rule, as trainers see it.
+	Progress ExportProgress `json:"progress"`
+}
+
+// ExportProgress is the person's progress in brief: the programme and each module.
+type ExportProgress struct {
+	Percent        int                    `json:"percent"`
+	ModulesDone    int                    `json:"modules_done"`
+	Complete       bool                   `json:"complete"`
+	LastActivityAt time.Time              `json:"last_activity_at,omitzero"`
+	Modules        []ExportModuleProgress `json:"modules"`
+}
+
+// ExportModuleProgress is the progress in one module.
+type ExportModuleProgress struct {
+	Module  string `json:"module"`
+	Percent int    `json:"percent"`
 }
 
 // ExportDraft is a self-check being filled in: the answers kept but not yet graded.
@@ -67,6 +84,7 @@ func (s *Service) Export(ctx context.Context, userID int64) (*Export, error) {
 		CheckAttempts:     []ExportAttempt{},
 		CheckDrafts:       []ExportDraft{},
 		Certificates:      []ExportCertificate{},
+		Progress:          ExportProgress{Modules: []ExportModuleProgress{}},
 	}
 	err := sqlite.Each(ctx, s.db.R, `SELECT module_id, lesson_id, completed_at FROM lesson_completions
 		WHERE user_id = ? ORDER BY completed_at, module_id, lesson_id`, []any{userID}, func(scan func(...any) error) error {
@@ -141,5 +159,29 @@ func (s *Service) Export(ctx context.Context, userID int64) (*Export, error) {
 	for _, c := range certs {
 		ex.Certificates = append(ex.Certificates, ExportCertificate{Code: c.Code, Module: c.ModuleID, IssuedAt: c.IssuedAt, URL: c.Path()})
 	}
+	if err := s.exportProgress(ctx, userID, &ex.Progress); err != nil {
+		return nil, err
+	}
 	return ex, nil
+}
+
+// exportProgress reads the stored summary; a person without learning records has none (zeros).
+func (s *Service) exportProgress(ctx context.Context, userID int64, p *ExportProgress) error {
+	sums, err := s.Summaries(ctx, []int64{userID})
+	if err != nil {
+		return err
+	}
+	sum := sums[userID]
+	p.Percent, p.ModulesDone, p.Complete, p.LastActivityAt = sum.Percent, sum.ModulesDone, sum.Complete, sum.LastActivity
+	err = sqlite.Each(ctx, s.db.R, `SELECT module_id, percent FROM learner_module_progress WHERE user_id = ? ORDER BY module_id`,
+		[]any{userID}, func(scan func(...any) error) error {
+			var m ExportModuleProgress
+			err := scan(&m.Module, &m.Percent)
+			p.Modules = append(p.Modules, m)
+			return err
+		})
+	if err != nil {
+		return fmt.Errorf("export module progress: %w", err)
+	}
+	return nil
 }

@@ -13,6 +13,7 @@ import (
 	"saferspaces/internal/i18n"
 	"saferspaces/internal/learning"
 	"saferspaces/internal/mail"
+	"saferspaces/internal/remind"
 )
 
 // passwordChangeForm is the change-password form on the account page.
@@ -129,6 +130,11 @@ type exportDoc struct {
 	Mails    []mail.ExportMail `json:"mails"`
 	Feedback []feedback.Export `json:"accessibility_feedback"`
 	Learning *learning.Export  `json:"learning,omitempty"`
+	// Reminders are the reminder e-mails received (kept 180 days); the wish for none is
+	// profile.reminders_off.
+	Reminders []remind.Export `json:"reminders_received"`
+	// Statements are the stored xAPI statements about the person, as stored and sent to an LRS.
+	Statements []json.RawMessage `json:"xapi_statements"`
 }
 
 // accountExport sends everything the platform stores about the user as a JSON file.
@@ -149,6 +155,14 @@ func (s *Server) accountExport(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if doc.Feedback, err = s.Feedback.SentFrom(r.Context(), e.Profile.Email); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if doc.Reminders, err = s.Remind.SentTo(r.Context(), uid); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if doc.Statements, err = s.XAPI.About(r.Context(), uid); err != nil {
 		s.fail(w, r, err)
 		return
 	}

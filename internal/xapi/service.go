@@ -312,3 +312,21 @@ func newUUID4() string {
 	u[8] = u[8]&0x3f | 0x80
 	return formatUUID(u)
 }
+
+// About returns the stored statements about the user (their learning records and the voiding
+// statements of an erasure), in the order they were made, byte for byte as stored: for the
+// person's own data export. A learner has a few per lesson and self-check, so they fit in memory.
+func (s *Service) About(ctx context.Context, userID int64) ([]json.RawMessage, error) {
+	out := []json.RawMessage{}
+	err := sqlite.Each(ctx, s.db.R, `SELECT body FROM xapi_statements WHERE user_id = ? ORDER BY seq`, []any{userID},
+		func(scan func(...any) error) error {
+			var body []byte
+			err := scan(&body)
+			out = append(out, json.RawMessage(body))
+			return err
+		})
+	if err != nil {
+		return nil, fmt.Errorf("read statements about user: %w", err)
+	}
+	return out, nil
+}
