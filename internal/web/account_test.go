@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"saferspaces/internal/account"
+	"saferspaces/internal/audit"
 )
 
 func TestPasswordChangeEndsOtherSessions(t *testing.T) {
@@ -184,5 +185,125 @@ func TestAccountPageKeepsSessionAlive(t *testing.T) {
 		if p := b.get("/account"); p.Status != http.StatusOK {
 			t.Fatalf("active session ended: %d", p.Status)
 		}
+	}
+}
+
+// The export lists everything docs/data-protection.md records about the person: the second factor
+// (without its secret), linked sign-on identities, cohorts joined and led, reminders received, the
+// progress summary, the xAPI statements and every audit line about them, beyond the first 1000.
+func TestExportListsEveryRecordOfProcessing(t *testing.T) {
+	h := newHarness(t, learningContent(t))
+	ctx := t.Context()
+	joined, err := h.acc.CreateCohort(ctx, audit.CLI, "Nordstadt", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	led, err := h.acc.CreateCohort(ctx, audit.CLI, "Südstadt", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, b := learnerSession(t, h, userSpec{Cohort: joined.Name})
+	h.enrol(u)
+	h.exec(`UPDATE recovery_codes SET used_at = ? WHERE rowid = (SELECT min(rowid) FROM recovery_codes WHERE user_id = ?)`, h.clock.Now().Unix(), u.ID)
+	h.exec(`INSERT INTO cohort_trainers(cohort_id, user_id) VALUES (?, ?)`, led.ID, u.ID)
+	h.exec(`INSERT INTO user_identities(issuer, subject, user_id, linked_at, last_used_at) VALUES ('https://idp.stadt.example', 'sub-42', ?, ?, ?)`,
+		u.ID, h.clock.Now().Unix()-3600, h.clock.Now().Unix())
+	h.exec(`INSERT INTO reminders(user_id, cohort_id, kind, sent_at) VALUES (?, ?, 'inactive', ?)`, u.ID, joined.ID, h.clock.Now().Unix())
+	h.exec(`UPDATE users SET reminders_off = 1 WHERE id = ?`, u.ID)
+	b.get("/modules/beta/lessons/three")
+	b.post("/modules/beta/lessons/three/complete", nil)
+	h.exec(`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1200)
+		INSERT INTO audit_log(at, actor_id, actor, action, target_id, target, detail, ip)
+		SELECT ?, NULL, 'system', 'test.line', ?, ?, 'line ' || i, '' FROM n`, h.clock.Now().Add(-time.Hour).Unix(), u.ID, u.Email)
+	lines := h.count(`SELECT count(*) FROM audit_log WHERE target_id = ? OR actor_id = ?`, u.ID, u.ID)
+	statements := h.count(`SELECT count(*) FROM xapi_statements WHERE user_id = ?`, u.ID)
+	if statements == 0 {
+		t.Fatal("no statements recorded for the learner")
+	}
+
+	p := b.get("/account/export.json")
+	if p.Status != http.StatusOK {
+		t.Fatalf("export: %d", p.Status)
+	}
+	var doc struct {
+		Profile struct {
+			Cohorts      string `json:"cohorts"`
+			RemindersOff bool   `json:"reminders_off"`
+		} `json:"profile"`
+		SecurityEvents []struct{ Action string } `json:"security_events"`
+		SecondFactor   struct {
+			SetUp          bool      `json:"set_up"`
+			ConfirmedAt    time.Time `json:"confirmed_at"`
+			LastCodeUsedAt time.Time `json:"last_code_used_at"`
+			Codes          int       `json:"recovery_codes"`
+			Used           int       `json:"recovery_codes_used"`
+		} `json:"second_factor"`
+		Identities []struct {
+			Issuer, Subject string
+			LinkedAt        time.Time `json:"linked_at"`
+			LastUsedAt      time.Time `json:"last_used_at"`
+		} `json:"linked_identities"`
+		Memberships []struct {
+			Cohort   string
+			JoinedAt time.Time `json:"joined_at"`
+		} `json:"cohort_memberships"`
+		Led       []struct{ Cohort string } `json:"cohorts_led"`
+		Reminders []struct {
+			Cohort, Reason string
+			SentAt         time.Time `json:"sent_at"`
+		} `json:"reminders_received"`
+		Statements []struct {
+			ID    string
+			Actor struct{ Account struct{ Name string } }
+		} `json:"xapi_statements"`
+		Learning struct {
+			Progress struct {
+				Percent      int
+				LastActivity time.Time `json:"last_activity_at"`
+				Modules      []struct {
+					Module  string
+					Percent int
+				}
+			}
+		}
+	}
+	if err := json.Unmarshal([]byte(p.Body), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if len(doc.SecurityEvents) != lines || lines <= 1200 {
+		t.Errorf("%d audit lines exported, %d stored about the person", len(doc.SecurityEvents), lines)
+	}
+	f := doc.SecondFactor
+	if !f.SetUp || f.ConfirmedAt.IsZero() || f.LastCodeUsedAt.IsZero() || f.Codes != len(u.Recovery) || f.Used != 1 || len(u.Recovery) == 0 {
+		t.Errorf("second factor = %+v (recovery codes given: %d)", f, len(u.Recovery))
+	}
+	if strings.Contains(p.Body, u.Secret) {
+		t.Error("the export contains the second factor's secret")
+	}
+	for _, c := range u.Recovery {
+		if strings.Contains(p.Body, c) {
+			t.Fatal("the export contains a recovery code")
+		}
+	}
+	if len(doc.Identities) != 1 || doc.Identities[0].Issuer != "https://idp.stadt.example" || doc.Identities[0].Subject != "sub-42" ||
+		doc.Identities[0].LinkedAt.IsZero() || doc.Identities[0].LastUsedAt.IsZero() {
+		t.Errorf("linked identities = %+v", doc.Identities)
+	}
+	if len(doc.Memberships) != 1 || doc.Memberships[0].Cohort != "Nordstadt" || doc.Memberships[0].JoinedAt.IsZero() || doc.Profile.Cohorts != "Nordstadt" {
+		t.Errorf("memberships = %+v, profile cohorts %q", doc.Memberships, doc.Profile.Cohorts)
+	}
+	if len(doc.Led) != 1 || doc.Led[0].Cohort != "Südstadt" {
+		t.Errorf("cohorts led = %+v", doc.Led)
+	}
+	if len(doc.Reminders) != 1 || doc.Reminders[0].Cohort != "Nordstadt" || doc.Reminders[0].Reason != "inactive" ||
+		doc.Reminders[0].SentAt.IsZero() || !doc.Profile.RemindersOff {
+		t.Errorf("reminders = %+v, reminders off %v", doc.Reminders, doc.Profile.RemindersOff)
+	}
+	if len(doc.Statements) != statements || doc.Statements[0].ID == "" || doc.Statements[0].Actor.Account.Name == "" {
+		t.Errorf("%d statements exported, %d stored: %+v", len(doc.Statements), statements, doc.Statements)
+	}
+	pr := doc.Learning.Progress
+	if pr.Percent == 0 || pr.LastActivity.IsZero() || len(pr.Modules) == 0 {
+		t.Errorf("progress = %+v", pr)
 	}
 }
