@@ -217,9 +217,6 @@ func (s *Service) Auto(ctx context.Context) (Result, error) {
 			total.OptedOut += res.OptedOut
 		}
 	}
-	if _, err := s.db.W.ExecContext(ctx, `DELETE FROM reminders WHERE sent_at < ?`, now.Add(-keepFor).Unix()); err != nil {
-		return total, fmt.Errorf("forget old reminders: %w", err)
-	}
 	return total, nil
 }
 
@@ -287,4 +284,22 @@ func (s *Service) Message(ctx context.Context, act audit.Actor, senderName strin
 		return 0, fmt.Errorf("message cohort %d: %w", cohortID, err)
 	}
 	return sent, nil
+}
+
+// Purge deletes the records of reminders sent more than keepFor (180 days) before now — the rule
+// of docs/data-protection.md, run by package retention with the other rules — or with dryRun
+// only counts them.
+func Purge(ctx context.Context, db *sqlite.DB, now time.Time, dryRun bool) (int, error) {
+	before := now.Add(-keepFor).Unix()
+	if dryRun {
+		var n int
+		err := db.R.QueryRowContext(ctx, `SELECT count(*) FROM reminders WHERE sent_at < ?`, before).Scan(&n)
+		return n, err
+	}
+	res, err := db.W.ExecContext(ctx, `DELETE FROM reminders WHERE sent_at < ?`, before)
+	if err != nil {
+		return 0, fmt.Errorf("forget old reminders: %w", err)
+	}
+	n, err := res.RowsAffected()
+	return int(n), err
 }

@@ -16,6 +16,7 @@ import (
 	"saferspaces/internal/feedback"
 	"saferspaces/internal/i18n"
 	"saferspaces/internal/mail"
+	"saferspaces/internal/remind"
 	"saferspaces/internal/sqlite"
 )
 
@@ -32,6 +33,7 @@ type Report struct {
 	MailRows    int // sent and failed outbox rows deleted
 	MailFiles   int // .eml files deleted
 	Feedback    int // answered accessibility feedback deleted
+	Reminders   int // records of reminders sent more than 180 days ago deleted
 }
 
 // Lines is the report as "what: n" lines, for the command line.
@@ -47,12 +49,13 @@ func (r Report) Lines() []string {
 		fmt.Sprintf("mail outbox rows deleted: %d", r.MailRows),
 		fmt.Sprintf("mail files deleted: %d", r.MailFiles),
 		fmt.Sprintf("accessibility feedback deleted: %d", r.Feedback),
+		fmt.Sprintf("reminder records deleted: %d", r.Reminders),
 	}
 }
 
 // Total is the number of things removed (warnings not counted).
 func (r Report) Total() int {
-	return r.Anonymised + r.Rejected + r.Undecided + r.Acceptances + r.AuditLines + r.MailRows + r.MailFiles + r.Feedback
+	return r.Anonymised + r.Rejected + r.Undecided + r.Acceptances + r.AuditLines + r.MailRows + r.MailFiles + r.Feedback + r.Reminders
 }
 
 func (r Report) detail() string {
@@ -92,7 +95,7 @@ func (s *Service) Run(ctx context.Context, dryRun bool) (Report, error) {
 }
 
 // Steps is the number of steps RunShowing reports.
-const Steps = 6
+const Steps = 7
 
 // RunShowing is Run that calls step (when not nil) before each of its Steps steps, with the
 // step's number (from 1) and a short English name, for a command's progress line.
@@ -152,6 +155,10 @@ func (s *Service) RunShowing(ctx context.Context, dryRun bool, step func(n int, 
 		if r.Feedback, err = s.feedback.Purge(ctx, p.Feedback.Before(now), dryRun); err != nil {
 			return r, err
 		}
+	}
+	step(7, "reminder records")
+	if r.Reminders, err = remind.Purge(ctx, s.db, now, dryRun); err != nil {
+		return r, err
 	}
 	if dryRun {
 		return r, nil

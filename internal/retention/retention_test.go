@@ -322,3 +322,22 @@ func TestRetentionPeriodsFromSettings(t *testing.T) {
 		t.Errorf("warning after 23 months: %+v, %v", r, err)
 	}
 }
+
+// The records of sent reminders go after 180 days with the other rules (saferspaces purge and the
+// daily run), not only when the automatic reminders happen to run without an error.
+func TestRetentionForgetsOldReminders(t *testing.T) {
+	e := newEnv(t)
+	id := e.active("lernende@stadt.example", account.RoleLearner, t0.Add(-24*time.Hour))
+	e.exec(`INSERT INTO reminders(user_id, kind, sent_at) VALUES (?, 'inactive', ?), (?, 'inactive', ?)`,
+		id, t0.Add(-181*24*time.Hour).Unix(), id, t0.Add(-179*24*time.Hour).Unix())
+	r, err := e.svc.Retention.Run(context.Background(), true)
+	if err != nil || r.Reminders != 1 || e.count(`SELECT count(*) FROM reminders`) != 2 {
+		t.Fatalf("dry run: %d to delete, %v, %d left", r.Reminders, err, e.count(`SELECT count(*) FROM reminders`))
+	}
+	if r, err = e.svc.Retention.Run(context.Background(), false); err != nil || r.Reminders != 1 {
+		t.Fatalf("run: %d deleted, %v", r.Reminders, err)
+	}
+	if n := e.count(`SELECT count(*) FROM reminders WHERE sent_at > ?`, t0.Add(-180*24*time.Hour).Unix()); n != 1 || e.count(`SELECT count(*) FROM reminders`) != 1 {
+		t.Errorf("left: %d reminders, want the one of 179 days", e.count(`SELECT count(*) FROM reminders`))
+	}
+}
