@@ -158,3 +158,14 @@ func TestTypography(t *testing.T) {
 		}
 	}
 }
+
+// Every language has a name in every language, for the pages that show a person's language.
+func TestEveryLanguageIsNamedInEveryLanguage(t *testing.T) {
+	for _, ui := range i18n.Languages() {
+		for _, l := range i18n.Languages() {
+			if got := i18n.T(ui, "admin.lang."+string(l)); strings.HasPrefix(got, "[") {
+				t.Errorf("%s has no name for %s: %s", ui, l, got)
+			}
+		}
+	}
+}

@@ -60,7 +60,7 @@ func TestRegisterValidationPerField(t *testing.T) {
 		"email":        {"gültige E-Mail-Adresse", "valid e-mail address"},
 		"organisation": {"Behörde oder Organisation an", "authority or organisation"},
 		"position":     {"Funktion oder Abteilung an", "position or department"},
-		"language":     {"Deutsch oder Englisch", "German or English"},
+		"language":     {"eine der angebotenen Sprachen", "one of the languages offered"},
 		"cohort_code":  {"höchstens 64 Zeichen", "at most 64 characters"},
 		"accept":       {"dass Sie die Erklärung annehmen", "that you accept the declaration"},
 	}

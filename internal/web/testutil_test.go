@@ -368,8 +368,21 @@ func (b *browser) do(method, path string, body io.Reader, header http.Header) *p
 	if err != nil {
 		b.h.t.Fatal(err)
 	}
+	if strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") {
+		// Every page any test fetches is checked for texts that did not resolve: a message
+		// without its value, a catalog key shown instead of its text.
+		if strings.Contains(string(data), "<no value>") || strings.Contains(string(data), "&lt;no value&gt;") {
+			b.h.t.Errorf("%s %s: the page shows \"<no value>\" (a message without its value)", method, path)
+		}
+		if k := unresolvedKey.FindString(string(data)); k != "" {
+			b.h.t.Errorf("%s %s: the page shows the catalog key %s instead of its text", method, path, k)
+		}
+	}
 	return &page{Status: resp.StatusCode, Header: resp.Header, Body: string(data)}
 }
+
+// unresolvedKey is how a missing catalog entry shows: its key in brackets.
+var unresolvedKey = regexp.MustCompile(`\[[a-z]+(\.[a-z0-9_]+)+\]`)
 
 func (b *browser) get(path string) *page { b.h.t.Helper(); return b.do("GET", path, nil, nil) }
 
