@@ -61,3 +61,10 @@ func dateData(lang Lang, t time.Time) []any {
 // Percent writes a percentage the way lang does: "42 %" with a no-break space in German and
 // French, "42%" in English and Italian.
 func Percent(lang Lang, n int) string { return T(lang, "number.percent", "N", n) }
+
+// Colon is the colon of lang with the space French puts before it (punct.colon): a label and
+// its value are joined as label + Colon(lang) + " " + value, never with a bare ": ".
+func Colon(lang Lang) string { return T(lang, "punct.colon") }
+
+// Semicolon is the semicolon of lang with the space French puts before it (punct.semicolon).
+func Semicolon(lang Lang) string { return T(lang, "punct.semicolon") }

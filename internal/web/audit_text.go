@@ -226,5 +226,5 @@ func auditDetail(lang i18n.Lang, action, detail string) string {
 			}
 		}
 	}
-	return strings.Join(parts, "; ")
+	return strings.Join(parts, i18n.Semicolon(lang)+" ")
 }

@@ -172,7 +172,8 @@ func moduleCards(lang i18n.Lang, modules []learning.ModuleProgress) template.HTM
 		f.urlPart(m.ID)
 		f.raw(`"><span class="visually-hidden">`)
 		f.esc(i18n.T(lang, "look.module.number", "Number", i+1))
-		f.raw(`: </span>`)
+		f.esc(i18n.Colon(lang) + " ")
+		f.raw(`</span>`)
 		f.esc(title)
 		f.raw(`</a></h3>`, "\n", `<p class="summary">`)
 		f.esc(m.Summary.In(lang))
@@ -215,13 +216,13 @@ func moduleCards(lang i18n.Lang, modules []learning.ModuleProgress) template.HTM
 			f.urlPart(m.ID)
 			f.raw(`">`)
 			f.esc(i18n.T(lang, "look.action.review"))
-			hiddenTitle(&f, title)
+			hiddenTitle(&f, lang, title)
 			if c := p.Certificate; c != nil {
 				f.raw(` <a href="`)
 				f.url(c.Path())
 				f.raw(`">`)
 				f.esc(i18n.T(lang, "learning.certificate.view"))
-				hiddenTitle(&f, title)
+				hiddenTitle(&f, lang, title)
 			}
 			f.raw("\n")
 		} else {
@@ -233,7 +234,7 @@ func moduleCards(lang i18n.Lang, modules []learning.ModuleProgress) template.HTM
 			} else {
 				f.esc(i18n.T(lang, "look.action.start"))
 			}
-			hiddenTitle(&f, title)
+			hiddenTitle(&f, lang, title)
 		}
 		f.raw("</p>\n</div>\n</article></li>\n")
 	}
@@ -241,8 +242,9 @@ func moduleCards(lang i18n.Lang, modules []learning.ModuleProgress) template.HTM
 }
 
 // hiddenTitle ends a link with the module's title for screen readers.
-func hiddenTitle(f *frag, title string) {
-	f.raw(`<span class="visually-hidden">: `)
+func hiddenTitle(f *frag, lang i18n.Lang, title string) {
+	f.raw(`<span class="visually-hidden">`)
+	f.esc(i18n.Colon(lang) + " ")
 	f.esc(title)
 	f.raw(`</span></a>`)
 }

@@ -59,7 +59,7 @@ func dashboardContent(d *dashboardData) template.HTML {
 		} else {
 			f.esc(i18n.T(lang, "learning.continue"))
 		}
-		f.raw(": ")
+		f.esc(i18n.Colon(lang) + " ")
 		f.esc(r.Module.Title.In(lang))
 		if l := r.ContinueLesson; l != nil {
 			f.raw(" – ")
@@ -86,7 +86,8 @@ func dashboardContent(d *dashboardData) template.HTML {
 			f.url(p.Continue)
 			f.raw(`">`)
 			f.esc(p.Module.Title.In(lang))
-			f.raw("</a>: ")
+			f.raw("</a>")
+			f.esc(i18n.Colon(lang) + " ")
 			switch {
 			case open != 0 && p.HasCheck && !p.Passed:
 				f.esc(i18n.N(lang, "learning.left.lessons_check", open))
@@ -211,7 +212,7 @@ func lessonContent(d *lessonData) template.HTML {
 		lessonLink(prev.ID)
 		f.raw(` rel="prev">← `)
 		f.esc(i18n.T(lang, "learning.lesson.prev"))
-		f.raw(": ")
+		f.esc(i18n.Colon(lang) + " ")
 		f.esc(prev.Title.In(lang))
 		f.raw("</a></li>")
 	}
@@ -224,7 +225,7 @@ func lessonContent(d *lessonData) template.HTML {
 		lessonLink(next.ID)
 		f.raw(` rel="next">`)
 		f.esc(i18n.T(lang, "learning.lesson.next"))
-		f.raw(": ")
+		f.esc(i18n.Colon(lang) + " ")
 		f.esc(next.Title.In(lang))
 		f.raw(" →</a></li>")
 	}

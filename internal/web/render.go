@@ -93,6 +93,7 @@ func (r *renderer) funcs(loc *time.Location) template.FuncMap {
 		"datetime":         func(lang i18n.Lang, t time.Time) string { return i18n.DateTime(lang, t, loc) },
 		"numdate":          func(lang i18n.Lang, t time.Time) string { return i18n.NumericDate(lang, t, loc) },
 		"pct":              i18n.Percent,
+		"colon":            i18n.Colon,
 		"monthyear":        i18n.MonthYear,
 		"zone":             loc.String, // the operator's zone that every time on the pages is shown in
 		"langs":            i18n.Languages,
