@@ -178,7 +178,7 @@ var partDetails = []detailPattern{
 	}},
 	{regexp.MustCompile(`^(inactivity warnings sent|inactive accounts anonymised|inactive accounts kept \(last admin\)|` +
 		`rejected applicants deleted|undecided applicants deleted|declaration acceptance records deleted|` +
-		`audit lines deleted|mail outbox rows deleted|mail files deleted|accessibility feedback deleted): (\d+)$`),
+		`audit lines deleted|mail outbox rows deleted|mail files deleted|accessibility feedback deleted|reminder records deleted): (\d+)$`),
 		func(l i18n.Lang, m []string) string {
 			return i18n.T(l, "audit.detail.purged."+purgedKeys[m[1]], "Count", m[2])
 		}},
@@ -197,6 +197,7 @@ var purgedKeys = map[string]string{
 	"mail outbox rows deleted":               "mail_rows",
 	"mail files deleted":                     "mail_files",
 	"accessibility feedback deleted":         "feedback",
+	"reminder records deleted":               "reminders",
 }
 
 // remembered is the suffix of a sign-in step taken in a remembered browser.
