@@ -161,4 +161,14 @@ func CheckTemplates() error {
 func validKind(k Kind) bool { return slices.Contains(AllKinds(), k) }
 
 // oneLine collapses all whitespace, including line breaks, into single spaces.
-func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+func oneLine(s string) string {
+	// Breaks and ordinary blanks only: the no-break spaces of French typography ("saferspaces :")
+	// stay what they are.
+	return strings.Join(strings.FieldsFunc(s, func(r rune) bool {
+		switch r {
+		case ' ', '\t', '\n', '\r', '\v', '\f', 0x85, 0x2028, 0x2029:
+			return true
+		}
+		return false
+	}), " ")
+}

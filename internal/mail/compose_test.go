@@ -71,7 +71,7 @@ func TestComposeEveryKindAndLanguage(t *testing.T) {
 				if m.Lang != wantLang || m.Kind != string(kind) {
 					t.Errorf("Lang, Kind = %q, %q", m.Lang, m.Kind)
 				}
-				if !strings.HasPrefix(m.Subject, "saferspaces: ") || len(m.Subject) < len("saferspaces: ")+5 {
+				if prefix := "saferspaces" + i18n.Colon(i18n.Lang(wantLang)) + " "; !strings.HasPrefix(m.Subject, prefix) || len(m.Subject) < len(prefix)+5 {
 					t.Errorf("subject %q", m.Subject)
 				}
 				if strings.ContainsAny(m.Subject, "\r\n") {
