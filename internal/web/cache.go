@@ -77,6 +77,14 @@ func (c *fileCache) get(key string, build func() ([]byte, error)) (*cachedFile, 
 	return m.file, nil
 }
 
+// clear forgets every file kept (files being made are kept by those who wait for them only).
+func (c *fileCache) clear() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.order.Init()
+	clear(c.items)
+}
+
 // len is the number of files kept.
 func (c *fileCache) len() int {
 	c.mu.Lock()

@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"saferspaces/internal/audit"
 )
 
 var certLink = regexp.MustCompile(`/certificates/([0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4})`)
@@ -180,5 +182,26 @@ func TestCertificatePDFIsCachedButNeverStale(t *testing.T) {
 	p = anon.do("GET", pdf, nil, http.Header{"If-None-Match": {renamed.Header.Get("ETag")}})
 	if p.Status != http.StatusOK || p.Header.Get("ETag") == renamed.Header.Get("ETag") || p.Body == renamed.Body {
 		t.Errorf("erased holder's PDF: %d, ETag %q (the renamed holder's was %q)", p.Status, p.Header.Get("ETag"), renamed.Header.Get("ETag"))
+	}
+}
+
+// An erasure leaves no certificate PDF with the holder's name in the server's memory.
+func TestErasureEmptiesTheCertificateCache(t *testing.T) {
+	h := newHarness(t, learningContent(t))
+	u, b := learnerSession(t, h, userSpec{Name: "Jürgen Müßig"})
+	b.post("/modules/alpha/lessons/one/complete", nil)
+	b.post("/modules/alpha/lessons/two/complete", nil)
+	m := certLink.FindStringSubmatch(b.follow(b.post("/modules/alpha/check", passAnswers)).Body)
+	if m == nil {
+		t.Fatal("no certificate")
+	}
+	if p := h.browser().get(m[0] + "/pdf"); p.Status != http.StatusOK || h.srv.CachedFiles() == 0 {
+		t.Fatalf("download: %d, %d files cached", p.Status, h.srv.CachedFiles())
+	}
+	if err := h.acc.Erase(t.Context(), audit.CLI, u.ID); err != nil {
+		t.Fatal(err)
+	}
+	if n := h.srv.CachedFiles(); n != 0 {
+		t.Errorf("%d generated files kept after the erasure", n)
 	}
 }

@@ -73,8 +73,8 @@ func (s *Server) certificatePDF(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	lang, url := state(r).lang, s.absURL(r, c.Path())
-	// Everything the PDF shows is in the key, so a renamed holder gets a new file; an erased
-	// holder's certificate is not found above and never reaches the cache.
+	// Everything the PDF shows is in the key, so a renamed holder gets a new file; an erasure
+	// empties the cache (New), so no PDF with an erased holder's name stays in memory.
 	key := strings.Join([]string{"pdf", string(lang), c.Code, c.Name, c.Title(lang), c.IssuedAt.String(), url}, "\x00")
 	f, err := s.files.get(key, func() ([]byte, error) {
 		var buf bytes.Buffer

@@ -90,6 +90,10 @@ func New(d Deps) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	files := newFileCache(512)
+	// A certificate's PDF names its holder; after an erasure no file made before it stays in
+	// memory (erasures are rare: the whole cache goes, and is made again on demand).
+	d.Accounts.OnErase(nil, func(context.Context, account.Erased) { files.clear() })
 	return &Server{
 		proxies:  proxies,
 		metrics:  d.Metrics,
@@ -101,7 +105,7 @@ func New(d Deps) (*Server, error) {
 		render:   rd,
 		loc:      loc,
 		assets:   static,
-		files:    newFileCache(512),
+		files:    files,
 		Services: d.Services,
 		acc:      d.Accounts,
 		learn:    d.Learning,

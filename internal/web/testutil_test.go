@@ -64,6 +64,7 @@ type harness struct {
 	// handler is the server's whole handler, for requests a real client cannot make (one whose
 	// client has already gone away).
 	handler http.Handler
+	srv     *web.Server
 }
 
 // harnessOption changes the platform's parts before it is built (e.g. its configuration or content).
@@ -103,7 +104,7 @@ func newHarness(t testing.TB, opts ...harnessOption) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h.handler = srv.Handler()
+	h.handler, h.srv = srv.Handler(), srv
 	ts.Config.Handler = h.handler
 	ts.Start()
 	t.Cleanup(ts.Close)
