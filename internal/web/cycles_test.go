@@ -371,15 +371,7 @@ func TestImportInTheBrowser(t *testing.T) {
 	if _, err := h.acc.CreateCohort(context.Background(), audit.CLI, "Kohorte 2026", ""); err != nil {
 		t.Fatal(err)
 	}
-	upload := func(content string) *page {
-		t.Helper()
-		var body bytes.Buffer
-		mw := multipart.NewWriter(&body)
-		fw, _ := mw.CreateFormFile("file", "liste.csv")
-		fw.Write([]byte(content))
-		mw.Close()
-		return admin.do("POST", "/admin/users/import", &body, http.Header{"Content-Type": {mw.FormDataContentType()}})
-	}
+	upload := func(content string) *page { t.Helper(); return uploadImport(admin, "liste.csv", content) }
 	bad := "name;email;organisation;role;cohort\nErika Muster;erika@stadt.example;Ordnungsamt;learner;Kohorte 2026\nX;kaputt;;chef;Fehlt\n"
 	p := upload(bad)
 	if p.Status != http.StatusUnprocessableEntity {
@@ -424,15 +416,7 @@ func TestImportInTheBrowser(t *testing.T) {
 func TestImportInTheBrowserSaysFileProblemsOnce(t *testing.T) {
 	h := newHarness(t)
 	_, admin := adminBrowser(h)
-	upload := func(content string) *page {
-		t.Helper()
-		var body bytes.Buffer
-		mw := multipart.NewWriter(&body)
-		fw, _ := mw.CreateFormFile("file", "liste.csv")
-		fw.Write([]byte(content))
-		mw.Close()
-		return admin.do("POST", "/admin/users/import", &body, http.Header{"Content-Type": {mw.FormDataContentType()}})
-	}
+	upload := func(content string) *page { t.Helper(); return uploadImport(admin, "liste.csv", content) }
 	for _, tc := range []struct{ name, file, want string }{
 		{"comma", "name,email,organisation,role,cohort\nErika Muster,erika@stadt.example,Amt,,\n", "Die Datei trennt die Spalten mit „,“"},
 		{"UTF-16 with BOM", "\xFF\xFEn\x00a\x00m\x00e\x00;\x00", "Die Datei ist in UTF-16 gespeichert"},
@@ -613,12 +597,7 @@ func TestImportOfTenThousandRowsInTheBrowser(t *testing.T) {
 	for i := range 10000 {
 		fmt.Fprintf(&csv, "Jürgen Größe-Müller %d;juergen.%d@stadt.example;Ordnungsamt Köln, Straßenverkehr;learner;\n", i, i)
 	}
-	var body bytes.Buffer
-	mw := multipart.NewWriter(&body)
-	fw, _ := mw.CreateFormFile("file", "gross.csv")
-	fw.Write([]byte(csv.String()))
-	mw.Close()
-	p := admin.do("POST", "/admin/users/import", &body, http.Header{"Content-Type": {mw.FormDataContentType()}})
+	p := uploadImport(admin, "gross.csv", csv.String())
 	if p.Status != http.StatusOK {
 		t.Fatalf("preview of a %d KB file: %d", csv.Len()>>10, p.Status)
 	}
@@ -629,8 +608,8 @@ func TestImportOfTenThousandRowsInTheBrowser(t *testing.T) {
 	if text == nil {
 		t.Fatal("the preview has no apply form")
 	}
-	body.Reset()
-	mw = multipart.NewWriter(&body)
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
 	mw.WriteField("csv", unescapeHTML(text[1]))
 	mw.WriteField("file", "gross.csv")
 	mw.Close()
@@ -644,4 +623,15 @@ func TestImportOfTenThousandRowsInTheBrowser(t *testing.T) {
 	if n := h.count(`SELECT count(*) FROM users WHERE email LIKE 'juergen.%@stadt.example'`); n != 10000 {
 		t.Errorf("%d accounts after apply, want 10000", n)
 	}
+}
+
+// uploadImport sends a file to the users import's preview, as the page's form does.
+func uploadImport(b *browser, name, content string) *page {
+	b.h.t.Helper()
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	fw, _ := mw.CreateFormFile("file", name)
+	fw.Write([]byte(content))
+	mw.Close()
+	return b.do("POST", "/admin/users/import", &body, http.Header{"Content-Type": {mw.FormDataContentType()}})
 }
