@@ -1,31 +1,21 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
-
-	"saferspaces/internal/sqlite"
 )
 
 // bigExportData makes a migrated data folder with about mib MiB of learning records, so that an
 // export takes long enough to be killed.
 func bigExportData(t *testing.T, mib int) string {
 	t.Helper()
-	data := migratedData(t)
-	db, err := sqlite.OpenExisting(t.Context(), data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if _, err := db.W.Exec(`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM n WHERE i < ?)
+	return migratedDataWith(t, fmt.Sprintf(`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM n WHERE i < %d)
 		INSERT INTO xapi_statements(id, body, created_at, next_attempt_at)
-		SELECT 'id-' || i, '{"pad":"' || hex(randomblob(500)) || '"}', 0, 0 FROM n`, mib*1000); err != nil {
-		t.Fatal(err)
-	}
-	return data
+		SELECT 'id-' || i, '{"pad":"' || hex(randomblob(500)) || '"}', 0, 0 FROM n`, mib*1000))
 }
 
 // A killed export leaves nothing under FILE's name (only its temporary file, which the next run

@@ -216,18 +216,24 @@ func TestCommandsUseTheBaseURLServeStored(t *testing.T) {
 // long enough to be interrupted.
 func bigData(t *testing.T, mib int) string {
 	t.Helper()
+	return migratedDataWith(t, `CREATE TABLE filler(id INTEGER PRIMARY KEY, pad BLOB)`,
+		fmt.Sprintf(`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM n WHERE i < %d)
+		INSERT INTO filler(pad) SELECT randomblob(1000) FROM n`, mib*1000))
+}
+
+// migratedDataWith makes a migrated data folder and runs the statements in it.
+func migratedDataWith(t *testing.T, statements ...string) string {
+	t.Helper()
 	data := migratedData(t)
 	db, err := sqlite.OpenExisting(t.Context(), data)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	if _, err := db.W.Exec(`CREATE TABLE filler(id INTEGER PRIMARY KEY, pad BLOB)`); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.W.Exec(`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM n WHERE i < ?)
-		INSERT INTO filler(pad) SELECT randomblob(1000) FROM n`, mib*1000); err != nil {
-		t.Fatal(err)
+	for _, q := range statements {
+		if _, err := db.W.Exec(q); err != nil {
+			t.Fatal(err)
+		}
 	}
 	return data
 }
